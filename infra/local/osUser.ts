@@ -1,0 +1,45 @@
+// Postgres and Elasticsearch refuse to run as root. When the stack is started by
+// root (as in CI) their processes run as unprivileged users that own their dirs.
+import fs from 'node:fs';
+import { PrerequisiteMissing } from '../../lib/errors.ts';
+import { runCommand } from './processControl.ts';
+
+export function runningAsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+export async function lookupUser(name: string): Promise<OsUser | undefined> {
+  const uid = await runCommand('id', ['-u', name]);
+  const gid = await runCommand('id', ['-g', name]);
+  if (uid.code !== 0 || gid.code !== 0) return undefined;
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/** Creates a system user with no login shell when it does not exist yet (root only). */
+export async function ensureSystemUser(name: string): Promise<OsUser> {
+  const existing = await lookupUser(name);
+  if (existing) return existing;
+  const created = await runCommand('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+  const user = await lookupUser(name);
+  if (!user) throw new PrerequisiteMissing(`the system user ${name}`, `Create it: useradd --system ${name} (${created.stderr.trim()})`);
+  return user;
+}
+
+/** Gives `user` ownership of each path (recursively) when running as root; a no-op otherwise. */
+export async function handOver(user: string, ...paths: string[]): Promise<void> {
+  if (!runningAsRoot()) return;
+  const owner = await lookupUser(user);
+  if (!owner) throw new PrerequisiteMissing(`the system user ${user}`, `Create it: useradd --system ${user}`);
+  for (const target of paths) chownTree(target, owner);
+}
+
+function chownTree(target: string, owner: OsUser): void {
+  fs.chownSync(target, owner.uid, owner.gid);
+  if (!fs.statSync(target).isDirectory()) return;
+  for (const entry of fs.readdirSync(target)) chownTree(`${target}/${entry}`, owner);
+}

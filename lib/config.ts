@@ -1,0 +1,125 @@
+// The one place that reads process.env. Everything else receives a frozen Config.
+// Defaults point at the native local stack (`outflow stack up`), whose ports are
+// deliberately not the services' standard ones so they never collide with
+// servers already running on the machine.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+type Env = Record<string, string | undefined>;
+
+function readString(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  return value;
+}
+
+function readPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(name, raw, 'a TCP port between 1 and 65535');
+  }
+  return port;
+}
+
+function readPositiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(name, raw, 'a positive integer');
+  return n;
+}
+
+function readUrl(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigError(name, value, 'an absolute URL such as http://127.0.0.1:8080');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env) {
+  const host = readString(env, 'OUTFLOW_HOST', '127.0.0.1');
+  const stackDir = path.resolve(readString(env, 'OUTFLOW_STACK_DIR', path.join(repoRoot, '.stack')));
+
+  const pgPort = readPort(env, 'OUTFLOW_PG_PORT', 15432);
+  const redisPort = readPort(env, 'OUTFLOW_REDIS_PORT', 16379);
+  const kafkaPort = readPort(env, 'OUTFLOW_KAFKA_PORT', 19092);
+  const kafkaControllerPort = readPort(env, 'OUTFLOW_KAFKA_CONTROLLER_PORT', 19093);
+  const connectPort = readPort(env, 'OUTFLOW_CONNECT_PORT', 18083);
+  const registryPort = readPort(env, 'OUTFLOW_REGISTRY_PORT', 18081);
+  const esPort = readPort(env, 'OUTFLOW_ES_PORT', 19200);
+  const esTransportPort = readPort(env, 'OUTFLOW_ES_TRANSPORT_PORT', 19300);
+
+  return deepFreeze({
+    repoRoot,
+    stack: {
+      dir: stackDir,
+      host,
+      /** Unprivileged OS users the stack runs Postgres and Elasticsearch as when started by root. */
+      postgresOsUser: readString(env, 'OUTFLOW_PG_OS_USER', 'postgres'),
+      elasticsearchOsUser: readString(env, 'OUTFLOW_ES_OS_USER', 'outflow-es'),
+      startTimeoutMs: readPositiveInt(env, 'OUTFLOW_STACK_START_TIMEOUT_MS', 180_000),
+    },
+    postgres: {
+      host: readString(env, 'OUTFLOW_PG_HOST', host),
+      port: pgPort,
+      user: readString(env, 'OUTFLOW_PG_USER', 'outflow'),
+      password: readString(env, 'OUTFLOW_PG_PASSWORD', 'outflow'),
+      writeDatabase: readString(env, 'OUTFLOW_PG_WRITE_DB', 'outflow_write'),
+      readDatabase: readString(env, 'OUTFLOW_PG_READ_DB', 'outflow_read'),
+      registryDatabase: readString(env, 'OUTFLOW_PG_REGISTRY_DB', 'outflow_registry'),
+      /** The role Debezium logs in with: REPLICATION + LOGIN, owner of the outbox. */
+      cdcUser: readString(env, 'OUTFLOW_PG_CDC_USER', 'outflow_cdc'),
+      cdcPassword: readString(env, 'OUTFLOW_PG_CDC_PASSWORD', 'outflow_cdc'),
+    },
+    redis: {
+      url: readUrl(env, 'OUTFLOW_REDIS_URL', `redis://${host}:${redisPort}`),
+      port: redisPort,
+    },
+    kafka: {
+      brokers: readString(env, 'OUTFLOW_KAFKA_BROKERS', `${host}:${kafkaPort}`).split(','),
+      port: kafkaPort,
+      controllerPort: kafkaControllerPort,
+      clientId: readString(env, 'OUTFLOW_KAFKA_CLIENT_ID', 'outflow'),
+    },
+    connect: {
+      url: readUrl(env, 'OUTFLOW_CONNECT_URL', `http://${host}:${connectPort}`),
+      port: connectPort,
+    },
+    registry: {
+      /** Apicurio's Confluent-compatible API: what @kafkajs/confluent-schema-registry talks to. */
+      url: readUrl(env, 'OUTFLOW_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`),
+      port: registryPort,
+    },
+    elasticsearch: {
+      url: readUrl(env, 'OUTFLOW_ES_URL', `http://${host}:${esPort}`),
+      port: esPort,
+      transportPort: esTransportPort,
+    },
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, read from the environment on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
