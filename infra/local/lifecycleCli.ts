@@ -1,3 +1,41 @@
+// `outflow start` and `outflow test`: what `npm start` and `npm test` run.
 import type { Command } from 'commander';
+import { runTestSuite } from '../../test/support/suiteRunner.ts';
+import { printStatusTable } from './cli.ts';
+import { LocalStack } from './localStack.ts';
 
-export function registerLifecycleCommands(_program: Command): void {}
+export function registerLifecycleCommands(program: Command): void {
+  program
+    .command('start')
+    .description('bring up the whole local stack and the services, then print where everything is')
+    .action(async () => {
+      const begun = Date.now();
+      const stack = new LocalStack();
+      const { statuses } = await stack.up();
+      printStatusTable(statuses);
+      const { config } = stack.context;
+      console.log(`
+outflow is up in ${((Date.now() - begun) / 1000).toFixed(1)} s
+  Postgres        postgres://${config.postgres.user}@${config.postgres.host}:${config.postgres.port}/${config.postgres.writeDatabase}
+  Redis           ${config.redis.url}
+  Kafka           ${config.kafka.brokers.join(',')}
+  Kafka Connect   ${config.connect.url}
+  Registry        ${config.registry.url}
+  Elasticsearch   ${config.elasticsearch.url}
+Stop it with: npx outflow stack down`);
+    });
+
+  program
+    .command('test')
+    .description('run the test suite against the local stack (starting it if needed, stopping what it started)')
+    .argument('[files...]', 'test files (default: every test/**/*.test.ts)')
+    .option('--unit', 'only test/unit, without the stack')
+    .action(async (files: string[], options: { unit?: boolean }) => {
+      const unit = options.unit ?? false;
+      const summary = await runTestSuite({ files: unit && files.length === 0 ? ['test/unit/**/*.test.ts'] : files, withoutStack: unit });
+      for (const failure of summary.failures) console.error(`FAILED: ${failure}`);
+      const skipped = summary.skipped ? `, ${summary.skipped} skipped` : '';
+      console.log(`${summary.passed} passed, ${summary.failed} failed${skipped}`);
+      if (summary.failed > 0 || summary.passed === 0) process.exitCode = 1;
+    });
+}

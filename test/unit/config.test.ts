@@ -1,0 +1,32 @@
+import t from 'tap';
+import { loadConfig } from '../../lib/config.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+t.test('defaults point at the local stack on non-standard ports', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.postgres.port, 15432);
+  t.equal(config.redis.url, 'redis://127.0.0.1:16379');
+  t.same(config.kafka.brokers, ['127.0.0.1:19092']);
+  t.equal(config.registry.url, 'http://127.0.0.1:18081/apis/ccompat/v7');
+  t.equal(config.elasticsearch.url, 'http://127.0.0.1:19200');
+});
+
+t.test('environment overrides defaults and derived URLs follow the host', async (t) => {
+  const config = loadConfig({ OUTFLOW_HOST: '127.0.0.2', OUTFLOW_REDIS_PORT: '7000', OUTFLOW_KAFKA_BROKERS: 'a:1,b:2' });
+  t.equal(config.redis.url, 'redis://127.0.0.2:7000');
+  t.same(config.kafka.brokers, ['a:1', 'b:2']);
+  t.equal(config.postgres.host, '127.0.0.2');
+});
+
+t.test('invalid values are rejected with the variable named', async (t) => {
+  t.throws(() => loadConfig({ OUTFLOW_PG_PORT: '99999' }), new ConfigError('OUTFLOW_PG_PORT', '99999', 'a TCP port between 1 and 65535'));
+  t.throws(() => loadConfig({ OUTFLOW_CONNECT_URL: 'not a url' }), { code: 'OUTFLOW_ERR_CONFIG', message: /OUTFLOW_CONNECT_URL/ });
+  t.throws(() => loadConfig({ OUTFLOW_STACK_START_TIMEOUT_MS: '-5' }), { code: 'OUTFLOW_ERR_CONFIG' });
+});
+
+t.test('the configuration is frozen all the way down', async (t) => {
+  const config = loadConfig({});
+  t.ok(Object.isFrozen(config));
+  t.ok(Object.isFrozen(config.postgres));
+  t.ok(Object.isFrozen(config.kafka.brokers));
+});
