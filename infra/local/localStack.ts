@@ -11,6 +11,7 @@ import { kafkaConnectComponent } from './components/kafkaConnect.ts';
 import { postgresComponent } from './components/postgres.ts';
 import { redisComponent } from './components/redis.ts';
 import { registryComponent } from './components/registry.ts';
+import { portInUse } from './portCheck.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
 import { runningPid, tailFile, writePid } from './processControl.ts';
 import type { ComponentContext, StackComponent } from './stackComponent.ts';
@@ -81,6 +82,13 @@ export class LocalStack {
     for (const component of this.select(names)) {
       let pid = runningPid(component.pidFile);
       if (pid === undefined) {
+        if (await portInUse(config.stack.host, component.port)) {
+          throw new StackComponentError(
+            component.name,
+            `port ${component.port} on ${config.stack.host} is taken by a process this stack did not start ` +
+              `(another checkout's stack?). Stop that process, or pick another port with the OUTFLOW_*_PORT variables`,
+          );
+        }
         this.log(`starting ${component.name} on port ${component.port}`);
         const begun = Date.now();
         try {

@@ -1,6 +1,7 @@
 // Postgres and Elasticsearch refuse to run as root. When the stack is started by
 // root (as in CI) their processes run as unprivileged users that own their dirs.
 import fs from 'node:fs';
+import path from 'node:path';
 import { PrerequisiteMissing } from '../../lib/errors.ts';
 import { runCommand } from './processControl.ts';
 
@@ -35,7 +36,23 @@ export async function handOver(user: string, ...paths: string[]): Promise<void> 
   if (!runningAsRoot()) return;
   const owner = await lookupUser(user);
   if (!owner) throw new PrerequisiteMissing(`the system user ${user}`, `Create it: useradd --system ${user}`);
-  for (const target of paths) chownTree(target, owner);
+  for (const target of paths) {
+    makeTraversable(path.dirname(target));
+    chownTree(target, owner);
+  }
+}
+
+/**
+ * The unprivileged user must be able to reach its directories. A checkout under a
+ * private directory (mode 0700, as mktemp makes) would stop it, so grant search
+ * (x) permission, never read, on each ancestor that lacks it.
+ */
+function makeTraversable(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+    if (current === path.dirname(current)) return;
+  }
 }
 
 function chownTree(target: string, owner: OsUser): void {
