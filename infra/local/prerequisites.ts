@@ -6,6 +6,8 @@ import path from 'node:path';
 import { PrerequisiteMissing } from '../../lib/errors.ts';
 import { runCommand } from './processControl.ts';
 import { runningAsRoot } from './osUser.ts';
+import { findJava } from './components/jvmProcess.ts';
+import { REGISTRY_MIN_JAVA } from './components/registry.ts';
 
 interface Prerequisite {
   what: string;
@@ -44,6 +46,8 @@ async function javaMajor(): Promise<number> {
 }
 
 const prerequisites: Prerequisite[] = [
+  // Apicurio Registry 3.x needs 21+: found beside Java 17 under /usr/lib/jvm, or Debian's package where the release has one.
+  { what: `Java ${REGISTRY_MIN_JAVA} or newer (for Apicurio Registry)`, debianPackage: `openjdk-${REGISTRY_MIN_JAVA}-jdk-headless`, present: async () => (await findJava(REGISTRY_MIN_JAVA)) !== undefined },
   { what: 'Java 17 or newer (java)', debianPackage: 'openjdk-17-jdk-headless', present: async () => (await javaMajor()) >= 17 },
   { what: 'Apache Maven (mvn)', debianPackage: 'maven', present: () => commandWorks('mvn', ['-v']) },
   { what: 'PostgreSQL server', debianPackage: 'postgresql', present: async () => { try { postgresBinDir(); return true; } catch { return false; } } },

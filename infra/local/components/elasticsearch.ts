@@ -136,8 +136,9 @@ export function elasticsearchComponent(context: ComponentContext): StackComponen
     async probe() {
       const health = await getJson<{ status: string }>('/_cluster/health');
       if (health.status !== 'green' && health.status !== 'yellow') throw new Error(`cluster ${health.status}`);
-      const root = await getJson<{ version?: { number?: string } }>('/');
-      version = root.version?.number ?? version;
+      // Not GET /: its handler lives in the rest-root module, which this dist lacks (405).
+      const info = await getJson<{ nodes?: Record<string, { version?: string }> }>('/_nodes/_local?filter_path=nodes.*.version');
+      version = Object.values(info.nodes ?? {})[0]?.version ?? version;
       return `cluster ${health.status}`;
     },
 

@@ -3,10 +3,47 @@
 // and a classpath over a component's lib directory.
 import fs from 'node:fs';
 import path from 'node:path';
+import { PrerequisiteMissing } from '../../../lib/errors.ts';
+import { runCommand } from '../processControl.ts';
+
+const JVM_DIR = '/usr/lib/jvm';
 
 export function javaBinary(): string {
   const home = process.env.JAVA_HOME;
   return home ? path.join(home, 'bin', 'java') : 'java';
+}
+
+async function javaMajor(java: string): Promise<number> {
+  try {
+    const { stderr } = await runCommand(java, ['-version']);
+    return Number(/version "(?:1\.)?(\d+)/.exec(stderr)?.[1] ?? 0);
+  } catch {
+    return 0; // not installed there
+  }
+}
+
+/**
+ * The stack's java when it is at least `minMajor`, otherwise the newest JDK installed
+ * beside it under /usr/lib/jvm (Debian 12 packages Java 17 only, so a newer one is a
+ * separate install), or undefined.
+ */
+export async function findJava(minMajor: number): Promise<string | undefined> {
+  const preferred = javaBinary();
+  if ((await javaMajor(preferred)) >= minMajor) return preferred;
+  const homes = fs.existsSync(JVM_DIR) ? fs.readdirSync(JVM_DIR).map((name) => path.join(JVM_DIR, name, 'bin', 'java')) : [];
+  const found = await Promise.all(homes.map(async (java) => ({ java, major: await javaMajor(java) })));
+  return found.filter((j) => j.major >= minMajor).sort((a, b) => b.major - a.major)[0]?.java;
+}
+
+export async function requireJava(minMajor: number, forWhat: string): Promise<string> {
+  const java = await findJava(minMajor);
+  if (!java) {
+    throw new PrerequisiteMissing(
+      `Java ${minMajor} or newer (for ${forWhat})`,
+      `Install a JDK ${minMajor}+ (e.g. apt-get install openjdk-${minMajor}-jdk-headless where your release has it, or a Temurin JDK under ${JVM_DIR}), or point JAVA_HOME at one`,
+    );
+  }
+  return java;
 }
 
 /** Writes a console-only log4j2 configuration (plain properties: no YAML parser needed). */

@@ -5,7 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from '../processControl.ts';
 import type { ComponentContext, StackComponent } from '../stackComponent.ts';
-import { javaBinary } from './jvmProcess.ts';
+import { requireJava } from './jvmProcess.ts';
+
+/** Apicurio 3.x is compiled for Java 21 (class files v65); the stack's other JVMs run on 17. */
+export const REGISTRY_MIN_JAVA = 21;
 
 export function registryComponent(context: ComponentContext): StackComponent {
   const { config, layout, versions } = context;
@@ -67,7 +70,7 @@ export function registryComponent(context: ComponentContext): StackComponent {
 
     async start() {
       return spawnDetached({
-        command: javaBinary(),
+        command: await requireJava(REGISTRY_MIN_JAVA, 'Apicurio Registry'),
         args: [
           '-Xms128m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
           ...Object.entries(properties).map(([k, v]) => `-D${k}=${v}`),
