@@ -44,6 +44,27 @@ function readUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/+$/, '');
 }
 
+export interface ApiKeyConfig {
+  name: string;
+  key: string;
+  role: 'admin' | 'customer';
+  customerId?: string;
+}
+
+/** OUTFLOW_API_KEYS: comma-separated `name=key:admin` or `name=key:customer:<customerId>`. */
+function readApiKeys(env: Env, name: string, fallback: string): ApiKeyConfig[] {
+  const raw = readString(env, name, fallback);
+  const expected = 'comma-separated entries name=key:admin or name=key:customer:<customerId>';
+  return raw.split(',').filter(Boolean).map((entry) => {
+    const match = /^([\w.-]+)=([^:,]{16,}):(admin|customer)(?::([^:,]+))?$/.exec(entry.trim());
+    if (!match) throw new ConfigError(name, '(redacted)', `${expected}; keys at least 16 characters`);
+    const [, keyName, key, role, customerId] = match as unknown as [string, string, string, 'admin' | 'customer', string | undefined];
+    if (role === 'customer' && !customerId) throw new ConfigError(name, '(redacted)', `a customer id on ${keyName}: ${keyName}=<key>:customer:<customerId>`);
+    if (role === 'admin' && customerId) throw new ConfigError(name, '(redacted)', `no customer id on the admin key ${keyName}`);
+    return role === 'customer' ? { name: keyName, key, role, customerId } : { name: keyName, key, role };
+  });
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -105,6 +126,22 @@ export function loadConfig(env: Env = process.env) {
       /** Apicurio's Confluent-compatible API: what @kafkajs/confluent-schema-registry talks to. */
       url: readUrl(env, 'OUTFLOW_REGISTRY_URL', `http://${host}:${registryPort}/apis/ccompat/v7`),
       port: registryPort,
+    },
+    commandApi: {
+      host: readString(env, 'OUTFLOW_COMMAND_API_HOST', host),
+      port: readPort(env, 'OUTFLOW_COMMAND_API_PORT', 13000),
+    },
+    queryApi: {
+      host: readString(env, 'OUTFLOW_QUERY_API_HOST', host),
+      port: readPort(env, 'OUTFLOW_QUERY_API_PORT', 13001),
+    },
+    auth: {
+      // Development defaults for the loopback-only local stack; set OUTFLOW_API_KEYS elsewhere.
+      apiKeys: readApiKeys(
+        env,
+        'OUTFLOW_API_KEYS',
+        'local-admin=outflow-local-admin-key:admin,local-customer=outflow-local-customer-key:customer:customer-1',
+      ),
     },
     elasticsearch: {
       url: readUrl(env, 'OUTFLOW_ES_URL', `http://${host}:${esPort}`),

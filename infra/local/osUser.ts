@@ -37,7 +37,7 @@ export async function handOver(user: string, ...paths: string[]): Promise<void> 
   const owner = await lookupUser(user);
   if (!owner) throw new PrerequisiteMissing(`the system user ${user}`, `Create it: useradd --system ${user}`);
   for (const target of paths) {
-    makeTraversable(path.dirname(target));
+    makeTraversable(path.dirname(target), owner);
     chownTree(target, owner);
   }
 }
@@ -45,12 +45,13 @@ export async function handOver(user: string, ...paths: string[]): Promise<void> 
 /**
  * The unprivileged user must be able to reach its directories. A checkout under a
  * private directory (mode 0700, as mktemp makes) would stop it, so grant search
- * (x) permission, never read, on each ancestor that lacks it.
+ * (x) permission, never read, on each ancestor that lacks it. Directories the user
+ * owns already are left alone: Postgres insists its data directory stays 0700.
  */
-function makeTraversable(dir: string): void {
+function makeTraversable(dir: string, owner: OsUser): void {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const mode = fs.statSync(current).mode;
-    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+    const { mode, uid } = fs.statSync(current);
+    if (uid !== owner.uid && (mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
     if (current === path.dirname(current)) return;
   }
 }

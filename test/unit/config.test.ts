@@ -30,3 +30,14 @@ t.test('the configuration is frozen all the way down', async (t) => {
   t.ok(Object.isFrozen(config.postgres));
   t.ok(Object.isFrozen(config.kafka.brokers));
 });
+
+t.test('API keys are parsed from OUTFLOW_API_KEYS and bad entries are refused without echoing keys', async (t) => {
+  const config = loadConfig({ OUTFLOW_API_KEYS: 'ops=0123456789abcdef:admin, alice=fedcba9876543210:customer:c-42' });
+  t.same(config.auth.apiKeys, [
+    { name: 'ops', key: '0123456789abcdef', role: 'admin' },
+    { name: 'alice', key: 'fedcba9876543210', role: 'customer', customerId: 'c-42' },
+  ]);
+  t.throws(() => loadConfig({ OUTFLOW_API_KEYS: 'bob=0123456789abcdef:customer' }), { code: 'OUTFLOW_ERR_CONFIG', message: /customer id/ });
+  t.throws(() => loadConfig({ OUTFLOW_API_KEYS: 'bob=short:admin' }), { code: 'OUTFLOW_ERR_CONFIG', message: /^(?!.*short)/ });
+  t.throws(() => loadConfig({ OUTFLOW_API_KEYS: 'bob=0123456789abcdef:root' }), { code: 'OUTFLOW_ERR_CONFIG' });
+});
