@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { OutflowError } from '../lib/errors.ts';
 import { registerStackCommands } from '../infra/local/cli.ts';
 import { registerLifecycleCommands } from '../infra/local/lifecycleCli.ts';
+import { registerCommandApiCommands } from '../command-api/cli.ts';
+import { registerSchemaCommands } from '../schemas/cli.ts';
+import { registerConnectorCommands } from '../connectors/cli.ts';
 
 const program = new Command('outflow')
   .description('outflow: a CDC-driven CQRS projection pipeline')
@@ -11,6 +14,9 @@ const program = new Command('outflow')
 
 registerStackCommands(program);
 registerLifecycleCommands(program);
+registerCommandApiCommands(program);
+registerSchemaCommands(program);
+registerConnectorCommands(program);
 
 try {
   await program.parseAsync(process.argv);
