@@ -1,0 +1,126 @@
+// `outflow connectors apply|validate|status|restart|pause|resume|delete|offsets`: the
+// Debezium outbox connector over the Kafka Connect REST API. Failures throw OutflowError,
+// which bin/outflow.ts prints with its code before exiting 1.
+import { InvalidArgumentError, type Command } from 'commander';
+import { config } from '../lib/config.ts';
+import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
+import { formatTable } from '../lib/table.ts';
+import { applyOutboxConnector, describeStatus, failureTrace, isRunning } from './applyConnector.ts';
+import { ConnectClient } from './connectClient.ts';
+import { outboxConnector } from './connectorConfig.ts';
+import { replicationSlotState } from './replicationSlot.ts';
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function target() {
+  const cfg = config();
+  return { cfg, client: new ConnectClient({ url: cfg.connect.url }), definition: outboxConnector(cfg) };
+}
+
+function print(json: boolean | undefined, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text);
+}
+
+function positiveInteger(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function printInvalid(error: ConnectorConfigInvalid): void {
+  console.error(formatTable(['key', 'error'], error.fields.map((f) => [f.field, f.message])));
+}
+
+export function registerConnectorCommands(program: Command): void {
+  const connectors = program.command('connectors').description('the Debezium outbox connector on Kafka Connect (config: connectors/outbox-connector.json)');
+
+  connectors
+    .command('apply')
+    .description('validate, then create or update the connector and wait until it and its task are RUNNING (idempotent)')
+    .option('--timeout-ms <ms>', 'how long to wait for RUNNING', positiveInteger, 60_000)
+    .option('--json', 'print the resulting status as JSON')
+    .action(async (options: JsonOption & { timeoutMs: number }) => {
+      try {
+        const result = await applyOutboxConnector(config(), { log: (m) => console.error(m), timeoutMs: options.timeoutMs });
+        print(options.json, result, `${result.name}: ${describeStatus(result.status)}`);
+      } catch (error) {
+        if (error instanceof ConnectorConfigInvalid) printInvalid(error);
+        throw error;
+      }
+    });
+
+  connectors
+    .command('validate')
+    .description('check the rendered config with Kafka Connect; lists each rejected key, changes nothing')
+    .option('--json', 'print the problems as JSON')
+    .action(async (options: JsonOption) => {
+      const { client, definition } = target();
+      const problems = await client.validate(definition.name, definition.config);
+      if (options.json) console.log(JSON.stringify(problems, null, 2));
+      else if (!problems.length) console.log(`${definition.name}: config is valid`);
+      if (problems.length) {
+        const error = new ConnectorConfigInvalid(definition.name, problems);
+        if (!options.json) printInvalid(error);
+        throw error;
+      }
+    });
+
+  connectors
+    .command('status')
+    .description("the connector's and its tasks' states and the replication slot's lag; exits 1 unless RUNNING")
+    .option('--json', 'print the status as JSON')
+    .action(async (options: JsonOption) => {
+      const { cfg, client, definition } = target();
+      const [status, slot] = await Promise.all([
+        client.status(definition.name),
+        replicationSlotState(cfg, definition.config['slot.name'] ?? definition.name),
+      ]);
+      const rows = status
+        ? [['connector', status.connector.state, status.connector.worker_id], ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id])]
+        : [['connector', 'NOT CREATED', '-']];
+      const slotLine = slot
+        ? `replication slot ${slot.slotName}: ${slot.active ? 'active' : 'inactive'}, lag ${slot.lagBytes ?? '?'} bytes (confirmed ${slot.confirmedFlushLsn ?? '-'})`
+        : 'replication slot: none';
+      print(options.json, { name: definition.name, status: status ?? null, slot: slot ?? null }, `${formatTable(['', 'state', 'worker'], rows)}\n${slotLine}`);
+      if (!status) throw new ConnectorNotRunning(definition.name, 'not created; run `outflow connectors apply`');
+      if (!isRunning(status)) throw new ConnectorNotRunning(definition.name, describeStatus(status), failureTrace(status));
+    });
+
+  connectors
+    .command('restart')
+    .description('restart the connector and its tasks')
+    .option('--only-failed', 'restart only what is FAILED')
+    .action(async (options: { onlyFailed?: boolean }) => {
+      const { client, definition } = target();
+      await client.restart(definition.name, { includeTasks: true, onlyFailed: options.onlyFailed ?? false });
+      console.error(`restart of ${definition.name} requested`);
+    });
+
+  for (const [action, description] of [
+    ['pause', 'pause the connector (the slot keeps WAL until it resumes)'],
+    ['resume', 'resume a paused connector'],
+    ['delete', 'delete the connector (its offsets and replication slot stay)'],
+  ] as const) {
+    connectors
+      .command(action)
+      .description(description)
+      .action(async () => {
+        const { client, definition } = target();
+        await client[action](definition.name);
+        console.error(`${action} of ${definition.name} requested`);
+      });
+  }
+
+  connectors
+    .command('offsets')
+    .description('the source offsets Kafka Connect has committed for the connector (Debezium: the LSN read up to)')
+    .option('--json', 'print the offsets as JSON')
+    .action(async (options: JsonOption) => {
+      const { client, definition } = target();
+      const { offsets } = await client.offsets(definition.name);
+      const rows = offsets.map((o) => [JSON.stringify(o.partition), JSON.stringify(o.offset)]);
+      print(options.json, offsets, rows.length ? formatTable(['partition', 'offset'], rows) : 'no committed offsets');
+    });
+}

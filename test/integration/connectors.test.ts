@@ -1,0 +1,185 @@
+// The outbox connector against the real stack: rows inserted by hand into write.outbox
+// come out on events.<aggregate type> with the payload bytes untouched and the headers
+// consumers rely on; a Kafka Connect restart mid-stream loses nothing.
+import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import t from 'tap';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { config } from '../../lib/config.ts';
+import { ConnectorConfigInvalid } from '../../lib/errors.ts';
+import { pollUntil } from '../../lib/pollUntil.ts';
+import { migrateWriteSchema, writeDatabaseClient } from '../../command-api/writeSchema.ts';
+import { topicOf } from '../../schemas/eventCatalog.ts';
+import { applyConnector, applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
+import { ConnectClient } from '../../connectors/connectClient.ts';
+import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { replicationSlotState } from '../../connectors/replicationSlot.ts';
+import { ensureStack, uniqueName } from '../support/stack.ts';
+
+const stack = await ensureStack('postgres', 'kafka', 'kafka-connect');
+const cfg = config();
+const topic = topicOf('order');
+const client = new ConnectClient({ url: cfg.connect.url });
+const definition = outboxConnector(cfg);
+
+await migrateWriteSchema(cfg);
+await applyOutboxConnector(cfg);
+
+const db = writeDatabaseClient(cfg);
+await db.connect();
+t.teardown(() => db.end());
+
+interface Received {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  receivedAt: number;
+}
+
+const headerText = (headers: IHeaders | undefined) =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([name, value]) => [name, Buffer.isBuffer(value) ? value.toString('utf8') : String(value)]));
+
+/** Everything that reaches events.order under keys starting with `prefix`, from the beginning of the topic. */
+async function consumeOrders(prefix: string): Promise<{ received: Received[]; stop: () => Promise<void> }> {
+  const kafka = new Kafka({ clientId: 'outflow-connectors-test', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  // The connector creates the topic with the configured partitions; a consumer must never auto-create it.
+  await pollUntil(`${topic} to exist`, async () => ((await admin.listTopics()).includes(topic) ? true : undefined), { timeoutMs: 30_000 });
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: uniqueName('test-connectors'), allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const received: Received[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const key = message.key?.toString('utf8') ?? '';
+      if (!key.startsWith(prefix)) return;
+      received.push({ key, value: message.value ?? Buffer.alloc(0), headers: headerText(message.headers), receivedAt: Date.now() });
+    },
+  });
+  return { received, stop: () => consumer.disconnect() };
+}
+
+async function insertEvent(aggregateId: string, version: number, payload: Buffer): Promise<{ eventId: string; committedAt: number }> {
+  const eventId = crypto.randomUUID();
+  await db.query(
+    `INSERT INTO write.outbox (event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload) VALUES ($1, 'order', $2, $3, 'OrderPlaced', $4)`,
+    [eventId, aggregateId, version, payload],
+  );
+  return { eventId, committedAt: Date.now() };
+}
+
+t.test('an outbox row arrives once on events.order: key, raw bytes and headers', async (t) => {
+  const aggregateId = uniqueName('order');
+  const payload = Buffer.from([0, 0, 0, 0, 1, 2, 3, 255]);
+  const first = await insertEvent(aggregateId, 1, payload);
+  const { received, stop } = await consumeOrders(aggregateId);
+  t.teardown(stop);
+  // A later event of the same aggregate lands in the same partition after the first, so once
+  // it is here any duplicate of the first would be here too.
+  const second = await insertEvent(aggregateId, 2, Buffer.from([0, 9]));
+  await pollUntil('both events', async () => (received.some((m) => m.headers.eventId === second.eventId) ? true : undefined), { timeoutMs: 30_000 });
+
+  const matching = received.filter((m) => m.headers.aggregateVersion === '1');
+  t.equal(matching.length, 1, 'exactly one message for the row');
+  const message = matching[0]!;
+  t.equal(message.key, aggregateId, 'key = aggregate id');
+  t.ok(message.value.equals(payload), 'value bytes identical to the payload column');
+  t.equal(message.headers.eventId, first.eventId, 'eventId header = event_id');
+  t.equal(message.headers.eventType, 'OrderPlaced', 'eventType header = event_type');
+  t.equal(message.headers.aggregateVersion, '1', 'aggregateVersion header = aggregate_version, as a decimal string');
+  t.equal(message.headers.id, first.eventId, "Debezium's own id header carries the event id too");
+
+  // With the consumer caught up, one more row measures commit → Debezium → Kafka → consumer.
+  const third = await insertEvent(aggregateId, 3, payload);
+  await pollUntil('the third event', async () => received.find((m) => m.headers.eventId === third.eventId), { timeoutMs: 30_000, intervalMs: 5 });
+  const arrived = received.find((m) => m.headers.eventId === third.eventId)!;
+  t.comment(`commit → consumer latency for one row: ${arrived.receivedAt - third.committedAt} ms`);
+});
+
+t.test('a Kafka Connect restart mid-stream loses no event', async (t) => {
+  const prefix = uniqueName('order-restart');
+  const aggregates = 5;
+  const inserted: { eventId: string; aggregateId: string; version: number; payload: Buffer }[] = [];
+  const insertMany = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const n = inserted.length;
+      const aggregateId = `${prefix}-${n % aggregates}`;
+      const version = Math.floor(n / aggregates) + 1;
+      const payload = crypto.randomBytes(16);
+      const { eventId } = await insertEvent(aggregateId, version, payload);
+      inserted.push({ eventId, aggregateId, version, payload });
+    }
+  };
+
+  await insertMany(60);
+  const stopping = stack.down({ names: ['kafka-connect'] });
+  await insertMany(40); // committed while the worker shuts down
+  await stopping;
+  await insertMany(40); // committed while Connect is down: only the slot remembers them
+  const starting = stack.up(['kafka-connect']);
+  await insertMany(20);
+  await starting;
+  await waitUntilRunning(client, definition.name, { timeoutMs: 120_000 });
+  await insertMany(40);
+  t.equal(inserted.length, 200);
+
+  const { received, stop } = await consumeOrders(prefix);
+  t.teardown(stop);
+  const expected = new Set(inserted.map((e) => e.eventId));
+  await pollUntil(
+    'every event id after the restart',
+    async () => (new Set(received.map((m) => m.headers.eventId)).size >= expected.size ? true : undefined),
+    { timeoutMs: 120_000 },
+  );
+
+  const byId = new Map(inserted.map((e) => [e.eventId, e]));
+  const unknown = received.filter((m) => !byId.has(m.headers.eventId ?? ''));
+  t.same(unknown.map((m) => m.headers.eventId), [], 'nothing arrives that was not inserted');
+  t.same([...expected].filter((id) => !received.some((m) => m.headers.eventId === id)), [], 'no event is lost');
+  for (const m of received) {
+    const source = byId.get(m.headers.eventId ?? '');
+    if (!source) continue;
+    // a redelivered event must be an exact copy, never a different message under the same id
+    if (m.key !== source.aggregateId || !m.value.equals(source.payload) || m.headers.aggregateVersion !== String(source.version)) {
+      t.fail(`event ${m.headers.eventId} arrived altered`);
+    }
+  }
+  const duplicates = received.length - expected.size;
+  t.comment(`${received.length} messages for ${expected.size} events (${duplicates} exact duplicates)`);
+
+  // Per aggregate, first deliveries come in version order: one key, one partition.
+  for (let a = 0; a < aggregates; a++) {
+    const versions = [...new Set(received.filter((m) => m.key === `${prefix}-${a}`).map((m) => Number(m.headers.aggregateVersion)))];
+    t.same(versions, [...versions].sort((x, y) => x - y), `aggregate ${a} in version order`);
+  }
+});
+
+t.test('validation lists each rejected key and an invalid apply creates nothing', async (t) => {
+  const wrongPassword = { ...definition.config, 'database.password': 'not-the-password' };
+  const problems = await client.validate(definition.name, wrongPassword);
+  t.ok(problems.length > 0, 'a wrong password is rejected');
+  t.ok(problems.every((p) => p.field && p.message), 'each problem names its key');
+  t.ok(problems.some((p) => p.field.startsWith('database.')), `a database.* key is named: ${JSON.stringify(problems)}`);
+
+  const name = uniqueName('outflow-outbox-invalid');
+  const error = await applyConnector(client, { name, config: wrongPassword }).catch((e: unknown) => e);
+  t.type(error, ConnectorConfigInvalid);
+  t.equal(await client.status(name), undefined, 'no connector was created');
+});
+
+t.test('status: RUNNING and the replication slot lag in bytes', async (t) => {
+  const status = await client.status(definition.name);
+  t.equal(status?.connector.state, 'RUNNING');
+  const slot = await replicationSlotState(cfg, definition.config['slot.name']!);
+  t.type(slot?.lagBytes, 'number');
+  t.equal(slot?.active, true);
+
+  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status', '--json'], { encoding: 'utf8' });
+  t.equal(cli.status, 0, cli.stderr);
+  const printed = JSON.parse(cli.stdout) as { status: { connector: { state: string } }; slot: { lagBytes: number } };
+  t.equal(printed.status.connector.state, 'RUNNING');
+  t.type(printed.slot.lagBytes, 'number');
+});
