@@ -86,8 +86,14 @@ export function loadConfig(env: Env = process.env) {
   const esPort = readPort(env, 'OUTFLOW_ES_PORT', 19200);
   const esTransportPort = readPort(env, 'OUTFLOW_ES_TRANSPORT_PORT', 19300);
 
+  const logLevel = readString(env, 'OUTFLOW_LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('OUTFLOW_LOG_LEVEL', logLevel, 'one of fatal, error, warn, info, debug, trace, silent');
+  }
+
   return deepFreeze({
     repoRoot,
+    logLevel,
     stack: {
       dir: stackDir,
       host,
@@ -121,6 +127,10 @@ export function loadConfig(env: Env = process.env) {
     connect: {
       url: readUrl(env, 'OUTFLOW_CONNECT_URL', `http://${host}:${connectPort}`),
       port: connectPort,
+    },
+    events: {
+      /** Partitions of each events.<aggregate> topic, fixed at creation: a key's partition depends on it. */
+      partitions: readPositiveInt(env, 'OUTFLOW_EVENT_PARTITIONS', 12),
     },
     registry: {
       /** Apicurio's Confluent-compatible API: what @kafkajs/confluent-schema-registry talks to. */

@@ -120,6 +120,13 @@ export class ConcurrencyConflict extends OutflowError {
   }
 }
 
+/** An aggregate with this id exists already (e.g. a product SKU). */
+export class AlreadyExists extends OutflowError {
+  constructor(what: string, id: string) {
+    super('OUTFLOW_ERR_ALREADY_EXISTS', `${what} ${id} already exists`, { httpStatus: 409, details: { what, id } });
+  }
+}
+
 /** A business rule refused the command (e.g. not enough stock). Nothing was written. */
 export class InvariantViolation extends OutflowError {
   readonly rule: string;
@@ -139,6 +146,140 @@ export class IdempotencyKeyReused extends OutflowError {
   }
 }
 
+/** A local .avsc file cannot be read or parsed as an Avro record schema. */
+export class SchemaFileInvalid extends OutflowError {
+  constructor(file: string, reason: string, options: { cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_SCHEMA_FILE', `${file}: ${reason}`, { cause: options.cause, details: { file } });
+  }
+}
+
+/** The registry does not hold the exact local schema of an event under its subject. */
+export class SchemaNotRegistered extends OutflowError {
+  constructor(subjects: readonly string[]) {
+    super(
+      'OUTFLOW_ERR_SCHEMA_NOT_REGISTERED',
+      `the registry does not have the local schema of ${subjects.join(', ')}; run \`outflow schemas register\``,
+      { details: { subjects } },
+    );
+  }
+}
+
+/** Local schemas break the compatibility rule against what the registry holds. */
+export class SchemaIncompatible extends OutflowError {
+  constructor(incompatible: readonly { subject: string; problems: readonly string[] }[]) {
+    const described = incompatible.map((s) => `${s.subject}: ${s.problems.join('; ')}`).join(' | ');
+    super('OUTFLOW_ERR_SCHEMA_INCOMPATIBLE', `incompatible schema change: ${described}`, {
+      details: { incompatible },
+    });
+  }
+}
+
+/** The schema registry could not be reached or failed on its side; try again later. */
+export class RegistryUnavailable extends OutflowError {
+  constructor(what: string, reason: string, options: { cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_REGISTRY_UNAVAILABLE', `schema registry unavailable while ${what}: ${reason}`, {
+      retriable: true,
+      cause: options.cause,
+      details: { what },
+    });
+  }
+}
+
+/** The schema registry refused a request (an invalid schema, a rule violation). */
+export class RegistryRejected extends OutflowError {
+  constructor(what: string, status: number, message: string) {
+    super('OUTFLOW_ERR_REGISTRY_REJECTED', `schema registry refused ${what} (HTTP ${status}): ${message}`, {
+      details: { what, status },
+    });
+  }
+}
+
+/** An event does not match its Avro schema; nothing was encoded. */
+export class EventInvalid extends OutflowError {
+  readonly fields: string[];
+  constructor(eventType: string, fields: string[]) {
+    super('OUTFLOW_ERR_EVENT_INVALID', `${eventType} does not match its schema at: ${fields.join(', ')}`, {
+      details: { eventType, fields },
+    });
+    this.fields = fields;
+  }
+}
+
+// The decode errors below are never retriable: the same bytes fail the same way on every
+// attempt, so a consumer must park the message (poison) instead of retrying it.
+
+/** A message is not in the Confluent wire format: too short, or the magic byte is not 0. */
+export class NotWireFormat extends OutflowError {
+  constructor(reason: string) {
+    super('OUTFLOW_ERR_NOT_WIRE_FORMAT', `not a Confluent wire-format message: ${reason}`, { details: { reason } });
+  }
+}
+
+/** A message names a schema id that the registry does not know. */
+export class UnknownSchemaId extends OutflowError {
+  constructor(schemaId: number) {
+    super('OUTFLOW_ERR_UNKNOWN_SCHEMA_ID', `schema id ${schemaId} is not in the registry`, { details: { schemaId } });
+  }
+}
+
+/** A message was written with a schema that is not one of the catalog's event types. */
+export class UnknownEventSchema extends OutflowError {
+  constructor(schemaId: number, name: string) {
+    super('OUTFLOW_ERR_UNKNOWN_EVENT_SCHEMA', `schema id ${schemaId} is ${name}, which is not an event type of the catalog`, {
+      details: { schemaId, name },
+    });
+  }
+}
+
+/** A message's body cannot be read with its writer schema into the local event schema. */
+export class EventUndecodable extends OutflowError {
+  constructor(schemaId: number, eventType: string, reason: string, options: { cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_EVENT_UNDECODABLE', `cannot decode ${eventType} written with schema id ${schemaId}: ${reason}`, {
+      cause: options.cause,
+      details: { schemaId, eventType },
+    });
+  }
+}
+
+/** The connector template is malformed or names a placeholder that the configuration does not provide. */
+export class ConnectorTemplateError extends OutflowError {
+  constructor(file: string, placeholders: readonly string[], reason?: string) {
+    const problem = reason ?? `uses unknown placeholder(s) ${placeholders.map((p) => `\${${p}}`).join(', ')}`;
+    super('OUTFLOW_ERR_CONNECTOR_TEMPLATE', `${file} ${problem}`, { details: { file, placeholders } });
+  }
+}
+
+/** Kafka Connect refused a request, or could not be reached (then retriable). */
+export class ConnectRequestFailed extends OutflowError {
+  constructor(request: string, reason: string, options: { status?: number; retriable?: boolean; cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_CONNECT', `Kafka Connect ${request} failed${options.status ? ` (HTTP ${options.status})` : ''}: ${reason}`, {
+      retriable: options.retriable ?? false,
+      cause: options.cause,
+      details: { request, status: options.status },
+    });
+  }
+}
+
+/** Kafka Connect's validation rejected the connector config; nothing was created or changed. */
+export class ConnectorConfigInvalid extends OutflowError {
+  readonly fields: FieldError[];
+  constructor(connector: string, fields: FieldError[]) {
+    super('OUTFLOW_ERR_CONNECTOR_INVALID', `connector ${connector} config is invalid: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, {
+      details: { connector, fields },
+    });
+    this.fields = fields;
+  }
+}
+
+/** The connector or one of its tasks is not RUNNING; a FAILED task's trace is in the message. */
+export class ConnectorNotRunning extends OutflowError {
+  constructor(connector: string, state: string, trace?: string) {
+    super('OUTFLOW_ERR_CONNECTOR_NOT_RUNNING', `connector ${connector} is not running: ${state}${trace ? `\n${trace}` : ''}`, {
+      details: { connector, state, trace },
+    });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -151,6 +292,23 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_FORBIDDEN: "The API key's role may not do this, or the order belongs to another customer (HTTP 403).",
   OUTFLOW_ERR_NOT_FOUND: 'The addressed aggregate does not exist (HTTP 404).',
   OUTFLOW_ERR_CONCURRENCY: "If-Match named a version that is not the aggregate's current one (HTTP 409).",
+  OUTFLOW_ERR_BAD_REQUEST: 'The request could not be read: malformed JSON, wrong content type or too large (HTTP 400/413/415).',
+  OUTFLOW_ERR_INTERNAL: 'An unexpected failure; the server log has the details under the request id (HTTP 500).',
+  OUTFLOW_ERR_ALREADY_EXISTS: 'An aggregate with this id exists already, e.g. a product SKU (HTTP 409).',
   OUTFLOW_ERR_INVARIANT: 'A business rule refused the command, e.g. not enough stock (HTTP 422).',
   OUTFLOW_ERR_IDEMPOTENCY_KEY_REUSED: 'An Idempotency-Key was reused with a different request (HTTP 422).',
+  OUTFLOW_ERR_SCHEMA_FILE: 'A local .avsc file cannot be read or parsed as an Avro record schema.',
+  OUTFLOW_ERR_SCHEMA_NOT_REGISTERED: 'The registry lacks the exact local schema of an event; run `outflow schemas register`.',
+  OUTFLOW_ERR_SCHEMA_INCOMPATIBLE: 'A local schema breaks the compatibility rule; the message names the subject and fields.',
+  OUTFLOW_ERR_REGISTRY_UNAVAILABLE: 'The schema registry could not be reached or failed on its side (retriable).',
+  OUTFLOW_ERR_REGISTRY_REJECTED: 'The schema registry refused a request, e.g. an invalid schema.',
+  OUTFLOW_ERR_EVENT_INVALID: 'An event does not match its Avro schema; the message names each bad field.',
+  OUTFLOW_ERR_NOT_WIRE_FORMAT: 'A message is not Confluent wire format (too short or magic byte not 0); poison.',
+  OUTFLOW_ERR_UNKNOWN_SCHEMA_ID: 'A message names a schema id the registry does not have; poison.',
+  OUTFLOW_ERR_UNKNOWN_EVENT_SCHEMA: "A message's writer schema is not an event type of the catalog; poison.",
+  OUTFLOW_ERR_EVENT_UNDECODABLE: "A message's body cannot be decoded into the local event schema; poison.",
+  OUTFLOW_ERR_CONNECTOR_TEMPLATE: 'The connector template is malformed or names a placeholder the configuration does not provide.',
+  OUTFLOW_ERR_CONNECT: "Kafka Connect refused a request or is unreachable (then retriable); the message carries Connect's error text.",
+  OUTFLOW_ERR_CONNECTOR_INVALID: "Kafka Connect's validation rejected the connector config; each bad key is named, nothing was changed.",
+  OUTFLOW_ERR_CONNECTOR_NOT_RUNNING: "The connector or a task is not RUNNING; a failed task's stack trace is included.",
 });

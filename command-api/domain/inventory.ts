@@ -1,0 +1,39 @@
+// The inventory aggregate (one per SKU): available units, never below zero. Every
+// change, including an order's reservation and its release, is one of its events.
+import { InvariantViolation } from '../../lib/errors.ts';
+import type { PendingEvent } from './pendingEvent.ts';
+
+export interface Inventory {
+  sku: string;
+  available: number;
+  version: number;
+}
+
+/** Why stock moved: the first three are an operator's, the last two an order's. */
+export const ADJUSTMENT_REASONS = ['restock', 'correction', 'damaged', 'reserved', 'released'] as const;
+export type AdjustmentReason = (typeof ADJUSTMENT_REASONS)[number];
+export const OPERATOR_REASONS = ['restock', 'correction', 'damaged'] as const;
+
+export function adjustInventory(
+  current: Inventory,
+  delta: number,
+  reason: AdjustmentReason,
+  orderId: string | null = null,
+): { inventory: Inventory; event: PendingEvent } {
+  if (!Number.isSafeInteger(delta) || delta === 0) {
+    throw new InvariantViolation('adjustment_not_whole', `an adjustment must move a non-zero whole number of units, got ${delta}`, { delta });
+  }
+  const available = current.available + delta;
+  if (available < 0) {
+    throw new InvariantViolation('insufficient_stock', `SKU ${current.sku} has ${current.available} available, cannot take ${-delta}`, {
+      sku: current.sku,
+      available: current.available,
+      requested: -delta,
+    });
+  }
+  const inventory = { sku: current.sku, available, version: current.version + 1 };
+  return {
+    inventory,
+    event: { type: 'InventoryAdjusted', aggregateId: current.sku, aggregateVersion: inventory.version, body: { sku: current.sku, delta, available, reason, orderId } },
+  };
+}

@@ -1,0 +1,111 @@
+// The order aggregate. Totals are computed here from catalog prices, never taken from
+// the client; the address and the order itself can change only until it ships.
+import { InvariantViolation } from '../../lib/errors.ts';
+import type { PendingEvent } from './pendingEvent.ts';
+import type { Product } from './product.ts';
+
+export const MAX_ORDER_LINES = 100;
+export type OrderStatus = 'placed' | 'cancelled' | 'shipped';
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  category: string;
+  quantity: number;
+  unitPriceCents: number;
+  lineTotalCents: number;
+}
+
+export interface Order {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  totalCents: number;
+  shippingAddress: ShippingAddress;
+  cancelReason: string | null;
+  carrier: string | null;
+  trackingNumber: string | null;
+  version: number;
+}
+
+export interface RequestedLine {
+  sku: string;
+  quantity: number;
+}
+
+export function placeOrder(input: {
+  orderId: string;
+  customerId: string;
+  lines: RequestedLine[];
+  products: ReadonlyMap<string, Product>;
+  shippingAddress: ShippingAddress;
+}): { order: Order; event: PendingEvent } {
+  const { orderId, customerId, lines, products, shippingAddress } = input;
+  if (lines.length < 1 || lines.length > MAX_ORDER_LINES) {
+    throw new InvariantViolation('order_line_count', `an order has 1 to ${MAX_ORDER_LINES} lines, got ${lines.length}`, { lines: lines.length });
+  }
+  const items = lines.map(({ sku, quantity }): OrderLine => {
+    if (!Number.isSafeInteger(quantity) || quantity <= 0) {
+      throw new InvariantViolation('quantity_not_positive', `quantity of ${sku} must be a positive whole number, got ${quantity}`, { sku, quantity });
+    }
+    const product = products.get(sku);
+    if (!product) throw new InvariantViolation('unknown_sku', `SKU ${sku} is not in the catalog`, { sku });
+    return { sku, name: product.name, category: product.category, quantity, unitPriceCents: product.priceCents, lineTotalCents: product.priceCents * quantity };
+  });
+  const totalCents = items.reduce((sum, line) => sum + line.lineTotalCents, 0);
+  const order: Order = {
+    orderId, customerId, status: 'placed', items, totalCents, shippingAddress,
+    cancelReason: null, carrier: null, trackingNumber: null, version: 1,
+  };
+  return { order, event: orderEvent(order, 'OrderPlaced', { items, totalCents, shippingAddress }) };
+}
+
+/** Units per SKU across all lines: what the order reserves (or releases when cancelled). */
+export function unitsBySku(items: readonly { sku: string; quantity: number }[]): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const { sku, quantity } of items) units.set(sku, (units.get(sku) ?? 0) + quantity);
+  return units;
+}
+
+function assertNotShipped(order: Order, action: string): void {
+  if (order.status !== 'placed') {
+    throw new InvariantViolation(`order_${order.status}`, `order ${order.orderId} is ${order.status}: cannot ${action}`, { status: order.status });
+  }
+}
+
+export function cancelOrder(order: Order, reason: string | null): { order: Order; event: PendingEvent } {
+  assertNotShipped(order, 'cancel it');
+  const next: Order = { ...order, status: 'cancelled', cancelReason: reason, version: order.version + 1 };
+  return { order: next, event: orderEvent(next, 'OrderCancelled', { reason, items: order.items, totalCents: order.totalCents }) };
+}
+
+export function shipOrder(order: Order, carrier: string | null, trackingNumber: string | null): { order: Order; event: PendingEvent } {
+  assertNotShipped(order, 'ship it');
+  const next: Order = { ...order, status: 'shipped', carrier, trackingNumber, version: order.version + 1 };
+  return { order: next, event: orderEvent(next, 'OrderShipped', { carrier, trackingNumber }) };
+}
+
+export function updateShippingAddress(order: Order, shippingAddress: ShippingAddress): { order: Order; event: PendingEvent } {
+  assertNotShipped(order, 'change its shipping address');
+  const next: Order = { ...order, shippingAddress, version: order.version + 1 };
+  return { order: next, event: orderEvent(next, 'ShippingAddressUpdated', { shippingAddress }) };
+}
+
+function orderEvent(order: Order, type: PendingEvent['type'], fields: Record<string, unknown>): PendingEvent {
+  return {
+    type,
+    aggregateId: order.orderId,
+    aggregateVersion: order.version,
+    body: { orderId: order.orderId, customerId: order.customerId, ...fields },
+  };
+}

@@ -1,0 +1,69 @@
+// What every command route shares: who may call it, the Idempotency-Key and If-Match
+// headers, and turning the executor's answer into a response.
+import crypto from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { Forbidden } from '../../lib/errors.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { CommandExecutor, Decision } from '../commands/commandExecutor.ts';
+import { commandAccepted, commandHeaders, errorResponse } from './requestSchemas.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route reached without authentication');
+  return request.principal;
+}
+
+export function requireAdmin(request: FastifyRequest): void {
+  if (principalOf(request).role !== 'admin') throw new Forbidden(`${request.method} ${request.routeOptions.url} needs an admin key`);
+}
+
+/** If-Match: "3", W/"3" or 3 → 3; absent → undefined (the header's pattern is validated by the route schema). */
+export function expectedVersion(request: FastifyRequest): number | undefined {
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string') return undefined;
+  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
+}
+
+/** Route schema parts every command shares: headers and the documented responses. */
+export function commandSchema(summary: string, parts: Record<string, unknown>) {
+  return {
+    summary,
+    headers: commandHeaders,
+    security: [{ apiKey: [] }],
+    ...parts,
+    response: { 200: commandAccepted, 201: commandAccepted, '4xx': errorResponse },
+  };
+}
+
+export async function sendCommand(
+  executor: CommandExecutor,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  decide: (tx: pg.ClientBase, now: Date) => Promise<Decision>,
+) {
+  const idempotencyKey = request.headers['idempotency-key'];
+  const requestHash = crypto
+    .createHash('sha256')
+    .update(JSON.stringify([request.method, request.routeOptions.url, request.params, request.body ?? null]))
+    .digest('hex');
+  const correlation = request.headers['x-correlation-id'];
+  const result = await executor.execute(
+    {
+      principal: principalOf(request),
+      idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      requestHash,
+      correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
+      commandId: request.id,
+    },
+    decide,
+  );
+  if (result.location) reply.header('location', result.location);
+  if (result.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.status(result.status).send(result.body);
+}

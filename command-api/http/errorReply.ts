@@ -1,0 +1,53 @@
+// The one place errors become HTTP responses: every 4xx has a JSON body with a stable
+// code, a message and, for validation, each bad field. Unexpected errors are logged
+// and answered 500 without internals.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OutflowError, ValidationFailed, type FieldError } from '../../lib/errors.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: FieldError[]; details?: Record<string, unknown> };
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/items/0/quantity` in the body → `body.items[0].quantity`. */
+function fieldPath(context: string, instancePath: string, child?: unknown): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (typeof child === 'string') parts.push(child);
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), context);
+}
+
+export function validationFields(context: string, errors: readonly AjvError[]): FieldError[] {
+  return errors.map((e) => {
+    if (e.keyword === 'required') return { field: fieldPath(context, e.instancePath, e.params.missingProperty), message: 'is required' };
+    if (e.keyword === 'additionalProperties') return { field: fieldPath(context, e.instancePath, e.params.additionalProperty), message: 'is not allowed' };
+    if (e.keyword === 'enum') return { field: fieldPath(context, e.instancePath), message: `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    return { field: fieldPath(context, e.instancePath), message: e.message ?? e.keyword };
+  });
+}
+
+export function errorReply(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  let outflowError: OutflowError | undefined = error instanceof OutflowError ? error : undefined;
+  if (fastifyError.validation) {
+    outflowError = new ValidationFailed(validationFields(fastifyError.validationContext ?? 'body', fastifyError.validation));
+  } else if (!outflowError && fastifyError.statusCode && fastifyError.statusCode < 500) {
+    // Fastify's own 4xx: malformed JSON, wrong content type, body too large.
+    const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_BAD_REQUEST', message: fastifyError.message, fields: [{ field: 'body', message: fastifyError.message }] } };
+    return reply.status(fastifyError.statusCode).send(body);
+  }
+  if (outflowError?.httpStatus) {
+    const body: ErrorBody = { error: { code: outflowError.code, message: outflowError.message } };
+    if (outflowError instanceof ValidationFailed) body.error.fields = outflowError.fields;
+    else if (Object.keys(outflowError.details).length) body.error.details = outflowError.details;
+    return reply.status(outflowError.httpStatus).send(body);
+  }
+  request.log.error({ err: error }, 'command failed unexpectedly');
+  const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_INTERNAL', message: 'internal error; see the server log for the request id ' + request.id } };
+  return reply.status(500).send(body);
+}

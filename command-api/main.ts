@@ -1,0 +1,24 @@
+// Starts the command API process: write-database pool, schema ids from the registry,
+// HTTP server; closes them in reverse order on SIGTERM/SIGINT.
+import pg from 'pg';
+import type { Config } from '../lib/config.ts';
+import { onShutdown } from '../lib/gracefulShutdown.ts';
+import { EventCodec } from '../schemas/eventCodec.ts';
+import { buildCommandApi } from './server.ts';
+
+export function writePool(config: Config): pg.Pool {
+  const { host, port, user, password, writeDatabase } = config.postgres;
+  return new pg.Pool({ host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api' });
+}
+
+export async function runCommandApi(config: Config): Promise<void> {
+  const pool = writePool(config);
+  const encoder = await EventCodec.connect(config);
+  const app = await buildCommandApi({ config, pool, encoder });
+  await app.listen({ host: config.commandApi.host, port: config.commandApi.port });
+  onShutdown(
+    (message) => app.log.info(message),
+    () => app.close(),
+    () => pool.end(),
+  );
+}
