@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { runTestSuite } from '../../test/support/suiteRunner.ts';
 import { printStatusTable } from './cli.ts';
 import { LocalStack } from './localStack.ts';
+import { migrateWriteSchema } from '../../command-api/writeSchema.ts';
+import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 
 export function registerLifecycleCommands(program: Command): void {
   program
@@ -11,9 +14,17 @@ export function registerLifecycleCommands(program: Command): void {
     .action(async () => {
       const begun = Date.now();
       const stack = new LocalStack();
-      const { statuses } = await stack.up();
-      printStatusTable(statuses);
+      await stack.up();
       const { config } = stack.context;
+      const log = (line: string) => console.error(line);
+      const migration = await migrateWriteSchema(config);
+      log(migration.applied.length ? `migrated: ${migration.applied.join(', ')}` : 'write schema up to date');
+      const schemas = await registerCatalogSchemas(config);
+      const changed = schemas.registered.filter((r) => r.action !== 'unchanged').length;
+      log(`schemas: ${schemas.registered.length} subjects, ${changed} newly registered`);
+      await applyOutboxConnector(config, { log });
+      await stack.up(stack.services.map((s) => s.name));
+      printStatusTable(await stack.status());
       console.log(`
 outflow is up in ${((Date.now() - begun) / 1000).toFixed(1)} s
   Postgres        postgres://${config.postgres.user}@${config.postgres.host}:${config.postgres.port}/${config.postgres.writeDatabase}
@@ -22,6 +33,7 @@ outflow is up in ${((Date.now() - begun) / 1000).toFixed(1)} s
   Kafka Connect   ${config.connect.url}
   Registry        ${config.registry.url}
   Elasticsearch   ${config.elasticsearch.url}
+  Command API     http://${config.commandApi.host}:${config.commandApi.port}  (OpenAPI: /docs/openapi.json)
 Stop it with: npx outflow stack down`);
     });
 

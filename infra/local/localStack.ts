@@ -17,6 +17,7 @@ import { runningPid, tailFile, writePid } from './processControl.ts';
 import type { ComponentContext, StackComponent } from './stackComponent.ts';
 import { stackLayout } from './stackLayout.ts';
 import { readStackVersions } from './stackVersions.ts';
+import { serviceComponents } from './serviceComponents.ts';
 
 export type Health = 'healthy' | 'unhealthy' | 'stopped';
 
@@ -40,8 +41,10 @@ const PROBE_TIMEOUT_MS = 5_000;
 
 export class LocalStack {
   readonly context: ComponentContext;
-  /** In start order: each component only depends on those before it. */
+  /** Infrastructure in start order: each component only depends on those before it. */
   readonly components: readonly StackComponent[];
+  /** outflow's own processes, started by `outflow start` once the infrastructure is ready. */
+  readonly services: readonly StackComponent[];
   private readonly log: (line: string) => void;
 
   constructor({ config = loadedConfig(), log = (line: string) => console.error(line) }: { config?: Config; log?: (line: string) => void } = {}) {
@@ -60,16 +63,23 @@ export class LocalStack {
       kafkaConnectComponent(context),
       elasticsearchComponent(context),
     ];
+    this.services = serviceComponents(context);
   }
 
-  /** The named components in start order; all of them when `names` is empty. */
+  /** The named components (infrastructure or services) in start order; the infrastructure when `names` is empty. */
   select(names: readonly string[] = []): StackComponent[] {
-    const known = this.components.map((c) => c.name);
+    const all = [...this.components, ...this.services];
+    const known = all.map((c) => c.name);
     const unknown = names.filter((n) => !known.includes(n));
     if (unknown.length) {
       throw new StackComponentError(unknown.join(', '), `unknown component; choose from ${known.join(', ')}`);
     }
-    return this.components.filter((c) => names.length === 0 || names.includes(c.name));
+    return names.length === 0 ? [...this.components] : all.filter((c) => names.includes(c.name));
+  }
+
+  /** Services that have a pid file: started at some point, so worth showing and stopping. */
+  private startedServices(): StackComponent[] {
+    return this.services.filter((s) => fs.existsSync(s.pidFile));
   }
 
   async up(names: readonly string[] = []): Promise<UpResult> {
@@ -115,7 +125,8 @@ export class LocalStack {
 
   async down({ names = [], wipe = false }: { names?: readonly string[]; wipe?: boolean } = {}): Promise<string[]> {
     const stopped: string[] = [];
-    for (const component of [...this.select(names)].reverse()) {
+    const targets = names.length ? this.select(names) : [...this.components, ...this.services];
+    for (const component of [...targets].reverse()) {
       const pid = runningPid(component.pidFile);
       if (pid !== undefined) {
         this.log(`stopping ${component.name} (pid ${pid})`);
@@ -132,8 +143,9 @@ export class LocalStack {
   }
 
   async status(names: readonly string[] = []): Promise<ComponentStatus[]> {
+    const targets = names.length ? this.select(names) : [...this.components, ...this.startedServices()];
     return Promise.all(
-      this.select(names).map(async (component): Promise<ComponentStatus> => {
+      targets.map(async (component): Promise<ComponentStatus> => {
         const pid = runningPid(component.pidFile);
         const base = { name: component.name, port: component.port, pid, dataDir: component.dataDir };
         if (pid === undefined) return { ...base, version: component.version, health: 'stopped', detail: 'not running' };

@@ -1,0 +1,54 @@
+// outflow's own long-running processes, run by `outflow start` beside the stack:
+// each is this CLI in another mode, detached, with its pid and log under .stack/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnDetached, stopProcess } from './processControl.ts';
+import type { ComponentContext, StackComponent } from './stackComponent.ts';
+
+function packageVersion(repoRoot: string): string {
+  return (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+interface ServiceSpec {
+  name: string;
+  /** Arguments to bin/outflow.js that run the service in the foreground. */
+  args: string[];
+  port: number;
+  healthUrl: string;
+}
+
+export function serviceComponent({ config, layout }: ComponentContext, spec: ServiceSpec): StackComponent {
+  const logFile = layout.logFile(spec.name);
+  return {
+    name: spec.name,
+    version: `outflow ${packageVersion(config.repoRoot)}`,
+    port: spec.port,
+    dataDir: '-',
+    logFile,
+    pidFile: layout.pidFile(spec.name),
+    async prepare() {},
+    async start() {
+      return spawnDetached({ command: process.execPath, args: [path.join(config.repoRoot, 'bin', 'outflow.js'), ...spec.args], logFile, cwd: config.repoRoot });
+    },
+    async probe() {
+      const response = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(3000) });
+      const body = (await response.json()) as { status?: string; reason?: string };
+      if (!response.ok) throw new Error(`${spec.healthUrl} answered ${response.status}: ${body.reason ?? ''}`);
+      return body.status ?? 'ok';
+    },
+    // The services finish their in-flight work on SIGTERM (graceful shutdown).
+    stop: (pid) => stopProcess(pid, { signal: 'SIGTERM', graceMs: 20_000 }),
+  };
+}
+
+export function serviceComponents(context: ComponentContext): StackComponent[] {
+  const { config } = context;
+  return [
+    serviceComponent(context, {
+      name: 'command-api',
+      args: ['command-api'],
+      port: config.commandApi.port,
+      healthUrl: `http://${config.commandApi.host}:${config.commandApi.port}/health`,
+    }),
+  ];
+}
