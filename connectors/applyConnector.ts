@@ -4,6 +4,7 @@
 import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
+import { ensureEventTopics } from './eventTopics.ts';
 import { ConnectClient, type ConnectorStatus, type TaskConfig } from './connectClient.ts';
 import { outboxConnector, type ConnectorDefinition, type ConnectorSettings } from './connectorConfig.ts';
 import { publicationExists } from './replicationSlot.ts';
@@ -94,5 +95,6 @@ export async function applyOutboxConnector(config: Config, options: ApplyOptions
     // Debezium would try to create it as the CDC role and fail on table ownership (see 002_cdc_publication.sql).
     throw new ConnectorNotRunning(definition.name, `not applied: publication ${publication} does not exist in ${config.postgres.writeDatabase}; run \`outflow migrate\` first`);
   }
+  await ensureEventTopics(config, options.log);
   return applyConnector(new ConnectClient({ url: config.connect.url }), definition, options);
 }

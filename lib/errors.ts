@@ -280,6 +280,13 @@ export class ConnectorNotRunning extends OutflowError {
   }
 }
 
+/** Pruning the outbox would risk deleting events not yet in Kafka, or was asked wrongly. */
+export class OutboxPruneRefused extends OutflowError {
+  constructor(reason: string) {
+    super('OUTFLOW_ERR_OUTBOX_PRUNE_REFUSED', `outbox prune refused: ${reason}`, { details: { reason } });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -294,6 +301,7 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONCURRENCY: "If-Match named a version that is not the aggregate's current one (HTTP 409).",
   OUTFLOW_ERR_BAD_REQUEST: 'The request could not be read: malformed JSON, wrong content type or too large (HTTP 400/413/415).',
   OUTFLOW_ERR_INTERNAL: 'An unexpected failure; the server log has the details under the request id (HTTP 500).',
+  OUTFLOW_ERR_OUTBOX_PRUNE_REFUSED: 'outflow outbox prune would risk deleting events not yet in Kafka (connector stopped or lagging), or got a bad age.',
   OUTFLOW_ERR_ALREADY_EXISTS: 'An aggregate with this id exists already, e.g. a product SKU (HTTP 409).',
   OUTFLOW_ERR_INVARIANT: 'A business rule refused the command, e.g. not enough stock (HTTP 422).',
   OUTFLOW_ERR_IDEMPOTENCY_KEY_REUSED: 'An Idempotency-Key was reused with a different request (HTTP 422).',

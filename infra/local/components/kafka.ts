@@ -55,7 +55,9 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
         // retention -1; this only keeps the broker's own default sane.
         'log.retention.hours': 168,
         'group.initial.rebalance.delay.ms': 0,
-        'auto.create.topics.enable': 'true',
+        // Topics are created on purpose (event topics by `outflow connectors apply`, with
+        // their partition count and retention), never as a side effect of a metadata request.
+        'auto.create.topics.enable': 'false',
       });
       writeLog4j2Config(configDir, { 'kafka.request.logger': 'warn', 'org.apache.kafka.controller': 'warn', 'state.change.logger': 'warn' });
 

@@ -1,0 +1,41 @@
+// Outbox rows are kept after Debezium has streamed them, as an audit trail that can
+// re-publish an event by hand, and pruned by age. The publication streams inserts and
+// updates only, so these deletes never reach Kafka. Pruning refuses to run while the
+// connector is not keeping up: then old rows might not be in Kafka yet.
+import { OutboxPruneRefused } from '../lib/errors.ts';
+import type { Config } from '../lib/config.ts';
+import { outboxConnector } from '../connectors/connectorConfig.ts';
+import { replicationSlotState } from '../connectors/replicationSlot.ts';
+import { writeDatabaseClient } from './writeSchema.ts';
+
+/** The slot may trail the WAL by at most this much for a prune to be safe. */
+const MAX_SLOT_LAG_BYTES = 64 * 1024 * 1024;
+const MIN_AGE_MS = 60 * 60 * 1000;
+
+/** "7d", "12h", "90m" → milliseconds. */
+export function parseAge(text: string): number {
+  const match = /^(\d+)(d|h|m)$/.exec(text.trim());
+  if (!match) throw new OutboxPruneRefused(`--older-than ${JSON.stringify(text)} is not a duration like 7d, 12h or 90m`);
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
+  return Number(match[1]) * unit;
+}
+
+export async function pruneOutbox(config: Config, { olderThanMs, dryRun }: { olderThanMs: number; dryRun: boolean }) {
+  if (olderThanMs < MIN_AGE_MS) throw new OutboxPruneRefused('rows younger than 1h are never pruned');
+  const slotName = outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
+  const slot = await replicationSlotState(config, slotName);
+  if (!slot) throw new OutboxPruneRefused(`replication slot ${slotName} does not exist: the connector never ran, so nothing is known to be in Kafka`);
+  if (!slot.active || slot.lagBytes === null || slot.lagBytes > MAX_SLOT_LAG_BYTES) {
+    throw new OutboxPruneRefused(`the connector is not keeping up (slot ${slotName} active=${slot.active}, lag=${slot.lagBytes ?? 'unknown'} bytes); check outflow connectors status`);
+  }
+  const client = writeDatabaseClient(config);
+  await client.connect();
+  try {
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const sql = dryRun ? 'SELECT count(*)::int AS n FROM write.outbox WHERE occurred_at < $1' : 'WITH gone AS (DELETE FROM write.outbox WHERE occurred_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone';
+    const { rows } = await client.query<{ n: number }>(sql, [cutoff]);
+    return { cutoff, rows: rows[0]?.n ?? 0, dryRun };
+  } finally {
+    await client.end();
+  }
+}
