@@ -108,11 +108,24 @@ export function loadConfig(env: Env = process.env) {
       user: readString(env, 'OUTFLOW_PG_USER', 'outflow'),
       password: readString(env, 'OUTFLOW_PG_PASSWORD', 'outflow'),
       writeDatabase: readString(env, 'OUTFLOW_PG_WRITE_DB', 'outflow_write'),
-      readDatabase: readString(env, 'OUTFLOW_PG_READ_DB', 'outflow_read'),
       registryDatabase: readString(env, 'OUTFLOW_PG_REGISTRY_DB', 'outflow_registry'),
       /** The role Debezium logs in with: REPLICATION + LOGIN, owner of the outbox. */
       cdcUser: readString(env, 'OUTFLOW_PG_CDC_USER', 'outflow_cdc'),
       cdcPassword: readString(env, 'OUTFLOW_PG_CDC_PASSWORD', 'outflow_cdc'),
+    },
+    readModel: {
+      /** The read-model Postgres: a separate server from the write model's. */
+      postgres: {
+        host: readString(env, 'OUTFLOW_READ_PG_HOST', host),
+        port: readPort(env, 'OUTFLOW_READ_PG_PORT', 15433),
+        database: readString(env, 'OUTFLOW_READ_PG_DB', 'outflow_read'),
+        /** Projectors: own the read tables. */
+        user: readString(env, 'OUTFLOW_READ_PG_USER', 'outflow_projector'),
+        password: readString(env, 'OUTFLOW_READ_PG_PASSWORD', 'outflow_projector'),
+        /** The query API: may only read them, and has no credentials for the write model. */
+        queryUser: readString(env, 'OUTFLOW_READ_PG_QUERY_USER', 'outflow_query'),
+        queryPassword: readString(env, 'OUTFLOW_READ_PG_QUERY_PASSWORD', 'outflow_query'),
+      },
     },
     redis: {
       url: readUrl(env, 'OUTFLOW_REDIS_URL', `redis://${host}:${redisPort}`),

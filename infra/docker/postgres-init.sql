@@ -1,4 +1,3 @@
 -- Same roles and databases as the native stack's bootstrap (infra/local/components/postgres.ts).
 CREATE ROLE outflow_cdc LOGIN REPLICATION PASSWORD 'outflow_cdc';
-CREATE DATABASE outflow_read OWNER outflow;
 CREATE DATABASE outflow_registry OWNER outflow;

@@ -8,7 +8,7 @@ import { fetchArtifacts } from './artifactFetcher.ts';
 import { elasticsearchComponent } from './components/elasticsearch.ts';
 import { kafkaComponent } from './components/kafka.ts';
 import { kafkaConnectComponent } from './components/kafkaConnect.ts';
-import { postgresComponent } from './components/postgres.ts';
+import { postgresComponent, readPostgresInstance, writePostgresInstance } from './components/postgres.ts';
 import { redisComponent } from './components/redis.ts';
 import { registryComponent } from './components/registry.ts';
 import { portInUse } from './portCheck.ts';
@@ -56,7 +56,8 @@ export class LocalStack {
     this.context = context;
     this.log = log;
     this.components = [
-      postgresComponent(context),
+      postgresComponent(context, writePostgresInstance(context)),
+      postgresComponent(context, readPostgresInstance(context)),
       redisComponent(context),
       kafkaComponent(context),
       registryComponent(context),

@@ -1,5 +1,7 @@
-// PostgreSQL: the stack's own cluster (never the machine's default one), configured
-// for logical decoding so Debezium can stream the outbox from the WAL.
+// PostgreSQL: the stack's own clusters (never the machine's default one). The write
+// cluster is configured for logical decoding so Debezium can stream the outbox from the
+// WAL; the read-model cluster is a separate server, so reads keep working while the
+// write database is down.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,22 +15,81 @@ import type { ComponentContext, StackComponent } from '../stackComponent.ts';
 
 const SUPERUSER = 'postgres';
 
-export function postgresComponent({ config, layout }: ComponentContext): StackComponent {
+export interface PostgresRole {
+  name: string;
+  password: string;
+  attributes: string;
+}
+
+export interface PostgresInstance {
+  /** Component name, also the name of its data, socket and log paths. */
+  name: string;
+  port: number;
+  roles: PostgresRole[];
+  /** Databases to create, each owned by a role above. */
+  databases: { name: string; owner: string }[];
+  /** SQL run as superuser in each database after it exists (grants); must be idempotent. */
+  grants?: (database: string) => string[];
+}
+
+/** The write cluster: write model (and its outbox), registry storage. */
+export function writePostgresInstance({ config }: ComponentContext): PostgresInstance {
+  const p = config.postgres;
+  return {
+    name: 'postgres',
+    port: p.port,
+    roles: [
+      { name: p.user, password: p.password, attributes: 'LOGIN CREATEDB' },
+      { name: p.cdcUser, password: p.cdcPassword, attributes: 'LOGIN REPLICATION' },
+    ],
+    databases: [
+      { name: p.writeDatabase, owner: p.user },
+      { name: p.registryDatabase, owner: p.user },
+    ],
+  };
+}
+
+/** The read-model cluster: projectors own its tables, the query API may only read them. */
+export function readPostgresInstance({ config }: ComponentContext): PostgresInstance {
+  const r = config.readModel.postgres;
+  return {
+    name: 'postgres-read',
+    port: r.port,
+    roles: [
+      { name: r.user, password: r.password, attributes: 'LOGIN' },
+      { name: r.queryUser, password: r.queryPassword, attributes: 'LOGIN' },
+    ],
+    databases: [{ name: r.database, owner: r.user }],
+    // Tables the projector role creates later are readable by the query role, and by nothing else.
+    grants: (database) => [
+      `REVOKE ALL ON DATABASE ${pg.escapeIdentifier(database)} FROM PUBLIC`,
+      `GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${pg.escapeIdentifier(r.user)}, ${pg.escapeIdentifier(r.queryUser)}`,
+      `GRANT USAGE ON SCHEMA public TO ${pg.escapeIdentifier(r.queryUser)}`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(r.user)} GRANT SELECT ON TABLES TO ${pg.escapeIdentifier(r.queryUser)}`,
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${pg.escapeIdentifier(r.user)} GRANT USAGE ON SCHEMAS TO ${pg.escapeIdentifier(r.queryUser)}`,
+      `GRANT CREATE ON DATABASE ${pg.escapeIdentifier(database)} TO ${pg.escapeIdentifier(r.user)}`,
+    ],
+  };
+}
+
+export function postgresComponent(context: ComponentContext, instance: PostgresInstance): StackComponent {
+  const { config, layout } = context;
+  const name = instance.name;
   const osUser = config.stack.postgresOsUser;
-  const dataDir = layout.data('postgres');
-  const socketDir = path.join(layout.runDir, 'postgres');
-  const logFile = layout.logFile('postgres');
+  const dataDir = layout.data(name);
+  const socketDir = path.join(layout.runDir, name);
+  const logFile = layout.logFile(name);
   const bin = (tool: string) => path.join(postgresBinDir(), tool);
-  const settings = config.postgres;
+  const port = instance.port;
 
   const superuserClient = (database = 'postgres') =>
-    new pg.Client({ host: socketDir, port: settings.port, user: SUPERUSER, database });
+    new pg.Client({ host: socketDir, port, user: SUPERUSER, database });
 
   async function runAsOwner(tool: string, args: string[]) {
     const [command, fullArgs] = asUser(osUser, bin(tool), args);
     const result = await runCommand(command, fullArgs, { cwd: os.tmpdir() });
     if (result.code !== 0) {
-      throw new StackComponentError('postgres', `${tool} ${args.join(' ')} failed`, {
+      throw new StackComponentError(name, `${tool} ${args.join(' ')} failed`, {
         logTail: `${result.stdout}\n${result.stderr}\n${tailFile(logFile)}`,
       });
     }
@@ -36,12 +97,12 @@ export function postgresComponent({ config, layout }: ComponentContext): StackCo
   }
 
   return {
-    name: 'postgres',
+    name,
     version: path.basename(path.dirname(postgresBinDir())),
-    port: settings.port,
+    port,
     dataDir,
     logFile,
-    pidFile: layout.pidFile('postgres'),
+    pidFile: layout.pidFile(name),
 
     async prepare() {
       for (const dir of [dataDir, socketDir, path.dirname(logFile)]) fs.mkdirSync(dir, { recursive: true });
@@ -70,7 +131,7 @@ export function postgresComponent({ config, layout }: ComponentContext): StackCo
         path.join(dataDir, 'outflow.conf'),
         [
           `listen_addresses = '${config.stack.host}'`,
-          `port = ${settings.port}`,
+          `port = ${port}`,
           `unix_socket_directories = '${socketDir}'`,
           'wal_level = logical',
           'max_replication_slots = 16',
@@ -89,7 +150,7 @@ export function postgresComponent({ config, layout }: ComponentContext): StackCo
     async start() {
       await runAsOwner('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '120', 'start']);
       const pid = readPid(path.join(dataDir, 'postmaster.pid'));
-      if (pid === undefined) throw new StackComponentError('postgres', 'started but wrote no postmaster.pid', { logTail: tailFile(logFile) });
+      if (pid === undefined) throw new StackComponentError(name, 'started but wrote no postmaster.pid', { logTail: tailFile(logFile) });
       return pid;
     },
 
@@ -108,14 +169,24 @@ export function postgresComponent({ config, layout }: ComponentContext): StackCo
       const client = superuserClient();
       await client.connect();
       try {
-        await ensureRole(client, settings.user, settings.password, 'LOGIN CREATEDB');
-        await ensureRole(client, settings.cdcUser, settings.cdcPassword, 'LOGIN REPLICATION');
-        for (const database of [settings.writeDatabase, settings.readDatabase, settings.registryDatabase]) {
+        for (const role of instance.roles) await ensureRole(client, role.name, role.password, role.attributes);
+        for (const { name: database, owner } of instance.databases) {
           const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-          if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} OWNER ${pg.escapeIdentifier(settings.user)}`);
+          if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} OWNER ${pg.escapeIdentifier(owner)}`);
         }
       } finally {
         await client.end();
+      }
+      for (const { name: database } of instance.databases) {
+        const statements = instance.grants?.(database) ?? [];
+        if (!statements.length) continue;
+        const inDatabase = superuserClient(database);
+        await inDatabase.connect();
+        try {
+          for (const statement of statements) await inDatabase.query(statement);
+        } finally {
+          await inDatabase.end();
+        }
       }
     },
 
