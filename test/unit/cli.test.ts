@@ -15,7 +15,7 @@ t.test('`outflow --help` lists the subcommands', async (t) => {
 t.test('an unknown stack component is refused with the choices and a non-zero exit', async (t) => {
   const { status, stderr } = run('stack', 'logs', 'mongodb');
   t.equal(status, 1);
-  t.match(stderr, /mongodb: unknown component; choose from postgres, redis, kafka/);
+  t.match(stderr, /mongodb: unknown component; choose from postgres, postgres-read, redis, kafka/);
 });
 
 t.test('an invalid configuration value names the variable and exits non-zero', async (t) => {
