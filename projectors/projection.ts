@@ -1,0 +1,90 @@
+// The contract between the projector runtime and the read models.
+//
+// A projection is data: a name, a code version, the event types it reads, and a
+// factory for its store. The runtime owns consuming, decoding, retries, the DLQ,
+// metrics and shutdown; a store adapter (Redis, Elasticsearch, Postgres) owns batching
+// writes, checkpoints, generations and truncation. Adding a read model means one file in
+// projectors/projections/ (built with one of the store adapters' define* functions) plus
+// its query route.
+import type pg from 'pg';
+import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { Redis } from 'ioredis';
+import type { Config } from '../lib/config.ts';
+import type { EventType } from '../schemas/eventCatalog.ts';
+import type { EventPayloads } from '../schemas/generated/eventTypes.ts';
+
+/** One decoded event with where it came from in Kafka. */
+export type ProjectionEvent = {
+  [T in EventType]: {
+    type: T;
+    event: EventPayloads[T];
+    topic: string;
+    partition: number;
+    /** Kafka offset, as kafkajs gives it (a decimal string). */
+    offset: string;
+    /** The Kafka key: the aggregate id. */
+    key: string;
+  };
+}[EventType];
+
+/** Events of one topic-partition, in offset order, that the runtime hands to a store. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  /**
+   * The events to apply (those the projection handles, minus parked ones). May be empty:
+   * the checkpoint must still advance to `lastOffset`.
+   */
+  events: ProjectionEvent[];
+  /** The highest offset this batch covers (the checkpoint to record with the writes). */
+  lastOffset: string;
+}
+
+/**
+ * A read model's storage. Every method is idempotent: applying any prefix of a
+ * partition's log twice leaves the same state as applying it once. Events at or below
+ * the stored checkpoint are skipped inside the same atomic unit that writes the
+ * checkpoint (Redis: one Lua script; Postgres: one transaction; Elasticsearch:
+ * per-source versions on each document, checkpoint after the bulk succeeds).
+ */
+export interface ProjectionStore {
+  /** Creates what the generation needs (index, tables, ...) if missing. */
+  init(): Promise<void>;
+  /** Last applied offset per partition of `topic` (absent = nothing applied yet). */
+  readCheckpoints(topic: string): Promise<Map<number, string>>;
+  /** Applies the batch and records `lastOffset` as the partition's checkpoint, atomically. */
+  applyBatch(batch: PartitionBatch): Promise<void>;
+  /** Deletes everything of this generation (data and checkpoints). */
+  truncate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The connections a store may use; the runtime creates them once per worker. */
+export interface StoreContext {
+  config: Config;
+  /** Physical generation of the read model (1, 2, ...): part of every key, index and table name. */
+  generation: number;
+  redis: Redis;
+  elasticsearch: ElasticsearchClient;
+  /** Pool on the read-model Postgres server as the projector role. */
+  readPostgres: pg.Pool;
+}
+
+export interface ProjectionDefinition {
+  name: string;
+  /** Bump when handler logic changes: a different version means the read model needs a rebuild. */
+  version: number;
+  /** Event types the projection handles; its topics follow from the event catalog. */
+  eventTypes: readonly EventType[];
+  createStore(context: StoreContext): ProjectionStore;
+}
+
+/** The Kafka consumer group of one projection generation. */
+export function consumerGroupOf(projection: string, generation: number): string {
+  return `outflow.projection.${projection}.g${generation}`;
+}
+
+/** The dead-letter topic of a projection. */
+export function dlqTopicOf(projection: string): string {
+  return `dlq.${projection}`;
+}

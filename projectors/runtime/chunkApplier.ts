@@ -1,0 +1,195 @@
+// Applies one chunk of a partition's messages to a projection's store, in offset order:
+// decodable events of unparked keys go to the store in as few batches as possible; poison
+// messages and every later message of their key go to the DLQ first (acknowledged before
+// the checkpoint moves past them). When the store rejects a batch non-retriably, the
+// segment is applied event by event to find the event at fault, which is parked after
+// `poisonAttempts` failures. Transient failures are retried forever (transientRetry.ts).
+import type pg from 'pg';
+import type pino from 'pino';
+import type { EventType } from '../../schemas/eventCatalog.ts';
+import type { EventCodec } from '../../schemas/eventCodec.ts';
+import type { ProjectionStore } from '../projection.ts';
+import type { DeadLetterWriter } from './deadLetterQueue.ts';
+import type { EmitLifecycle } from './lifecycleEvents.ts';
+import { decodeMessage, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
+import type { ParkedKeyCache } from './parkedKeyCache.ts';
+import { parkBehind, parkKey } from './parkedKeysTable.ts';
+import { dlqReasonLabel, type ProjectorMetrics } from './projectorMetrics.ts';
+import { describeFailure } from './retriableFailure.ts';
+import { INTERRUPTED, retryWhileTransient, type Interrupted, type RetryControl } from './transientRetry.ts';
+
+export interface ChunkMessage extends RawMessage {
+  offset: string;
+}
+
+export interface ChunkContext {
+  projection: string;
+  generation: number;
+  store: ProjectionStore;
+  codec: EventCodec;
+  handled: ReadonlySet<EventType>;
+  dlq: DeadLetterWriter;
+  readPostgres: pg.Pool;
+  parked: ParkedKeyCache;
+  /** How often one event may fail non-retriably before it counts as poison. */
+  poisonAttempts: number;
+  metrics: ProjectorMetrics;
+  emit: EmitLifecycle;
+  log: pino.Logger;
+}
+
+export interface ChunkResult {
+  applied: number;
+  parked: number;
+  skipped: number;
+}
+
+interface Item {
+  message: ChunkMessage;
+  decoded: DecodedMessage;
+}
+
+export function applyChunk(context: ChunkContext, control: RetryControl, topic: string, partition: number, messages: readonly ChunkMessage[]): Promise<ChunkResult | Interrupted> {
+  return new ChunkRun(context, control, topic, partition).run(messages);
+}
+
+class ChunkRun {
+  private readonly result: ChunkResult = { applied: 0, parked: 0, skipped: 0 };
+
+  constructor(
+    private readonly context: ChunkContext,
+    private readonly control: RetryControl,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  async run(messages: readonly ChunkMessage[]): Promise<ChunkResult | Interrupted> {
+    const last = messages.at(-1);
+    if (!last) return this.result;
+    const { codec, handled, parked } = this.context;
+    let segment: Item[] = [];
+    for (const message of messages) {
+      const position = { topic: this.topic, partition: this.partition, offset: message.offset };
+      const decoded = await this.retry(message.offset, () => decodeMessage(codec, handled, position, message));
+      if (decoded === INTERRUPTED) return INTERRUPTED;
+      const item = { message, decoded };
+      if (decoded.kind !== 'poison' && !parked.has(decoded.key)) {
+        segment.push(item);
+        continue;
+      }
+      // Everything before a DLQ-bound message is written first, so each key keeps its order.
+      if (segment.length && (await this.flush(segment, segment.at(-1)!.message.offset)) === INTERRUPTED) return INTERRUPTED;
+      segment = [];
+      const outcome = await this.park(item);
+      if (outcome === INTERRUPTED) return INTERRUPTED;
+      if (!outcome) segment.push(item);
+    }
+    // Always ends with a write covering the last offset, even when it was skipped or parked.
+    if ((await this.flush(segment, last.offset)) === INTERRUPTED) return INTERRUPTED;
+    return this.result;
+  }
+
+  private retry<T>(offset: string, work: () => Promise<T>): Promise<T | Interrupted> {
+    return retryWhileTransient({ topic: this.topic, partition: this.partition, offset }, this.control, work);
+  }
+
+  private async flush(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
+    const events = segment.flatMap((item) => (item.decoded.kind === 'event' ? [item.decoded] : []));
+    try {
+      const done = await this.retry(lastOffset, () =>
+        this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: events.map((e) => e.event), lastOffset }),
+      );
+      if (done === INTERRUPTED) return INTERRUPTED;
+    } catch (error) {
+      // Without events the failure is the checkpoint write itself: no event to blame.
+      if (events.length === 0) throw error;
+      this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
+      return this.flushOneByOne(segment, lastOffset);
+    }
+    this.countApplied(events);
+    this.result.skipped += segment.length - events.length;
+  }
+
+  private async flushOneByOne(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
+    for (const item of segment) {
+      const { decoded } = item;
+      if (decoded.kind !== 'event') {
+        this.result.skipped += 1;
+        continue;
+      }
+      // An earlier event of this segment may have parked the key.
+      if (this.context.parked.has(decoded.key)) {
+        const parked = await this.park(item);
+        if (parked === INTERRUPTED) return INTERRUPTED;
+        if (parked) continue;
+      }
+      const outcome = await this.applyOne(item.message.offset, decoded);
+      if (outcome === INTERRUPTED) return INTERRUPTED;
+      if (outcome === 'applied') continue;
+      const parked = await this.park({ message: item.message, decoded: { kind: 'poison', key: decoded.key, reason: outcome.poison } });
+      if (parked === INTERRUPTED) return INTERRUPTED;
+    }
+    const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [], lastOffset }));
+    if (done === INTERRUPTED) return INTERRUPTED;
+  }
+
+  private async applyOne(offset: string, decoded: Extract<DecodedMessage, { kind: 'event' }>): Promise<'applied' | { poison: string } | Interrupted> {
+    let lastError: unknown;
+    for (let failures = 0; failures < this.context.poisonAttempts; failures++) {
+      try {
+        const done = await this.retry(offset, () =>
+          this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [decoded.event], lastOffset: offset }),
+        );
+        if (done === INTERRUPTED) return INTERRUPTED;
+        this.countApplied([decoded]);
+        return 'applied';
+      } catch (error) {
+        lastError = error;
+        this.context.log.warn({ topic: this.topic, partition: this.partition, offset, eventId: decoded.eventId, attempt: failures + 1, err: describeFailure(error) }, 'event failed non-retriably');
+      }
+    }
+    return { poison: describeFailure(lastError) };
+  }
+
+  /** Sends the message to the DLQ and records it; false when its key turned out to be no longer parked. */
+  private async park(item: Item): Promise<boolean | Interrupted> {
+    const { projection, generation, parked, readPostgres, dlq } = this.context;
+    const { message, decoded } = item;
+    const key = decoded.key;
+    const poisonReason = decoded.kind === 'poison' ? decoded.reason : undefined;
+    const firstOffset = parked.firstOffsetOf(key);
+    const reason = firstOffset !== undefined ? `parked behind ${firstOffset}` : (poisonReason ?? 'poison');
+    const where = { topic: this.topic, partition: this.partition, offset: message.offset };
+    const dlqOffset = await this.retry(message.offset, () => dlq.park({ projection, generation, ...where, reason, message }));
+    if (dlqOffset === INTERRUPTED) return INTERRUPTED;
+    const id = { projection, generation, key };
+    if (firstOffset !== undefined) {
+      const stillParked = await this.retry(message.offset, () => parkBehind(readPostgres, id, dlqOffset));
+      if (stillParked === INTERRUPTED) return INTERRUPTED;
+      if (!stillParked) {
+        // `outflow dlq retry|skip` resolved the key after everything before this message.
+        parked.delete(key);
+        this.context.log.info({ ...where, key }, 'key was unparked meanwhile; applying instead of parking');
+        return poisonReason === undefined ? false : this.park(item);
+      }
+    } else {
+      const recorded = await this.retry(message.offset, () => parkKey(readPostgres, { ...id, ...where, reason, dlqOffset }));
+      if (recorded === INTERRUPTED) return INTERRUPTED;
+      parked.add(key, message.offset);
+    }
+    this.result.parked += 1;
+    this.context.metrics.dlqMessages.inc({ projection, reason: dlqReasonLabel(reason) });
+    this.context.log.warn({ ...where, key, reason, dlqOffset, eventId: decoded.kind === 'event' ? decoded.eventId : undefined }, 'message parked in the DLQ');
+    this.context.emit('parked', { projection, generation, key, ...where, reason, dlqOffset, first: firstOffset === undefined });
+    return true;
+  }
+
+  private countApplied(events: readonly Extract<DecodedMessage, { kind: 'event' }>[]): void {
+    if (!events.length) return;
+    const { metrics, projection } = this.context;
+    this.result.applied += events.length;
+    metrics.eventsApplied.inc({ projection }, events.length);
+    const now = Date.now();
+    for (const event of events) metrics.freshness.observe({ projection }, Math.max(0, now - event.occurredAt) / 1000);
+  }
+}

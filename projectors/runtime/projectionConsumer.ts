@@ -1,0 +1,190 @@
+// One projection's consumer: its own group (consumerGroupOf), its topics from the catalog,
+// manual commits after the store write, a seek to the store's checkpoint + 1 whenever the
+// fetch position disagrees with it, and per-partition chunks through chunkApplier.ts.
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { eventCatalog } from '../../schemas/eventCatalog.ts';
+import { consumerGroupOf, type ProjectionDefinition } from '../projection.ts';
+import { applyChunk, type ChunkContext } from './chunkApplier.ts';
+import { PartitionPositions } from './partitionPositions.ts';
+import { describeFailure, isRetriable } from './retriableFailure.ts';
+import type { BackoffOptions } from './retryBackoff.ts';
+import { INTERRUPTED, retryWhileTransient, type RetryControl } from './transientRetry.ts';
+
+export type ConsumerState = 'starting' | 'running' | 'retrying' | 'crashed' | 'stopped';
+
+export interface ProjectionConsumerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  definition: ProjectionDefinition;
+  chunk: ChunkContext;
+  concurrency: number;
+  chunkSize: number;
+  backoff: BackoffOptions;
+}
+
+/** The topics a projection reads, from the event catalog. */
+export function topicsOf(definition: ProjectionDefinition): string[] {
+  return [...new Set(definition.eventTypes.map((eventType) => eventCatalog[eventType].topic))].sort();
+}
+
+function rootCause(error: Error): unknown {
+  let current: unknown = error;
+  while (current instanceof Error && current.cause !== undefined) current = current.cause;
+  return current;
+}
+
+export class ProjectionConsumer {
+  readonly groupId: string;
+  readonly topics: string[];
+  private readonly consumer: Consumer;
+  private readonly positions: PartitionPositions;
+  private readonly stopping = new AbortController();
+  private retryingPartitions = 0;
+  private crashed = false;
+  private stopped = false;
+  private started = false;
+  assignment: Record<string, number[]> = {};
+
+  constructor(private readonly options: ProjectionConsumerOptions) {
+    const { definition, chunk, kafka, admin } = options;
+    this.groupId = consumerGroupOf(definition.name, chunk.generation);
+    this.topics = topicsOf(definition);
+    this.positions = new PartitionPositions(chunk.store, admin);
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+      // kafkajs restarts the consumer after transient trouble; an error the runtime gave up on
+      // (a checkpoint write that keeps failing non-retriably) stops it: /health turns 503.
+      retry: { restartOnFailure: async (error) => isRetriable(rootCause(error)) },
+    });
+  }
+
+  get state(): ConsumerState {
+    if (this.stopped) return 'stopped';
+    if (this.crashed) return 'crashed';
+    if (!this.started) return 'starting';
+    return this.retryingPartitions > 0 ? 'retrying' : 'running';
+  }
+
+  async start(): Promise<void> {
+    const { chunk } = this.options;
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.positions.clear();
+      this.assignment = payload.memberAssignment;
+      chunk.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'partitions assigned');
+      chunk.emit('assignment', { projection: chunk.projection, groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment });
+      // Another worker may have parked keys while these partitions were elsewhere.
+      chunk.parked.reload().catch((error: unknown) => chunk.log.warn({ err: describeFailure(error) }, 'parked keys not reloaded; the TTL reload will retry'));
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          this.seekToCheckpoint(topic, partition).catch((error: unknown) =>
+            chunk.log.warn({ topic, partition, err: describeFailure(error) }, 'checkpoint not read on assignment; the first batch will check it'),
+          );
+        }
+      }
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      this.crashed = true;
+      chunk.log.error({ err: describeFailure(payload.error) }, 'consumer crashed');
+      chunk.emit('crash', { projection: chunk.projection, error: payload.error });
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.started = true;
+  }
+
+  /** Finishes the current chunks (their checkpoints and commits), leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopping.abort();
+    await this.consumer.disconnect();
+    this.stopped = true;
+  }
+
+  /**
+   * Moves the fetch position to the store's checkpoint + 1 right after an assignment, so no
+   * batch is fetched from Kafka's committed offset only to be thrown away. handleBatch checks
+   * the position again on every batch, which is what guarantees it.
+   */
+  private async seekToCheckpoint(topic: string, partition: number): Promise<void> {
+    const next = await this.positions.nextOffset(topic, partition);
+    // A batch already applied from there: its position is newer than this read.
+    if (this.positions.peek(topic, partition) !== next || this.stopping.signal.aborted) return;
+    this.consumer.seek({ topic, partition, offset: String(next) });
+  }
+
+  private retryControl(payload: EachBatchPayload): RetryControl {
+    const { chunk, backoff } = this.options;
+    return {
+      backoff,
+      signal: this.stopping.signal,
+      heartbeat: () => payload.heartbeat(),
+      shouldContinue: () => payload.isRunning() && !payload.isStale() && !this.stopping.signal.aborted,
+      onRetry: (position, attempt, delayMs, error) => {
+        chunk.metrics.retries.inc({ projection: chunk.projection });
+        chunk.log.warn({ ...position, attempt, delayMs, err: error }, 'transient failure; retrying the same work');
+        chunk.emit('retry', { projection: chunk.projection, ...position, attempt, delayMs, error });
+      },
+      onRetrying: (active) => {
+        this.retryingPartitions += active ? 1 : -1;
+      },
+    };
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const { chunk, chunkSize } = this.options;
+    const control = this.retryControl(payload);
+    const first = batch.firstOffset();
+    if (first === null) return;
+
+    const next = await retryWhileTransient({ topic, partition, offset: first }, control, () => this.positions.nextOffset(topic, partition));
+    if (next === INTERRUPTED) return;
+    if (BigInt(first) > next) {
+      // Kafka's committed offset is ahead of the store (e.g. a truncated generation): going
+      // on would leave a hole, so fetch again from the store's position.
+      chunk.log.warn({ topic, partition, offset: first, checkpointNext: String(next) }, 'fetch position is past the checkpoint; seeking back');
+      this.consumer.seek({ topic, partition, offset: String(next) });
+      return;
+    }
+    const messages = batch.messages.filter((message) => BigInt(message.offset) >= next);
+    const parkedReload = await retryWhileTransient({ topic, partition, offset: first }, control, () => chunk.parked.reloadIfStale());
+    if (parkedReload === INTERRUPTED) return;
+
+    for (let start = 0; start < messages.length; start += chunkSize) {
+      if (!control.shouldContinue()) return;
+      const slice = messages.slice(start, start + chunkSize);
+      const firstOffset = slice[0]!.offset;
+      const lastOffset = slice.at(-1)!.offset;
+      const begun = performance.now();
+      chunk.emit('batch.start', { projection: chunk.projection, topic, partition, firstOffset, size: slice.length });
+      const result = await applyChunk(chunk, control, topic, partition, slice);
+      if (result === INTERRUPTED) return;
+      this.positions.advance(topic, partition, lastOffset);
+      payload.resolveOffset(lastOffset);
+      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      const durationMs = performance.now() - begun;
+      const labels = { projection: chunk.projection };
+      chunk.metrics.batchSize.observe(labels, slice.length);
+      chunk.metrics.batchDuration.observe(labels, durationMs / 1000);
+      chunk.metrics.consumerLag.set({ ...labels, topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - 1n - BigInt(lastOffset))));
+      chunk.log.debug({ topic, partition, firstOffset, lastOffset, ...result, durationMs }, 'chunk applied');
+      chunk.emit('batch.end', { projection: chunk.projection, topic, partition, lastOffset, ...result, durationMs });
+    }
+    // Messages below the checkpoint were filtered out: still resolve so the commit catches up.
+    if (messages.length === 0) {
+      payload.resolveOffset(batch.lastOffset());
+      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+    }
+  }
+}

@@ -1,0 +1,52 @@
+// GET /health and GET /metrics of one projector worker, on plain node:http: two routes do
+// not need a framework, and a probe must keep answering while the event loop is busy.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type client from 'prom-client';
+
+export interface HealthReport {
+  status: 'ok' | 'crashed';
+  projections: Record<string, { state: string; groupId: string; assignment: Record<string, number[]> }>;
+}
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(options: { host: string; port: number; registry: client.Registry; health: () => HealthReport }): Promise<HealthServer> {
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET') return reply(response, 405, 'application/json', JSON.stringify({ error: 'GET only' }));
+    if (path === '/health') {
+      const report = options.health();
+      return reply(response, report.status === 'ok' ? 200 : 503, 'application/json', JSON.stringify(report));
+    }
+    if (path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => reply(response, 200, options.registry.contentType, text),
+        (error: unknown) => reply(response, 500, 'text/plain', String(error)),
+      );
+      return;
+    }
+    reply(response, 404, 'application/json', JSON.stringify({ error: `no route ${path}; try /health or /metrics` }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Scrapers keep connections alive; they must not hold up shutdown.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function reply(response: http.ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { 'content-type': contentType });
+  response.end(body);
+}

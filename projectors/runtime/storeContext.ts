@@ -1,0 +1,27 @@
+// The connections stores use, opened once per process (worker or CLI) and closed with it.
+// Redis connects lazily, so a worker whose projections live elsewhere never touches it.
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import type { Config } from '../../lib/config.ts';
+import type { StoreContext } from '../projection.ts';
+
+export interface OpenStoreContext {
+  context: StoreContext;
+  close(): Promise<void>;
+}
+
+export function openStoreContext(config: Config, generation: number): OpenStoreContext {
+  const redis = new Redis(config.redis.url, { lazyConnect: true });
+  const elasticsearch = new ElasticsearchClient({ node: config.elasticsearch.url });
+  const { host, port, database, user, password } = config.readModel.postgres;
+  const readPostgres = new pg.Pool({ host, port, database, user, password, max: 10 });
+  return {
+    context: { config, generation, redis, elasticsearch, readPostgres },
+    async close() {
+      redis.disconnect();
+      await elasticsearch.close();
+      await readPostgres.end();
+    },
+  };
+}
