@@ -1,0 +1,122 @@
+// order-summary: one Redis hash per order with everything `GET /orders/:id` shows.
+// Every order event writes the fields it knows with the order's version; the store's
+// version guard makes a duplicate or late older event a no-op.
+import type { Redis } from 'ioredis';
+import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
+import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../stores/redisKeys.ts';
+import { defineRedisProjection, type RedisOp } from '../stores/redisStore.ts';
+
+export const ORDER_SUMMARY = 'order-summary';
+
+export type OrderStatus = 'placed' | 'cancelled' | 'shipped';
+
+export interface OrderSummary {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  totalCents: number;
+  shippingAddress: ShippingAddress;
+  cancelReason: string | null;
+  carrier: string | null;
+  trackingNumber: string | null;
+  /** When the order was placed (epoch ms). */
+  placedAt: number;
+  /** When the last applied event happened (epoch ms). */
+  updatedAt: number;
+  /** The order's aggregate version after the last applied event. */
+  version: number;
+}
+
+const orderKey = (orderId: string) => `order:${orderId}`;
+
+function writeOrder(orderId: string, version: number, fields: Record<string, string | null>): RedisOp[] {
+  return [{ op: 'hsetIfNewer', key: orderKey(orderId), version, fields }];
+}
+
+export const orderSummaryProjection = defineRedisProjection({
+  name: ORDER_SUMMARY,
+  version: 1,
+  handlers: {
+    OrderPlaced: ({ event: e }) =>
+      writeOrder(e.orderId, e.aggregateVersion, {
+        orderId: e.orderId,
+        customerId: e.customerId,
+        status: 'placed',
+        items: JSON.stringify(e.items),
+        totalCents: String(e.totalCents),
+        shippingAddress: JSON.stringify(e.shippingAddress),
+        placedAt: String(e.occurredAt),
+        updatedAt: String(e.occurredAt),
+      }),
+    // cancelReason, carrier and trackingNumber start absent (null): OrderPlaced is version 1,
+    // so it only ever writes a hash that has nothing yet.
+    OrderCancelled: ({ event: e }) =>
+      writeOrder(e.orderId, e.aggregateVersion, {
+        orderId: e.orderId,
+        customerId: e.customerId,
+        status: 'cancelled',
+        cancelReason: e.reason,
+        updatedAt: String(e.occurredAt),
+      }),
+    OrderShipped: ({ event: e }) =>
+      writeOrder(e.orderId, e.aggregateVersion, {
+        orderId: e.orderId,
+        customerId: e.customerId,
+        status: 'shipped',
+        carrier: e.carrier,
+        trackingNumber: e.trackingNumber,
+        updatedAt: String(e.occurredAt),
+      }),
+    ShippingAddressUpdated: ({ event: e }) =>
+      writeOrder(e.orderId, e.aggregateVersion, {
+        orderId: e.orderId,
+        customerId: e.customerId,
+        shippingAddress: JSON.stringify(e.shippingAddress),
+        updatedAt: String(e.occurredAt),
+      }),
+  },
+});
+
+/** A stored hash as the API shows it; undefined until the order's OrderPlaced is applied. */
+export function parseOrderSummary(hash: Record<string, string>): OrderSummary | undefined {
+  const { orderId, customerId, status, items, totalCents, shippingAddress, placedAt, updatedAt, version } = hash;
+  if (!orderId || !customerId || !status || !items || !totalCents || !shippingAddress || !placedAt || !updatedAt || !version) return undefined;
+  return {
+    orderId,
+    customerId,
+    status: status as OrderStatus,
+    items: JSON.parse(items) as OrderLine[],
+    totalCents: Number(totalCents),
+    shippingAddress: JSON.parse(shippingAddress) as ShippingAddress,
+    cancelReason: hash.cancelReason ?? null,
+    carrier: hash.carrier ?? null,
+    trackingNumber: hash.trackingNumber ?? null,
+    placedAt: Number(placedAt),
+    updatedAt: Number(updatedAt),
+    version: Number(version),
+  };
+}
+
+/** The order as the live generation (or `generation`) has it; undefined if unknown there. */
+export async function readOrderSummary(redis: Redis, orderId: string, options: { generation?: number } = {}): Promise<OrderSummary | undefined> {
+  const generation = await resolveGeneration(redis, ORDER_SUMMARY, options.generation);
+  if (generation === undefined) return undefined;
+  return parseOrderSummary(await redis.hgetall(redisGenerationPrefix(ORDER_SUMMARY, generation) + orderKey(orderId)));
+}
+
+/** Every order of a generation (default: the live one), each once, in no particular order. */
+export async function* scanOrderSummaries(redis: Redis, options: { generation?: number; batchSize?: number } = {}): AsyncGenerator<OrderSummary> {
+  const generation = await resolveGeneration(redis, ORDER_SUMMARY, options.generation);
+  if (generation === undefined) return;
+  const pattern = redisPrefixPattern(redisGenerationPrefix(ORDER_SUMMARY, generation) + orderKey(''));
+  for await (const keys of scanKeys(redis, pattern, options.batchSize)) {
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.hgetall(key);
+    for (const [error, hash] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      const summary = parseOrderSummary(hash as Record<string, string>);
+      if (summary) yield summary;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// The declarative operations a Redis projection's handlers return: plain data, so handlers
+// stay pure and testable, and one Lua script (redisApplyBatch.lua) applies a whole batch.
+//
+// Every operation is idempotent on its own, so a projection stays correct even when an event
+// comes twice at different offsets (a redelivery the offset checkpoint cannot recognise):
+// - hsetIfNewer: writes `fields` into the hash `key` (a null value deletes that field) and
+//   sets its `version` field, only if `version` is greater than the stored `version`.
+// - hmergeJsonIfNewer: in the hash `key`, merges the flat object `patch` into the JSON object
+//   stored under `field` (the other properties are kept) and sets its `version` property,
+//   only if `version` is greater than the stored one. For values fed by several events,
+//   each carrying only some of the properties.
+// - zadd: adds `member` with `score` to the sorted set `key`; adding the same pair twice is
+//   a no-op.
+// There is no delete: a deleted key forgets its version, so a late duplicate would bring it
+// back. A read model that needs deletion should keep a tombstone (a status) instead.
+import type { ProjectionEvent } from '../projection.ts';
+
+export type JsonScalar = string | number | boolean | null;
+
+export type RedisOp =
+  | { op: 'hsetIfNewer'; key: string; version: number; fields: Readonly<Record<string, string | null>> }
+  | { op: 'hmergeJsonIfNewer'; key: string; field: string; version: number; patch: Readonly<Record<string, JsonScalar>> }
+  | { op: 'zadd'; key: string; score: number; member: string };
+
+/** The field or property where the ops keep the aggregate version; handlers may not write it. */
+export const VERSION_FIELD = 'version';
+
+/** What redisApplyBatch.lua receives: KEYS and ARGV, ready for EVALSHA. */
+export interface EncodedBatch {
+  keys: string[];
+  argv: string[];
+}
+
+/**
+ * Throws when an op cannot be applied (a bug in the projection's handler). The store calls
+ * it per event, so the failure names the event and the runtime can park it as poison.
+ */
+export function checkOp(op: RedisOp): void {
+  const problem = opProblem(op);
+  if (problem) throw new Error(`${op.op} on "${op.key}": ${problem}`);
+}
+
+function opProblem(op: RedisOp): string | undefined {
+  if (op.key === '') return 'the key is empty';
+  if (op.op === 'zadd') return Number.isFinite(op.score) ? undefined : `score must be a finite number, got ${op.score}`;
+  if (!Number.isSafeInteger(op.version) || op.version < 1) return `version must be a positive integer, got ${op.version}`;
+  const values = op.op === 'hsetIfNewer' ? op.fields : op.patch;
+  if (Object.hasOwn(values, VERSION_FIELD)) return `the op sets "${VERSION_FIELD}" itself`;
+  const notFinite = Object.entries(values).find(([, value]) => typeof value === 'number' && !Number.isFinite(value));
+  return notFinite ? `${notFinite[0]} is not a finite number` : undefined;
+}
+
+// Flat ARGV, one string per value: Redis parses it natively, where a JSON payload would
+// cost a cjson decode in the script and escape every JSON-valued field a second time.
+function pushOp(argv: string[], op: RedisOp, keyIndex: number): void {
+  switch (op.op) {
+    case 'hsetIfNewer': {
+      const entries = Object.entries(op.fields);
+      const sets = entries.filter((entry): entry is [string, string] => entry[1] !== null);
+      argv.push('h', String(keyIndex), String(op.version), String(sets.length), String(entries.length - sets.length));
+      for (const [name, value] of sets) argv.push(name, value);
+      for (const [name, value] of entries) if (value === null) argv.push(name);
+      return;
+    }
+    case 'hmergeJsonIfNewer': {
+      const entries = Object.entries(op.patch);
+      argv.push('j', String(keyIndex), op.field, String(op.version), String(entries.length));
+      for (const [name, value] of entries) argv.push(name, JSON.stringify(value));
+      return;
+    }
+    case 'zadd':
+      argv.push('z', String(keyIndex), String(op.score), op.member);
+  }
+}
+
+/**
+ * Encodes a partition batch for redisApplyBatch.lua. Keys become absolute (under the
+ * generation prefix) and are all declared in KEYS, as Redis asks of scripts; KEYS[1] is the
+ * checkpoints hash. Events without operations are left out: the checkpoint covers them.
+ * The ops must have passed checkOp.
+ *
+ * ARGV: partition, lastOffset, then per event: offset, op count, and per op
+ *   h keyIndex version setCount deleteCount (field value)*setCount field*deleteCount
+ *   j keyIndex field version propertyCount (property jsonFragment)*propertyCount
+ *   z keyIndex score member
+ */
+export function encodeBatch(input: {
+  prefix: string;
+  checkpointsKey: string;
+  partition: number;
+  lastOffset: string;
+  events: readonly { offset: string; ops: readonly RedisOp[] }[];
+}): EncodedBatch {
+  const keys = [input.checkpointsKey];
+  const keyIndexes = new Map<string, number>();
+  const argv = [String(input.partition), input.lastOffset];
+  for (const event of input.events) {
+    if (event.ops.length === 0) continue;
+    argv.push(event.offset, String(event.ops.length));
+    for (const op of event.ops) {
+      const key = input.prefix + op.key;
+      let index = keyIndexes.get(key);
+      if (index === undefined) {
+        keys.push(key);
+        index = keys.length;
+        keyIndexes.set(key, index);
+      }
+      pushOp(argv, op, index);
+    }
+  }
+  return { keys, argv };
+}
+
+/** What a handler sees: the event narrowed to its type. */
+export type RedisHandlers = {
+  readonly [T in ProjectionEvent['type']]?: (event: Extract<ProjectionEvent, { type: T }>) => readonly RedisOp[];
+};

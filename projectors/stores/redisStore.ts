@@ -1,0 +1,139 @@
+// The Redis store adapter. A Redis projection is a name, a version and pure handlers that
+// turn an event into declarative operations (redisOps.ts); this adapter owns the rest:
+// generations, the live pointer, checkpoints and applying a batch atomically in one script.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Redis } from 'ioredis';
+import type pino from 'pino';
+import { ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { isEventType } from '../../schemas/eventCatalog.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, scanKeys } from './redisKeys.ts';
+import { checkOp, encodeBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
+
+export type { RedisHandlers, RedisOp } from './redisOps.ts';
+
+const applyBatchScript = fs.readFileSync(new URL('./redisApplyBatch.lua', import.meta.url), 'utf8');
+const applyBatchSha = crypto.createHash('sha1').update(applyBatchScript).digest('hex');
+
+// Deletes the pointer only if it still names the truncated generation: a pointer to an
+// emptied generation would serve nothing, and without it the next init() points afresh.
+const dropPointerIfScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface RedisProjectionDefinition extends ProjectionDefinition {
+  /** The operations the projection's handler gives for one event (none for an unhandled type). */
+  opsFor(event: ProjectionEvent): readonly RedisOp[];
+}
+
+export function defineRedisProjection(spec: { name: string; version: number; handlers: RedisHandlers }): RedisProjectionDefinition {
+  const { name, version, handlers } = spec;
+  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
+  const opsFor = (event: ProjectionEvent): readonly RedisOp[] => {
+    // The mapped type pairs each event type with its handler; TS cannot follow the
+    // correlation through a union-typed lookup, so the pairing is asserted here.
+    const handler = handlers[event.type] as ((e: ProjectionEvent) => readonly RedisOp[]) | undefined;
+    return handler ? handler(event) : [];
+  };
+  return Object.freeze({
+    name,
+    version,
+    eventTypes,
+    opsFor,
+    createStore: (context: StoreContext) => new RedisProjectionStore(context, name, opsFor),
+  });
+}
+
+/** Counts the batch script reports; the store logs them at debug level. */
+export interface AppliedBatch {
+  applied: number;
+  alreadyApplied: number;
+  staleOps: number;
+}
+
+export class RedisProjectionStore implements ProjectionStore {
+  private readonly redis: Redis;
+  private readonly generation: number;
+  private readonly prefix: string;
+  private readonly log: pino.Logger;
+
+  constructor(
+    context: StoreContext,
+    private readonly projection: string,
+    private readonly opsFor: (event: ProjectionEvent) => readonly RedisOp[],
+  ) {
+    this.redis = context.redis;
+    this.generation = context.generation;
+    this.prefix = redisGenerationPrefix(projection, context.generation);
+    this.log = createLogger(`redis-store:${projection}`, context.config.logLevel);
+  }
+
+  /** Redis keys need no creation; the pointer is set only if the projection has none yet. */
+  async init(): Promise<void> {
+    const set = await this.redis.set(redisLivePointerKey(this.projection), String(this.generation), 'NX');
+    if (set) this.log.info({ generation: this.generation }, 'live pointer set to this generation');
+  }
+
+  async readCheckpoints(topic: string): Promise<Map<number, string>> {
+    const raw = await this.redis.hgetall(redisCheckpointsKey(this.projection, this.generation, topic));
+    return new Map(Object.entries(raw).map(([partition, offset]) => [Number(partition), offset]));
+  }
+
+  async applyBatch(batch: PartitionBatch): Promise<void> {
+    await this.applyBatchCounted(batch);
+  }
+
+  /** applyBatch, returning what the script did (tests and benchmarks read it). */
+  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedBatch> {
+    const events = batch.events.map((event) => ({ offset: event.offset, ops: this.projectEvent(event) }));
+    const { keys, argv } = encodeBatch({
+      prefix: this.prefix,
+      checkpointsKey: redisCheckpointsKey(this.projection, this.generation, batch.topic),
+      partition: batch.partition,
+      lastOffset: batch.lastOffset,
+      events,
+    });
+    const [applied, alreadyApplied, staleOps] = await this.runApplyScript(keys, argv);
+    const counts = { applied, alreadyApplied, staleOps };
+    this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
+    return counts;
+  }
+
+  async truncate(): Promise<void> {
+    let deleted = 0;
+    for await (const keys of scanKeys(this.redis, redisPrefixPattern(this.prefix))) {
+      deleted += await this.redis.unlink(...keys);
+    }
+    await this.redis.eval(dropPointerIfScript, 1, redisLivePointerKey(this.projection), String(this.generation));
+    this.log.info({ generation: this.generation, deleted }, 'generation truncated');
+  }
+
+  /** The Redis connection belongs to the runtime, which closes it. */
+  async close(): Promise<void> {}
+
+  private projectEvent(event: ProjectionEvent): readonly RedisOp[] {
+    try {
+      const ops = this.opsFor(event);
+      for (const op of ops) checkOp(op);
+      return ops;
+    } catch (error) {
+      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
+      throw new ProjectionHandlerFailed(this.projection, where, error);
+    }
+  }
+
+  private async runApplyScript(keys: string[], argv: string[]): Promise<[number, number, number]> {
+    // One array, not spread arguments: a big batch has more values than a call may take.
+    const args = [keys.length, ...keys, ...argv];
+    let reply: unknown;
+    try {
+      reply = await this.redis.call('evalsha', [applyBatchSha, ...args]);
+    } catch (error) {
+      // A restarted or flushed server has forgotten the script: send it once in full.
+      if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+      reply = await this.redis.call('eval', [applyBatchScript, ...args]);
+    }
+    const [applied = 0, alreadyApplied = 0, staleOps = 0] = reply as number[];
+    return [applied, alreadyApplied, staleOps];
+  }
+}
