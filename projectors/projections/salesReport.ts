@@ -1,0 +1,168 @@
+// sales-report: revenue and units per UTC day and category, in the read-model Postgres.
+// An order counts on the day it was placed; its cancellation takes back exactly what its
+// placement added, from that same day, once. The orders table remembers each counted order's
+// day and per-category contribution, so a cancellation needs nothing else and a second
+// cancellation (or a second placement) finds the order already handled.
+import type pg from 'pg';
+import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
+import { definePostgresProjection, postgresReadTarget } from '../stores/postgresStore.ts';
+
+export const SALES_REPORT = 'sales-report';
+
+export interface CategoryContribution {
+  category: string;
+  revenueCents: number;
+  units: number;
+}
+
+/** The UTC calendar day of an epoch-ms instant, YYYY-MM-DD. */
+export function utcDay(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+/** What an order's lines add to each category, sorted by category. */
+export function contributionsOf(items: readonly OrderLine[]): CategoryContribution[] {
+  const byCategory = new Map<string, CategoryContribution>();
+  for (const line of items) {
+    const entry = byCategory.get(line.category) ?? { category: line.category, revenueCents: 0, units: 0 };
+    entry.revenueCents += line.lineTotalCents;
+    entry.units += line.quantity;
+    byCategory.set(line.category, entry);
+  }
+  return [...byCategory.values()].sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+}
+
+const CONTRIBUTION_RECORD = `AS c(category text, "revenueCents" bigint, units bigint)`;
+
+export const salesReportProjection = definePostgresProjection({
+  name: SALES_REPORT,
+  version: 1,
+  tables: {
+    // orders = how many counted, not cancelled orders have lines of the category that day.
+    daily: `day date NOT NULL, category text NOT NULL, revenue_cents bigint NOT NULL, units bigint NOT NULL, orders bigint NOT NULL,
+      PRIMARY KEY (day, category)`,
+    orders: `order_id text PRIMARY KEY, day date NOT NULL, cancelled boolean NOT NULL DEFAULT false, contributions jsonb NOT NULL`,
+  },
+  handlers: {
+    // Only the placement that inserts the order row adds to the days: a repeat inserts nothing.
+    OrderPlaced: async ({ event: e }, { tx, tables }) => {
+      await tx.query(
+        `WITH placed AS (
+           INSERT INTO ${tables.orders} (order_id, day, contributions) VALUES ($1, $2::date, $3::jsonb)
+           ON CONFLICT (order_id) DO NOTHING RETURNING day, contributions)
+         INSERT INTO ${tables.daily} AS d (day, category, revenue_cents, units, orders)
+         SELECT placed.day, c.category, c."revenueCents", c.units, 1 FROM placed, jsonb_to_recordset(placed.contributions) ${CONTRIBUTION_RECORD}
+         ON CONFLICT (day, category) DO UPDATE
+           SET revenue_cents = d.revenue_cents + EXCLUDED.revenue_cents, units = d.units + EXCLUDED.units, orders = d.orders + 1`,
+        [e.orderId, utcDay(e.occurredAt), JSON.stringify(contributionsOf(e.items))],
+      );
+    },
+    // Only the cancellation that flips `cancelled` subtracts, and it subtracts what the placement added.
+    OrderCancelled: async ({ event: e }, { tx, tables }) => {
+      await tx.query(
+        `WITH cancelled AS (
+           UPDATE ${tables.orders} SET cancelled = true WHERE order_id = $1 AND NOT cancelled RETURNING day, contributions)
+         UPDATE ${tables.daily} AS d
+           SET revenue_cents = d.revenue_cents - c."revenueCents", units = d.units - c.units, orders = d.orders - 1
+         FROM cancelled, jsonb_to_recordset(cancelled.contributions) ${CONTRIBUTION_RECORD}
+         WHERE d.day = cancelled.day AND d.category = c.category`,
+        [e.orderId],
+      );
+    },
+  },
+});
+
+export interface SalesReportQuery {
+  /** First day, YYYY-MM-DD (UTC), inclusive. */
+  from: string;
+  /** Last day, YYYY-MM-DD (UTC), inclusive. */
+  to: string;
+  groupBy: 'day' | 'category';
+  generation?: number;
+}
+
+export interface SalesReportRow {
+  day?: string;
+  category?: string;
+  revenueCents: number;
+  units: number;
+}
+
+export interface SalesReport {
+  from: string;
+  to: string;
+  groupBy: 'day' | 'category';
+  rows: SalesReportRow[];
+  totals: { revenueCents: number; units: number };
+}
+
+const UNDEFINED_TABLE = '42P01';
+
+/** A read of a read model nobody has initialised yet (no view, no table) reads as empty. */
+async function queryOrEmpty<R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<R[]> {
+  try {
+    return (await pool.query<R>(sql, params)).rows;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    throw error;
+  }
+}
+
+/**
+ * Revenue and units per day or per category between two days (both inclusive), through the
+ * view (or `generation`'s table). Works with SELECT-only privileges. Day/category pairs whose
+ * orders were all cancelled are left out.
+ */
+export async function readSalesReport(pool: pg.Pool, query: SalesReportQuery): Promise<SalesReport> {
+  const { from, to, groupBy } = query;
+  const daily = postgresReadTarget(SALES_REPORT, 'daily', query.generation);
+  const key = groupBy === 'day' ? `to_char(day, 'YYYY-MM-DD')` : 'category';
+  const rows = await queryOrEmpty<{ key: string; revenue: string; units: string }>(
+    pool,
+    `SELECT ${key} AS key, SUM(revenue_cents)::text AS revenue, SUM(units)::text AS units
+       FROM ${daily} WHERE day BETWEEN $1::date AND $2::date AND orders > 0
+       GROUP BY 1 ORDER BY ${key} COLLATE "C"`,
+    [from, to],
+  );
+  const out: SalesReportRow[] = rows.map((row) => {
+    const sums = { revenueCents: Number(row.revenue), units: Number(row.units) };
+    return groupBy === 'day' ? { day: row.key, ...sums } : { category: row.key, ...sums };
+  });
+  const totals = out.reduce((sum, row) => ({ revenueCents: sum.revenueCents + row.revenueCents, units: sum.units + row.units }), { revenueCents: 0, units: 0 });
+  return { from, to, groupBy, rows: out, totals };
+}
+
+export interface SalesDailyRow {
+  day: string;
+  category: string;
+  revenueCents: number;
+  units: number;
+  orders: number;
+}
+
+export interface SalesOrderRow {
+  orderId: string;
+  day: string;
+  cancelled: boolean;
+}
+
+/** Every stored day/category row of a generation (default: the live one), zeros included, for `outflow verify`. */
+export async function readSalesDailyRows(pool: pg.Pool, options: { generation?: number } = {}): Promise<SalesDailyRow[]> {
+  const rows = await queryOrEmpty<{ day: string; category: string; revenue: string; units: string; orders: string }>(
+    pool,
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, category, revenue_cents::text AS revenue, units::text AS units, orders::text AS orders
+       FROM ${postgresReadTarget(SALES_REPORT, 'daily', options.generation)} ORDER BY day, category COLLATE "C"`,
+    [],
+  );
+  return rows.map((r) => ({ day: r.day, category: r.category, revenueCents: Number(r.revenue), units: Number(r.units), orders: Number(r.orders) }));
+}
+
+/** Every counted order of a generation (default: the live one) with its day and whether it was cancelled. */
+export async function readSalesOrders(pool: pg.Pool, options: { generation?: number } = {}): Promise<SalesOrderRow[]> {
+  const rows = await queryOrEmpty<{ order_id: string; day: string; cancelled: boolean }>(
+    pool,
+    `SELECT order_id, to_char(day, 'YYYY-MM-DD') AS day, cancelled FROM ${postgresReadTarget(SALES_REPORT, 'orders', options.generation)} ORDER BY order_id COLLATE "C"`,
+    [],
+  );
+  return rows.map((r) => ({ orderId: r.order_id, day: r.day, cancelled: r.cancelled }));
+}

@@ -1,0 +1,251 @@
+// The Elasticsearch store adapter. An Elasticsearch projection is a name, a version, its
+// index mapping and pure handlers that turn an event into document updates
+// (elasticsearchDocumentMerge.ts); this adapter owns the rest: the generation's index, the
+// alias pointer, checkpoints, and writing a batch without scripts: mget the documents, merge
+// the updates whose source version is newer, bulk-write with if_seq_no/if_primary_term (or
+// create for new documents), and re-read and re-merge the documents another writer changed
+// meanwhile. The partition's checkpoint is written only after the bulk succeeded.
+import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type pino from 'pino';
+import { ElasticsearchBulkFailed, ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { isEventType } from '../../schemas/eventCatalog.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
+import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf } from './elasticsearchLayout.ts';
+
+export type { DocumentUpdate, ElasticsearchHandlers } from './elasticsearchDocumentMerge.ts';
+
+/** Rounds of re-read and re-merge for documents another writer changed under us. */
+const MAX_CONFLICT_ROUNDS = 8;
+
+const checkpointMappings: estypes.MappingTypeMapping = {
+  dynamic: 'strict',
+  properties: {
+    projection: { type: 'keyword' },
+    generation: { type: 'integer' },
+    topic: { type: 'keyword' },
+    partition: { type: 'integer' },
+    offset: { type: 'keyword' },
+  },
+};
+
+interface CheckpointDocument {
+  projection: string;
+  generation: number;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface ElasticsearchProjectionDefinition extends ProjectionDefinition {
+  mappings: estypes.MappingTypeMapping;
+  /** The document updates the projection's handler gives for one event (none for an unhandled type). */
+  updatesFor(event: ProjectionEvent): readonly DocumentUpdate[];
+}
+
+export function defineElasticsearchProjection(spec: {
+  name: string;
+  version: number;
+  mappings: estypes.MappingTypeMapping;
+  handlers: ElasticsearchHandlers;
+}): ElasticsearchProjectionDefinition {
+  const { name, version, mappings, handlers } = spec;
+  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
+  const updatesFor = (event: ProjectionEvent): readonly DocumentUpdate[] => {
+    // The mapped type pairs each event type with its handler; TS cannot follow the
+    // correlation through a union-typed lookup, so the pairing is asserted here.
+    const handler = handlers[event.type] as ((e: ProjectionEvent) => readonly DocumentUpdate[]) | undefined;
+    return handler ? handler(event) : [];
+  };
+  const definition: ElasticsearchProjectionDefinition = {
+    name,
+    version,
+    eventTypes,
+    mappings,
+    updatesFor,
+    createStore: (context: StoreContext) => new ElasticsearchProjectionStore(context, definition),
+  };
+  return Object.freeze(definition);
+}
+
+/** What one applyBatch did (tests and benchmarks read it). */
+export interface AppliedEsBatch {
+  /** Events above the checkpoint, handed to the handlers. */
+  applied: number;
+  /** Events at or below the checkpoint, skipped. */
+  alreadyApplied: number;
+  /** Documents written. */
+  written: number;
+  /** Documents re-read because another writer changed them between mget and bulk. */
+  conflicts: number;
+}
+
+export class ElasticsearchProjectionStore implements ProjectionStore {
+  readonly index: string;
+  private readonly es: ElasticsearchClient;
+  private readonly generation: number;
+  private readonly log: pino.Logger;
+
+  constructor(context: StoreContext, private readonly definition: ElasticsearchProjectionDefinition) {
+    this.es = context.elasticsearch;
+    this.generation = context.generation;
+    this.index = elasticsearchIndexOf(definition.name, context.generation);
+    this.log = createLogger(`elasticsearch-store:${definition.name}`, context.config.logLevel);
+  }
+
+  /** Creates the checkpoint index and the generation's index if missing; points the alias here only if it points nowhere yet. */
+  async init(): Promise<void> {
+    await this.createIndexIfMissing(CHECKPOINT_INDEX, checkpointMappings);
+    await this.createIndexIfMissing(this.index, this.definition.mappings);
+    const alias = elasticsearchAliasOf(this.definition.name);
+    if (!(await this.es.indices.existsAlias({ name: alias }))) {
+      await this.es.indices.updateAliases({ actions: [{ add: { index: this.index, alias } }] });
+      this.log.info({ generation: this.generation, alias, index: this.index }, 'alias set to this generation');
+    }
+  }
+
+  async readCheckpoints(topic: string): Promise<Map<number, string>> {
+    // Searches see only refreshed writes; a worker taking over a partition must see the last checkpoint.
+    await this.es.indices.refresh({ index: CHECKPOINT_INDEX });
+    const found = await this.es.search<CheckpointDocument>({
+      index: CHECKPOINT_INDEX,
+      size: 10_000,
+      query: { bool: { filter: [{ term: { projection: this.definition.name } }, { term: { generation: this.generation } }, { term: { topic } }] } },
+    });
+    const checkpoints = new Map<number, string>();
+    for (const hit of found.hits.hits) if (hit._source) checkpoints.set(hit._source.partition, hit._source.offset);
+    return checkpoints;
+  }
+
+  async applyBatch(batch: PartitionBatch): Promise<void> {
+    await this.applyBatchCounted(batch);
+  }
+
+  /** applyBatch, returning what it did. */
+  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedEsBatch> {
+    const checkpoint = await this.readCheckpoint(batch.topic, batch.partition);
+    const fresh = batch.events.filter((event) => checkpoint === undefined || BigInt(event.offset) > checkpoint);
+    const updates = fresh.flatMap((event) => this.projectEvent(event));
+    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates));
+    await this.writeCheckpoint(batch.topic, batch.partition, batch.lastOffset);
+    const counts = { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written, conflicts };
+    this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
+    return counts;
+  }
+
+  /** Deletes the generation's index (and with it the alias, if it pointed here) and its checkpoints. */
+  async truncate(): Promise<void> {
+    await this.es.indices.delete({ index: this.index }, { ignore: [404] });
+    // No delete_by_query on the stack's Elasticsearch: find the checkpoint ids, bulk-delete them.
+    await this.es.indices.refresh({ index: CHECKPOINT_INDEX }, { ignore: [404] });
+    const found = await this.es.search(
+      {
+        index: CHECKPOINT_INDEX,
+        size: 10_000,
+        _source: false,
+        query: { bool: { filter: [{ term: { projection: this.definition.name } }, { term: { generation: this.generation } }] } },
+      },
+      { ignore: [404] },
+    );
+    const ids = (found.hits?.hits ?? []).map((hit) => hit._id).filter((id): id is string => id !== undefined);
+    if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: CHECKPOINT_INDEX, _id: id } })) });
+    this.log.info({ generation: this.generation, index: this.index, checkpoints: ids.length }, 'generation truncated');
+  }
+
+  /** Makes everything written so far searchable now instead of within the refresh interval. */
+  async refresh(): Promise<void> {
+    await this.es.indices.refresh({ index: this.index });
+  }
+
+  /** The Elasticsearch client belongs to the runtime, which closes it. */
+  async close(): Promise<void> {}
+
+  private async createIndexIfMissing(index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
+    if (await this.es.indices.exists({ index })) return;
+    // Another worker may create it between the check and here: its "already exists" is success.
+    await this.es.indices.create(
+      // One shard is plenty for a catalogue; replicas expand to 1 as soon as a second node joins.
+      { index, mappings, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
+      { ignore: [400] },
+    );
+    if (!(await this.es.indices.exists({ index }))) throw new Error(`could not create Elasticsearch index ${index}`);
+  }
+
+  private async readCheckpoint(topic: string, partition: number): Promise<bigint | undefined> {
+    // A GET by id is real-time: no refresh needed.
+    const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
+    const found = await this.es.get<CheckpointDocument>({ index: CHECKPOINT_INDEX, id }, { ignore: [404] });
+    return found.found && found._source ? BigInt(found._source.offset) : undefined;
+  }
+
+  private async writeCheckpoint(topic: string, partition: number, offset: string): Promise<void> {
+    const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
+    const document: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset };
+    // External versioning = the offset: a late worker's older checkpoint is refused (409) and
+    // the checkpoint never moves backwards; the same offset again is accepted.
+    await this.es.index({ index: CHECKPOINT_INDEX, id, document, version: Number(offset), version_type: 'external_gte' }, { ignore: [409] });
+  }
+
+  private projectEvent(event: ProjectionEvent): readonly DocumentUpdate[] {
+    try {
+      const updates = this.definition.updatesFor(event);
+      for (const update of updates) checkUpdate(update);
+      return updates;
+    } catch (error) {
+      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
+      throw new ProjectionHandlerFailed(this.definition.name, where, error);
+    }
+  }
+
+  private async writeDocuments(pending: Map<string, DocumentUpdate[]>): Promise<{ written: number; conflicts: number }> {
+    let written = 0;
+    let conflicts = 0;
+    for (let round = 1; pending.size > 0; round++) {
+      const { writtenNow, conflicted } = await this.writeRound(pending);
+      written += writtenNow;
+      if (conflicted.length === 0) break;
+      conflicts += conflicted.length;
+      if (round >= MAX_CONFLICT_ROUNDS) {
+        throw new ElasticsearchBulkFailed(this.index, conflicted.map((id) => ({ id, status: 409, reason: `still conflicting after ${round} rounds` })), true);
+      }
+      pending = new Map(conflicted.map((id) => [id, pending.get(id) ?? []]));
+    }
+    return { written, conflicts };
+  }
+
+  /** One mget → merge → bulk round; returns how many documents it wrote and the ids whose write hit a version conflict. */
+  private async writeRound(pending: Map<string, DocumentUpdate[]>): Promise<{ writtenNow: number; conflicted: string[] }> {
+    const ids = [...pending.keys()];
+    const found = await this.es.mget<StoredDocument>({ index: this.index, ids });
+    const operations: object[] = [];
+    for (const doc of found.docs) {
+      const updates = pending.get(doc._id) ?? [];
+      const exists = 'found' in doc && doc.found;
+      const merged = mergeDocumentUpdates(exists ? doc._source : undefined, updates);
+      if (merged === undefined) continue;
+      const action = exists
+        ? { index: { _index: this.index, _id: doc._id, if_seq_no: doc._seq_no, if_primary_term: doc._primary_term } }
+        : { create: { _index: this.index, _id: doc._id } };
+      operations.push(action, merged);
+    }
+    const attempted = operations.length / 2;
+    if (attempted === 0) return { writtenNow: 0, conflicted: [] };
+    const result = await this.es.bulk({ operations });
+    if (!result.errors) return { writtenNow: attempted, conflicted: [] };
+    const conflicted: string[] = [];
+    const failures: { id: string; status: number; reason: string }[] = [];
+    for (const item of result.items) {
+      const outcome = item.index ?? item.create;
+      if (!outcome?.error) continue;
+      const id = outcome._id ?? '';
+      if (outcome.status === 409) conflicted.push(id);
+      else failures.push({ id, status: outcome.status, reason: outcome.error.reason ?? outcome.error.type });
+    }
+    if (failures.length > 0) {
+      const retriable = failures.every((f) => f.status === 429 || f.status >= 500);
+      throw new ElasticsearchBulkFailed(this.index, failures, retriable);
+    }
+    return { writtenNow: attempted - conflicted.length, conflicted };
+  }
+}

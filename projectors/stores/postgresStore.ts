@@ -1,0 +1,221 @@
+// The Postgres store adapter (the read-model server, as the projector role). A Postgres
+// projection is a name, a version, its tables' column definitions and handlers that write
+// through the batch's transaction; this adapter owns the rest: the generation's tables, the
+// views that point at the live generation, and the checkpoint, which is locked, checked and
+// advanced in the same transaction as the handlers' writes, so a batch applies exactly once.
+//
+//   <projection_snake>_g<n>_<thing>     the generation's tables
+//   <projection_snake>_<thing>          views: the pointer, SELECT * FROM the live generation's table
+//   projector_checkpoints               (projection, generation, topic, partition) → "offset"
+import pg from 'pg';
+import type pino from 'pino';
+import { ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { createLogger } from '../../lib/logger.ts';
+import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+
+export const CHECKPOINT_TABLE = 'projector_checkpoints';
+
+// Serialises init() of every Postgres projection: CREATE ... IF NOT EXISTS races between
+// workers starting together, and the pointer views must be checked and created atomically.
+const INIT_LOCK = 7_342_001;
+
+function snake(projection: string): string {
+  return projection.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+}
+
+/** A generation's table, unquoted: `sales_report_g3_daily`. */
+export function postgresTableName(projection: string, generation: number, thing: string): string {
+  return `${snake(projection)}_g${generation}_${thing}`;
+}
+
+/** The pointer view of a thing, unquoted: `sales_report_daily`. */
+export function postgresViewName(projection: string, thing: string): string {
+  return `${snake(projection)}_${thing}`;
+}
+
+/** Where readers read a thing: the generation's table when one is given, else the view. Quoted. */
+export function postgresReadTarget(projection: string, thing: string, generation?: number): string {
+  return pg.escapeIdentifier(generation === undefined ? postgresViewName(projection, thing) : postgresTableName(projection, generation, thing));
+}
+
+/** What a handler gets: the batch's transaction and the generation's tables (quoted identifiers). */
+export interface PostgresHandlerContext<Thing extends string> {
+  tx: pg.PoolClient;
+  tables: Readonly<Record<Thing, string>>;
+}
+
+export type PostgresHandlers<Thing extends string> = {
+  [T in EventType]?: (event: Extract<ProjectionEvent, { type: T }>, context: PostgresHandlerContext<Thing>) => Promise<void>;
+};
+
+export interface PostgresProjectionSpec<Thing extends string> {
+  name: string;
+  version: number;
+  /** Per table: its column definitions and constraints, the part between CREATE TABLE's parentheses. */
+  tables: Readonly<Record<Thing, string>>;
+  handlers: PostgresHandlers<Thing>;
+}
+
+export interface PostgresProjectionDefinition<Thing extends string = string> extends ProjectionDefinition {
+  tables: Readonly<Record<Thing, string>>;
+  handle(event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void>;
+}
+
+export function definePostgresProjection<Thing extends string>(spec: PostgresProjectionSpec<Thing>): PostgresProjectionDefinition<Thing> {
+  const { name, version, tables, handlers } = spec;
+  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
+  const handle = async (event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void> => {
+    // The mapped type pairs each event type with its handler; TS cannot follow the
+    // correlation through a union-typed lookup, so the pairing is asserted here.
+    const handler = handlers[event.type] as ((e: ProjectionEvent, c: PostgresHandlerContext<Thing>) => Promise<void>) | undefined;
+    if (handler) await handler(event, context);
+  };
+  const definition: PostgresProjectionDefinition<Thing> = {
+    name,
+    version,
+    eventTypes,
+    tables,
+    handle,
+    createStore: (context: StoreContext) => new PostgresProjectionStore(context, definition),
+  };
+  return Object.freeze(definition);
+}
+
+/** What one applyBatch did (tests and benchmarks read it). */
+export interface AppliedPgBatch {
+  applied: number;
+  alreadyApplied: number;
+}
+
+// Connection loss, serialization failures and deadlocks, lack of resources, an operator's
+// intervention: the same batch may succeed later. Anything else a handler causes is poison.
+const TRANSIENT_SQLSTATE_CLASSES = ['08', '40', '53', '57', '58'];
+
+export function isTransientPostgresError(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return TRANSIENT_SQLSTATE_CLASSES.includes((error.code ?? '').slice(0, 2));
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  // Node's socket errors (ECONNRESET, ECONNREFUSED, ...) and pg's own "connection terminated".
+  return (typeof code === 'string' && code.startsWith('E')) || /connection terminated|timeout exceeded when trying to connect/i.test(error.message);
+}
+
+export class PostgresProjectionStore<Thing extends string = string> implements ProjectionStore {
+  private readonly pool: pg.Pool;
+  private readonly generation: number;
+  private readonly tables: Readonly<Record<Thing, string>>;
+  private readonly log: pino.Logger;
+
+  constructor(context: StoreContext, private readonly definition: PostgresProjectionDefinition<Thing>) {
+    this.pool = context.readPostgres;
+    this.generation = context.generation;
+    this.tables = Object.freeze(
+      Object.fromEntries(this.things().map((thing) => [thing, pg.escapeIdentifier(postgresTableName(definition.name, context.generation, thing))])) as Record<Thing, string>,
+    );
+    this.log = createLogger(`postgres-store:${definition.name}`, context.config.logLevel);
+  }
+
+  /** Creates the checkpoint table and the generation's tables if missing; creates each pointer view only if it does not exist. */
+  async init(): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
+      await tx.query(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
+        projection text NOT NULL, generation int NOT NULL, topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL,
+        PRIMARY KEY (projection, generation, topic, partition))`);
+      for (const thing of this.things()) {
+        await tx.query(`CREATE TABLE IF NOT EXISTS ${this.tables[thing]} (${this.definition.tables[thing]})`);
+        const view = postgresViewName(this.definition.name, thing);
+        const exists = await tx.query('SELECT to_regclass($1) IS NOT NULL AS exists', [pg.escapeIdentifier(view)]);
+        if (exists.rows[0]?.exists) continue;
+        // Default privileges of the projector role grant SELECT on it to the query role, as for tables.
+        await tx.query(`CREATE VIEW ${pg.escapeIdentifier(view)} AS SELECT * FROM ${this.tables[thing]}`);
+        this.log.info({ generation: this.generation, view }, 'view pointed at this generation');
+      }
+    });
+  }
+
+  async readCheckpoints(topic: string): Promise<Map<number, string>> {
+    const { rows } = await this.pool.query<{ partition: number; offset: string }>(
+      `SELECT partition, "offset" FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3`,
+      [this.definition.name, this.generation, topic],
+    );
+    return new Map(rows.map((row) => [row.partition, row.offset]));
+  }
+
+  async applyBatch(batch: PartitionBatch): Promise<void> {
+    await this.applyBatchCounted(batch);
+  }
+
+  /** applyBatch, returning what it did. */
+  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedPgBatch> {
+    const counts = await this.inTransaction(async (tx) => {
+      const key = [this.definition.name, this.generation, batch.topic, batch.partition];
+      await tx.query(`INSERT INTO ${CHECKPOINT_TABLE} (projection, generation, topic, partition, "offset") VALUES ($1, $2, $3, $4, -1) ON CONFLICT DO NOTHING`, key);
+      // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
+      const locked = await tx.query<{ offset: string }>(
+        `SELECT "offset" FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4 FOR UPDATE`,
+        key,
+      );
+      const checkpoint = BigInt(locked.rows[0]?.offset ?? '-1');
+      const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
+      for (const event of fresh) await this.projectEvent(event, tx);
+      await tx.query(
+        `UPDATE ${CHECKPOINT_TABLE} SET "offset" = GREATEST("offset", $5::bigint) WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
+        [...key, batch.lastOffset],
+      );
+      return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
+    });
+    this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
+    return counts;
+  }
+
+  /** Drops the generation's tables (and, through CASCADE, the views if they pointed here) and its checkpoints. */
+  async truncate(): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
+      for (const thing of this.things()) await tx.query(`DROP TABLE IF EXISTS ${this.tables[thing]} CASCADE`);
+      if ((await tx.query('SELECT to_regclass($1) IS NOT NULL AS exists', [CHECKPOINT_TABLE])).rows[0]?.exists) {
+        await tx.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2`, [this.definition.name, this.generation]);
+      }
+    });
+    this.log.info({ generation: this.generation }, 'generation truncated');
+  }
+
+  /** The pool belongs to the runtime, which ends it. */
+  async close(): Promise<void> {}
+
+  private things(): Thing[] {
+    return Object.keys(this.definition.tables) as Thing[];
+  }
+
+  private async projectEvent(event: ProjectionEvent, tx: pg.PoolClient): Promise<void> {
+    try {
+      await this.definition.handle(event, { tx, tables: this.tables });
+    } catch (error) {
+      if (isTransientPostgresError(error)) throw error;
+      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
+      throw new ProjectionHandlerFailed(this.definition.name, where, error);
+    }
+  }
+
+  private async inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    const tx = await this.pool.connect();
+    // A connection whose ROLLBACK failed is in an unknown state: the pool must discard it.
+    let broken: Error | undefined;
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await tx.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw error;
+    } finally {
+      tx.release(broken);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+// product-search against real Elasticsearch: product and inventory events, in any
+// interleaving of the two topics, delivered once, twice, or replayed from the middle, give
+// the same documents; stale events are ignored; search, filters and facets read them right.
+import crypto from 'node:crypto';
+import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import t from 'tap';
+import { config } from '../../../lib/config.ts';
+import type { PartitionBatch, ProjectionEvent } from '../../../projectors/projection.ts';
+import { PRODUCT_SEARCH, productSearchProjection, readProductDocument, scanProductDocuments, searchProducts } from '../../../projectors/projections/productSearch.ts';
+import { elasticsearchAliasOf, liveElasticsearchGeneration, refreshReadModel } from '../../../projectors/stores/elasticsearchLayout.ts';
+import { ElasticsearchProjectionStore, type AppliedEsBatch } from '../../../projectors/stores/elasticsearchStore.ts';
+import type { EventPayloads } from '../../../schemas/generated/eventTypes.ts';
+import { ensureStack } from '../../support/stack.ts';
+
+await ensureStack('elasticsearch');
+const base = config();
+const es = new ElasticsearchClient({ node: base.elasticsearch.url });
+// The store uses neither; real clients that never connect here.
+const redis = new Redis(base.redis.url, { lazyConnect: true });
+const readPostgres = new pg.Pool({ ...base.readModel.postgres });
+const stores: ElasticsearchProjectionStore[] = [];
+t.teardown(async () => {
+  for (const store of stores) await store.truncate();
+  await es.close();
+  redis.disconnect();
+  await readPostgres.end();
+});
+
+async function freshStore(generation = crypto.randomInt(1_000_000, 2 ** 31)) {
+  const store = productSearchProjection.createStore({ config: { ...base, logLevel: 'silent' }, generation, redis, elasticsearch: es, readPostgres });
+  if (!(store instanceof ElasticsearchProjectionStore)) throw new Error('product-search is not an Elasticsearch projection');
+  stores.push(store);
+  await store.init();
+  return { store, generation };
+}
+
+type ProductBody = Pick<EventPayloads['ProductCreated'], 'name' | 'description' | 'category' | 'brand' | 'priceCents'>;
+
+/** One partition of one topic: events at consecutive offsets, versions per aggregate. */
+class Partition {
+  readonly events: ProjectionEvent[] = [];
+  private readonly versions = new Map<string, number>();
+  constructor(readonly topic: string, private readonly firstOffset = 0) {}
+
+  product(type: 'ProductCreated' | 'ProductUpdated', sku: string, at: number, body: ProductBody) {
+    return this.push(type, sku, at, { sku, ...body });
+  }
+
+  stock(sku: string, at: number, available: number, delta: number) {
+    return this.push('InventoryAdjusted', sku, at, { sku, available, delta, reason: delta > 0 ? 'restock' : 'reserved', orderId: null });
+  }
+
+  /** A copy of an earlier event at the next offset: a redelivery only the versions can recognise. */
+  redeliver(event: ProjectionEvent) {
+    return this.append({ type: event.type, event: event.event } as Pick<ProjectionEvent, 'type' | 'event'>);
+  }
+
+  private push(type: ProjectionEvent['type'], id: string, at: number, body: object) {
+    const version = (this.versions.get(id) ?? 0) + 1;
+    this.versions.set(id, version);
+    const event = { eventId: crypto.randomUUID(), aggregateId: id, aggregateVersion: version, occurredAt: at, correlationId: 'c', causationId: null, ...body };
+    return this.append({ type, event } as Pick<ProjectionEvent, 'type' | 'event'>);
+  }
+
+  private append(typed: Pick<ProjectionEvent, 'type' | 'event'>) {
+    const event = { ...typed, topic: this.topic, partition: 0, offset: String(this.firstOffset + this.events.length), key: typed.event.aggregateId } as ProjectionEvent;
+    this.events.push(event);
+    return event;
+  }
+}
+
+function batchesOf(events: readonly ProjectionEvent[], size: number): PartitionBatch[] {
+  const batches: PartitionBatch[] = [];
+  for (let i = 0; i < events.length; i += size) {
+    const slice = events.slice(i, i + size);
+    const last = slice[slice.length - 1];
+    if (last) batches.push({ topic: last.topic, partition: 0, events: slice, lastOffset: last.offset });
+  }
+  return batches;
+}
+
+async function applyAll(store: ElasticsearchProjectionStore, batches: readonly PartitionBatch[]): Promise<AppliedEsBatch[]> {
+  const results: AppliedEsBatch[] = [];
+  for (const batch of batches) results.push(await store.applyBatchCounted(batch));
+  return results;
+}
+
+const run = crypto.randomBytes(3).toString('hex');
+const sku = { trail: `TRAIL-${run}`, espresso: `ESPRESSO-${run}`, road: `ROAD-${run}`, teapot: `TEAPOT-${run}`, ghost: `GHOST-${run}` };
+const t0 = Date.UTC(2024, 4, 1, 9);
+const products = new Partition('events.product');
+const trailCreated = products.product('ProductCreated', sku.trail, t0, { name: 'Trail Running Shoe', description: 'Grippy sole for muddy mountain paths', category: 'shoes', brand: 'Acme', priceCents: 8999 });
+products.product('ProductCreated', sku.espresso, t0 + 1, { name: 'Espresso Machine', description: 'Brews rich coffee and steams milk', category: 'kitchen', brand: 'Brewly', priceCents: 24999 });
+products.product('ProductCreated', sku.road, t0 + 2, { name: 'Road Running Shoe', description: 'Light and fast on asphalt', category: 'shoes', brand: 'Zoom', priceCents: 12999 });
+products.product('ProductUpdated', sku.trail, t0 + 30, { name: 'Trail Running Shoe', description: 'Grippy sole for muddy mountain paths, now waterproof', category: 'shoes', brand: 'Acme', priceCents: 7999 });
+products.product('ProductCreated', sku.teapot, t0 + 4, { name: 'Teapot', description: 'Cast iron, keeps tea hot', category: 'kitchen', brand: 'Acme', priceCents: 2999 });
+const stock = new Partition('events.inventory');
+stock.stock(sku.trail, t0 + 10, 10, 10);
+stock.stock(sku.espresso, t0 + 11, 3, 3);
+stock.stock(sku.espresso, t0 + 12, 0, -3);
+stock.stock(sku.road, t0 + 13, 5, 5);
+stock.stock(sku.ghost, t0 + 14, 7, 7);
+const allSkus = Object.values(sku);
+
+async function rawDocs(generation: number) {
+  const found = await es.mget<Record<string, unknown>>({ index: `outflow-${PRODUCT_SEARCH}-g${generation}`, ids: allSkus });
+  return Object.fromEntries(found.docs.map((doc) => [doc._id, 'found' in doc && doc.found ? doc._source : null]));
+}
+
+async function readAll(generation: number) {
+  return Promise.all(allSkus.map((id) => readProductDocument(es, id, { generation })));
+}
+
+// Inventory first: every SKU's stock arrives before its product.
+const once = await freshStore();
+await applyAll(once.store, [...batchesOf(stock.events, 2), ...batchesOf(products.events, 2)]);
+const expectedRaw = await rawDocs(once.generation);
+const expectedRead = await readAll(once.generation);
+
+t.test('stock before product: the documents merge both sources; stock alone stays invisible', async (t) => {
+  const [trail, espresso, road, teapot, ghost] = expectedRead;
+  t.same(trail, {
+    sku: sku.trail, name: 'Trail Running Shoe', description: 'Grippy sole for muddy mountain paths, now waterproof', category: 'shoes', brand: 'Acme',
+    priceCents: 7999, available: 10, inStock: true, updatedAt: t0 + 30, productVersion: 2, inventoryVersion: 1,
+  });
+  t.match(espresso, { available: 0, inStock: false, inventoryVersion: 2, productVersion: 1, updatedAt: t0 + 12 });
+  t.match(road, { available: 5, inStock: true });
+  t.match(teapot, { available: 0, inStock: false, inventoryVersion: null, updatedAt: t0 + 4 });
+  t.equal(ghost, undefined, 'a document with stock but no product is not a product');
+  t.same(expectedRaw[sku.ghost], { sku: sku.ghost, available: 7, inStock: true, inventoryVersion: 1, updatedAt: t0 + 14 });
+  t.same(await once.store.readCheckpoints('events.product'), new Map([[0, String(products.events.length - 1)]]));
+  t.same(await once.store.readCheckpoints('events.inventory'), new Map([[0, String(stock.events.length - 1)]]));
+});
+
+t.test('product first, or the topics interleaved, gives the same documents', async (t) => {
+  const productFirst = await freshStore();
+  await applyAll(productFirst.store, [...batchesOf(products.events, 3), ...batchesOf(stock.events, 3)]);
+  t.same(await rawDocs(productFirst.generation), expectedRaw);
+  const interleaved = await freshStore();
+  const p = batchesOf(products.events, 1);
+  const s = batchesOf(stock.events, 1);
+  await applyAll(interleaved.store, p.flatMap((batch, i) => [batch, ...(s[i] ? [s[i]] : [])]));
+  t.same(await rawDocs(interleaved.generation), expectedRaw);
+});
+
+t.test('every batch delivered twice gives the same state as once', async (t) => {
+  const twice = await freshStore();
+  const results = await applyAll(twice.store, [...batchesOf(stock.events, 2), ...batchesOf(products.events, 2)].flatMap((b) => [b, b]));
+  t.ok(results.filter((_, i) => i % 2 === 1).every((r) => r.applied === 0 && r.written === 0), 'the second delivery is skipped by the checkpoint');
+  t.same(await rawDocs(twice.generation), expectedRaw);
+  t.same(await readAll(twice.generation), expectedRead);
+});
+
+t.test('a replay from the middle (0..k, then all) gives the same state as once', async (t) => {
+  for (const k of [0, 2, products.events.length - 2]) {
+    const replay = await freshStore();
+    await applyAll(replay.store, [...batchesOf(products.events.slice(0, k + 1), 2), ...batchesOf(stock.events.slice(0, k + 1), 2)]);
+    await applyAll(replay.store, [...batchesOf(stock.events, 3), ...batchesOf(products.events, 3)]);
+    t.same(await rawDocs(replay.generation), expectedRaw, `k = ${k}`);
+    t.same(await readAll(replay.generation), expectedRead, `k = ${k}: readers`);
+  }
+});
+
+t.test('every event again at new offsets, and a stale ProductUpdated after a newer one, change nothing', async (t) => {
+  const late = await freshStore();
+  await applyAll(late.store, [...batchesOf(stock.events, 2), ...batchesOf(products.events, 2)]);
+  const moreProducts = new Partition('events.product', products.events.length);
+  moreProducts.redeliver(trailCreated);
+  for (const event of products.events) moreProducts.redeliver(event);
+  const moreStock = new Partition('events.inventory', stock.events.length);
+  for (const event of stock.events) moreStock.redeliver(event);
+  const results = await applyAll(late.store, [...batchesOf(moreProducts.events, 4), ...batchesOf(moreStock.events, 4)]);
+  t.equal(results.reduce((n, r) => n + r.written, 0), 0, 'no document is written');
+  t.same(await rawDocs(late.generation), expectedRaw);
+  t.equal((await readProductDocument(es, sku.trail, { generation: late.generation }))?.priceCents, 7999, 'the version 1 price does not come back');
+});
+
+t.test('two workers writing the same documents at once (two topics) converge', async (t) => {
+  const shared = await freshStore();
+  const other = productSearchProjection.createStore({ config: { ...base, logLevel: 'silent' }, generation: shared.generation, redis, elasticsearch: es, readPostgres });
+  if (!(other instanceof ElasticsearchProjectionStore)) throw new Error('not an Elasticsearch store');
+  const results = await Promise.all([applyAll(shared.store, batchesOf(products.events, 1)), applyAll(other, batchesOf(stock.events, 1))]);
+  t.same(await rawDocs(shared.generation), expectedRaw);
+  t.comment(`version conflicts re-read: ${results.flat().reduce((n, r) => n + r.conflicts, 0)}`);
+});
+
+t.test('search: full text, filters, paging and facets over the other filters', async (t) => {
+  const generation = once.generation;
+  await refreshReadModel(es, PRODUCT_SEARCH, generation);
+  const search = (q: Omit<Parameters<typeof searchProducts>[1], 'page' | 'pageSize' | 'generation'>, page = 1, pageSize = 20) =>
+    searchProducts(es, { ...q, page, pageSize, generation });
+  const skus = async (q: Parameters<typeof search>[0]) => (await search(q)).products.map((p) => p.sku);
+
+  t.same(await skus({}), [sku.espresso, sku.road, sku.teapot, sku.trail], 'everything with product data, by name');
+  t.same(await skus({ q: 'MUDDY mountain' }), [sku.trail], 'analysed words, any case and order');
+  t.same(await skus({ q: 'running shoe asphalt' }), [sku.road], 'every word must occur, across name and description');
+  t.same((await skus({ q: 'shoe' })).sort(), [sku.road, sku.trail].sort());
+  t.same((await skus({ q: 'acme' })).sort(), [sku.teapot, sku.trail].sort(), 'brand words are searchable, in any case');
+  t.same(await skus({ category: 'shoes' }), [sku.road, sku.trail]);
+  t.same(await skus({ brand: 'Acme' }), [sku.teapot, sku.trail]);
+  t.same(await skus({ minPriceCents: 3000, maxPriceCents: 12999 }), [sku.road, sku.trail]);
+  t.same(await skus({ inStock: true }), [sku.road, sku.trail]);
+  t.same(await skus({ inStock: false }), [sku.espresso, sku.teapot], 'never adjusted counts as out of stock');
+  t.same(await skus({ q: 'ghost' }), []);
+
+  const page2 = await search({}, 2, 3);
+  t.match(page2, { total: 4, page: 2, pageSize: 3 });
+  t.same(page2.products.map((p) => p.sku), [sku.trail]);
+
+  const shoes = await search({ category: 'shoes' });
+  t.equal(shoes.total, 2);
+  t.same(shoes.facets.category, [{ value: 'kitchen', count: 2 }, { value: 'shoes', count: 2 }], 'the category facet ignores the category filter');
+  t.same(shoes.facets.brand, [{ value: 'Acme', count: 1 }, { value: 'Zoom', count: 1 }], 'the brand facet applies it');
+  const acmeInStock = await search({ brand: 'Acme', inStock: true });
+  t.same(acmeInStock.facets.category, [{ value: 'shoes', count: 1 }]);
+  t.same(acmeInStock.facets.brand, [{ value: 'Acme', count: 1 }, { value: 'Zoom', count: 1 }]);
+});
+
+t.test('readers: scan of a generation, unknown SKU, generation without an index, the alias', async (t) => {
+  const scanned = [];
+  for await (const product of scanProductDocuments(es, { generation: once.generation, batchSize: 2 })) scanned.push(product);
+  t.same(scanned.map((p) => p.sku), [sku.espresso, sku.road, sku.teapot, sku.trail]);
+  t.same(scanned, [expectedRead[1], expectedRead[2], expectedRead[3], expectedRead[0]]);
+  t.equal(await readProductDocument(es, 'NO-SUCH-SKU', { generation: once.generation }), undefined);
+  t.equal(await readProductDocument(es, sku.trail, { generation: 1 + once.generation }), undefined);
+  t.match(await searchProducts(es, { page: 1, pageSize: 5, generation: 1 + once.generation }), { total: 0, products: [] });
+
+  const before = await liveElasticsearchGeneration(es, PRODUCT_SEARCH);
+  const next = await freshStore();
+  const after = await liveElasticsearchGeneration(es, PRODUCT_SEARCH);
+  if (before === undefined) t.equal(after, next.generation, 'init points a missing alias at its generation');
+  else t.equal(after, before, 'init never moves an existing alias');
+  t.ok(await es.indices.existsAlias({ name: elasticsearchAliasOf(PRODUCT_SEARCH) }));
+});
