@@ -4,8 +4,10 @@ import { OutflowError } from '../lib/errors.ts';
 import { registerStackCommands } from '../infra/local/cli.ts';
 import { registerLifecycleCommands } from '../infra/local/lifecycleCli.ts';
 import { registerCommandApiCommands } from '../command-api/cli.ts';
+import { registerQueryApiCommands } from '../query-api/cli.ts';
 import { registerSchemaCommands } from '../schemas/cli.ts';
 import { registerConnectorCommands } from '../connectors/cli.ts';
+import { registerProjectorCommands } from '../projectors/cli.ts';
 
 const program = new Command('outflow')
   .description('outflow: a CDC-driven CQRS projection pipeline')
@@ -15,8 +17,10 @@ const program = new Command('outflow')
 registerStackCommands(program);
 registerLifecycleCommands(program);
 registerCommandApiCommands(program);
+registerQueryApiCommands(program);
 registerSchemaCommands(program);
 registerConnectorCommands(program);
+registerProjectorCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,9 +8,10 @@ import type { Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetricsRegistry, httpMetrics } from '../lib/metrics.ts';
 import { ApiKeyAuthenticator } from './auth/apiKeyAuthenticator.ts';
+import { apiKeysTable } from './auth/apiKeysTable.ts';
 import { CommandExecutor } from './commands/commandExecutor.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
-import { errorReply } from './http/errorReply.ts';
+import { errorReply } from '../lib/httpErrorReply.ts';
 import { orderRoutes } from './http/orderRoutes.ts';
 import type { EventEncoder } from './persistence/outboxWriter.ts';
 
@@ -32,7 +33,7 @@ export async function buildCommandApi({ config, pool, encoder }: CommandApiDeps)
   });
   const metrics = createMetricsRegistry('command-api');
   const { requests, duration } = httpMetrics(metrics, 'command_api');
-  const authenticator = new ApiKeyAuthenticator(config.auth.apiKeys, pool);
+  const authenticator = new ApiKeyAuthenticator(config.auth.apiKeys, apiKeysTable(pool));
   const executor = new CommandExecutor(pool, encoder);
 
   await app.register(swagger, {

@@ -26,6 +26,17 @@ function readPort(env: Env, name: string, fallback: number): number {
   return port;
 }
 
+/** A port to listen on, where 0 asks the OS for a free one (the bound port is logged). */
+function readListenPort(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(name, raw, 'a TCP port between 0 (any free port) and 65535');
+  }
+  return port;
+}
+
 function readPositiveInt(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -157,6 +168,12 @@ export function loadConfig(env: Env = process.env) {
     queryApi: {
       host: readString(env, 'OUTFLOW_QUERY_API_HOST', host),
       port: readPort(env, 'OUTFLOW_QUERY_API_PORT', 13001),
+      /** How long a read with X-Min-Version waits for the projection to reach that version. */
+      minVersionTimeoutMs: readPositiveInt(env, 'OUTFLOW_QUERY_MIN_VERSION_TIMEOUT_MS', 1000),
+    },
+    projector: {
+      /** Each projector worker's /health and /metrics; 0 = any free port. */
+      httpPort: readListenPort(env, 'OUTFLOW_PROJECTOR_HTTP_PORT', 13100),
     },
     auth: {
       // Development defaults for the loopback-only local stack; set OUTFLOW_API_KEYS elsewhere.

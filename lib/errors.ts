@@ -287,6 +287,68 @@ export class OutboxPruneRefused extends OutflowError {
   }
 }
 
+/** A read asked for at least a version the read model has not reached within the wait. */
+export class StaleRead extends OutflowError {
+  constructor(what: string, id: string, requestedVersion: number, currentVersion: number) {
+    super('OUTFLOW_ERR_STALE_READ', `${what} ${id} is at version ${currentVersion} in the read model, not yet ${requestedVersion}`, {
+      httpStatus: 409,
+      retriable: true,
+      details: { what, id, requestedVersion, currentVersion },
+    });
+  }
+}
+
+/**
+ * A projection's handler threw, or returned something its store cannot apply, for one event.
+ * The same event fails the same way every time: poison, parked by key.
+ */
+export class ProjectionHandlerFailed extends OutflowError {
+  constructor(projection: string, where: { topic: string; partition: number; offset: string; key: string; eventType: string }, cause: unknown) {
+    super(
+      'OUTFLOW_ERR_PROJECTION_HANDLER',
+      `${projection} cannot project ${where.eventType} at ${where.topic}[${where.partition}]@${where.offset} (key ${where.key}): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause, details: { projection, ...where } },
+    );
+  }
+}
+
+/**
+ * Elasticsearch refused some documents of a bulk write. Retriable when only version conflicts
+ * outlasted the re-read loop or the cluster was overloaded (429, 5xx); a mapping error is not.
+ */
+export class ElasticsearchBulkFailed extends OutflowError {
+  constructor(index: string, failures: { id: string; status: number; reason: string }[], retriable: boolean) {
+    const first = failures[0];
+    super('OUTFLOW_ERR_ES_BULK', `${failures.length} document(s) of a bulk write to ${index} failed${first ? `, e.g. ${first.id}: ${first.status} ${first.reason}` : ''}`, {
+      retriable,
+      details: { index, failures: failures.slice(0, 10) },
+    });
+  }
+}
+
+/** A message lacks a header Debezium sets (eventId, eventType, aggregateVersion) or contradicts its body. Poison. */
+export class EventHeadersInvalid extends OutflowError {
+  constructor(reason: string) {
+    super('OUTFLOW_ERR_EVENT_HEADERS', `event headers invalid: ${reason}`, { details: { reason } });
+  }
+}
+
+/** A projection name that no read model has (CLI or worker options). */
+export class UnknownProjection extends OutflowError {
+  constructor(names: readonly string[], known: readonly string[]) {
+    super('OUTFLOW_ERR_UNKNOWN_PROJECTION', `unknown projection ${names.join(', ')}; known: ${known.join(', ') || '(none)'}`, {
+      details: { names, known },
+    });
+  }
+}
+
+/** A destructive operator command needs an explicit yes (--yes, or an answer on a terminal). */
+export class ConfirmationRequired extends OutflowError {
+  constructor(what: string, howToConfirm: string) {
+    super('OUTFLOW_ERR_CONFIRMATION_REQUIRED', `${what} needs confirmation: ${howToConfirm}`, { details: { what } });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -319,4 +381,10 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONNECT: "Kafka Connect refused a request or is unreachable (then retriable); the message carries Connect's error text.",
   OUTFLOW_ERR_CONNECTOR_INVALID: "Kafka Connect's validation rejected the connector config; each bad key is named, nothing was changed.",
   OUTFLOW_ERR_CONNECTOR_NOT_RUNNING: "The connector or a task is not RUNNING; a failed task's stack trace is included.",
+  OUTFLOW_ERR_STALE_READ: 'The read model has not reached the X-Min-Version asked for within the wait; details.currentVersion is what it has (HTTP 409).',
+  OUTFLOW_ERR_PROJECTION_HANDLER: "A projection's handler threw or returned an operation its store cannot apply for one event; poison: parked by key.",
+  OUTFLOW_ERR_ES_BULK: 'Elasticsearch refused documents of a bulk write; retriable for version conflicts that outlasted the re-read loop and for 429/5xx, not for mapping errors.',
+  OUTFLOW_ERR_EVENT_HEADERS: 'A message lacks the eventId, eventType or aggregateVersion header, or a header contradicts the decoded event; poison.',
+  OUTFLOW_ERR_UNKNOWN_PROJECTION: 'A projection name that no read model has; the message lists the known ones.',
+  OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
 });

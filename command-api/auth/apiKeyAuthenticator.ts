@@ -1,13 +1,22 @@
-// API keys from the environment (config.auth.apiKeys) or the write.api_keys table.
-// Keys are compared by SHA-256 digest only: the key itself is never stored, logged or
-// kept beyond this lookup.
+// API keys from the environment (config.auth.apiKeys) and, where a lookup is given, from
+// a table of stored keys (the command API's write.api_keys). Keys are compared by SHA-256
+// digest only: the key itself is never stored, logged or kept beyond this lookup.
 import crypto from 'node:crypto';
-import type pg from 'pg';
 import type { ApiKeyConfig } from '../../lib/config.ts';
 import { Unauthenticated } from '../../lib/errors.ts';
 import type { Principal } from './principal.ts';
 
-const TABLE_CACHE_MS = 30_000;
+const STORED_KEY_CACHE_MS = 30_000;
+
+/** A key found by its digest outside the configuration. */
+export interface StoredApiKey {
+  name: string;
+  role: string;
+  customerId: string | null;
+}
+
+/** Finds a stored key by the SHA-256 hex digest of the key; undefined when unknown. */
+export type StoredApiKeyLookup = (digest: string) => Promise<StoredApiKey | undefined>;
 
 export function keyDigest(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -19,9 +28,13 @@ function toPrincipal(name: string, role: string, customerId: string | null | und
 
 export class ApiKeyAuthenticator {
   private readonly configured: ReadonlyMap<string, Principal>;
-  private readonly fromTable = new Map<string, { principal: Principal; until: number }>();
+  private readonly fromStore = new Map<string, { principal: Principal; until: number }>();
 
-  constructor(keys: readonly ApiKeyConfig[], private readonly pool: pg.Pool) {
+  /**
+   * Without `lookUpStored` only the configured keys are accepted: the query API has no
+   * credentials for the write database, so it cannot see write.api_keys.
+   */
+  constructor(keys: readonly ApiKeyConfig[], private readonly lookUpStored?: StoredApiKeyLookup) {
     this.configured = new Map(keys.map((k) => [keyDigest(k.key), toPrincipal(k.name, k.role, k.customerId)]));
   }
 
@@ -35,16 +48,13 @@ export class ApiKeyAuthenticator {
   }
 
   private async lookUp(digest: string): Promise<Principal | undefined> {
-    const cached = this.fromTable.get(digest);
+    if (!this.lookUpStored) return undefined;
+    const cached = this.fromStore.get(digest);
     if (cached && cached.until > Date.now()) return cached.principal;
-    const { rows } = await this.pool.query<{ name: string; role: string; customer_id: string | null }>(
-      'SELECT name, role, customer_id FROM write.api_keys WHERE key_sha256 = $1',
-      [digest],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    const principal = toPrincipal(row.name, row.role, row.customer_id);
-    this.fromTable.set(digest, { principal, until: Date.now() + TABLE_CACHE_MS });
+    const stored = await this.lookUpStored(digest);
+    if (!stored) return undefined;
+    const principal = toPrincipal(stored.name, stored.role, stored.customerId);
+    this.fromStore.set(digest, { principal, until: Date.now() + STORED_KEY_CACHE_MS });
     return principal;
   }
 }

@@ -8,12 +8,6 @@ import type { Principal } from '../auth/principal.ts';
 import type { CommandExecutor, Decision } from '../commands/commandExecutor.ts';
 import { commandAccepted, commandHeaders, errorResponse } from './requestSchemas.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route reached without authentication');
   return request.principal;

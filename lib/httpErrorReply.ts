@@ -1,8 +1,8 @@
-// The one place errors become HTTP responses: every 4xx has a JSON body with a stable
-// code, a message and, for validation, each bad field. Unexpected errors are logged
-// and answered 500 without internals.
+// The one place errors become HTTP responses, for both APIs: every 4xx has a JSON body
+// with a stable code, a message and, for validation, each bad field. Unexpected errors
+// are logged and answered 500 without internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OutflowError, ValidationFailed, type FieldError } from '../../lib/errors.ts';
+import { OutflowError, ValidationFailed, type FieldError } from './errors.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; fields?: FieldError[]; details?: Record<string, unknown> };
@@ -47,7 +47,7 @@ export function errorReply(error: FastifyError | Error, request: FastifyRequest,
     else if (Object.keys(outflowError.details).length) body.error.details = outflowError.details;
     return reply.status(outflowError.httpStatus).send(body);
   }
-  request.log.error({ err: error }, 'command failed unexpectedly');
+  request.log.error({ err: error }, 'request failed unexpectedly');
   const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_INTERNAL', message: 'internal error; see the server log for the request id ' + request.id } };
   return reply.status(500).send(body);
 }

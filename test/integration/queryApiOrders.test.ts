@@ -1,0 +1,143 @@
+// GET /orders/:id and GET /customers/:id/orders against real Redis read models, seeded
+// through the real order-summary and customer-orders stores in a generation of the test's own.
+import crypto from 'node:crypto';
+import t from 'tap';
+import type { OrderPlaced } from '../../schemas/generated/eventTypes.ts';
+import { customerOrdersProjection } from '../../projectors/projections/customerOrders.ts';
+import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { CUSTOMER_KEY, OTHER_CUSTOMER_KEY, queryApiHarness } from '../support/queryApiHarness.ts';
+import { uniqueName } from '../support/stack.ts';
+
+const h = await queryApiHarness();
+t.teardown(() => h.close());
+const stores = [h.store(orderSummaryProjection), h.store(customerOrdersProjection)];
+
+const address = { name: 'Ada Lovelace', line1: '12 St James Sq', line2: null, city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' };
+const lines = [{ sku: 'SKU-1', name: 'Teapot', category: 'kitchen', quantity: 2, unitPriceCents: 1999, lineTotalCents: 3998 }];
+
+function envelope(orderId: string, version: number, occurredAt: number) {
+  return { eventId: crypto.randomUUID(), aggregateId: orderId, aggregateVersion: version, occurredAt, correlationId: 'corr', causationId: null, orderId };
+}
+
+function placed(customerId: string, occurredAt = Date.now()): { type: 'OrderPlaced'; event: OrderPlaced } {
+  const orderId = crypto.randomUUID();
+  return { type: 'OrderPlaced', event: { ...envelope(orderId, 1, occurredAt), customerId, items: lines, totalCents: 3998, shippingAddress: address } };
+}
+
+function shipped(order: OrderPlaced, version: number) {
+  return { type: 'OrderShipped' as const, event: { ...envelope(order.orderId, version, order.occurredAt + 1000), customerId: order.customerId, carrier: 'DHL', trackingNumber: `JD${version}` } };
+}
+
+function fieldsOf(body: { error: { fields?: { field: string }[] } }): string[] {
+  return (body.error.fields ?? []).map((f) => f.field).sort();
+}
+
+t.test('an order reads back as the projection wrote it, for its customer and for an admin', async (t) => {
+  const order = placed(h.customerId);
+  await h.apply(stores, [order]);
+  const asCustomer = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY });
+  t.equal(asCustomer.statusCode, 200);
+  t.match(asCustomer.json(), {
+    orderId: order.event.orderId, customerId: h.customerId, status: 'placed', items: lines, totalCents: 3998,
+    shippingAddress: address, cancelReason: null, carrier: null, trackingNumber: null, version: 1, placedAt: order.event.occurredAt,
+  });
+  t.same((await h.send(`/orders/${order.event.orderId}`)).json(), asCustomer.json(), 'an admin key reads any order');
+});
+
+t.test("another customer's order is 404, like one that does not exist; another customer's list is 403", async (t) => {
+  const order = placed(h.customerId);
+  await h.apply(stores, [order]);
+  const asOther = await h.send(`/orders/${order.event.orderId}`, { key: OTHER_CUSTOMER_KEY });
+  t.equal(asOther.statusCode, 404);
+  t.equal(asOther.json().error.code, 'OUTFLOW_ERR_NOT_FOUND');
+  const unknown = await h.send(`/orders/${crypto.randomUUID()}`, { key: OTHER_CUSTOMER_KEY });
+  t.equal(unknown.statusCode, 404);
+  t.same(Object.keys(unknown.json().error).sort(), Object.keys(asOther.json().error).sort(), 'the two answers have the same shape');
+  const list = await h.send(`/customers/${h.customerId}/orders`, { key: OTHER_CUSTOMER_KEY });
+  t.equal(list.statusCode, 403);
+  t.equal(list.json().error.code, 'OUTFLOW_ERR_FORBIDDEN');
+});
+
+t.test('no key or an unknown key is 401 on every read route', async (t) => {
+  for (const url of [`/orders/${crypto.randomUUID()}`, `/customers/${h.customerId}/orders`, '/products/search', '/reports/sales?from=2024-01-01&to=2024-01-31']) {
+    const missing = await h.send(url, { key: null });
+    t.equal(missing.statusCode, 401, `${url} without a key`);
+    t.equal(missing.json().error.code, 'OUTFLOW_ERR_UNAUTHENTICATED');
+    t.equal((await h.send(url, { key: 'not-a-key-anyone-configured-0000' })).statusCode, 401, `${url} with an unknown key`);
+  }
+});
+
+t.test("a customer's orders come newest first, a page at a time", async (t) => {
+  const customer = uniqueName('customer');
+  const start = Date.now() - 60_000;
+  const orders = [placed(customer, start), placed(customer, start + 1), placed(customer, start + 2)];
+  await h.apply(stores, orders);
+  const newestFirst = orders.map((o) => o.event.orderId).reverse();
+
+  const first = await h.send(`/customers/${customer}/orders?limit=2`);
+  t.equal(first.statusCode, 200);
+  const page1 = first.json();
+  t.same(page1.orders.map((o: { orderId: string }) => o.orderId), newestFirst.slice(0, 2));
+  t.match(page1.orders[0], { status: 'placed', totalCents: 3998, itemCount: 1, version: 1 });
+  t.type(page1.nextCursor, 'string');
+  const second = (await h.send(`/customers/${customer}/orders?limit=2&cursor=${page1.nextCursor}`)).json();
+  t.same(second.orders.map((o: { orderId: string }) => o.orderId), newestFirst.slice(2));
+  t.equal(second.nextCursor, null);
+  t.same((await h.send(`/customers/${customer}/orders`)).json(), { orders: [...page1.orders, ...second.orders], nextCursor: null }, 'limit defaults to 20');
+  const own = await h.send(`/customers/${h.customerId}/orders`, { key: CUSTOMER_KEY });
+  t.equal(own.statusCode, 200, 'a customer key reads its own list');
+  t.ok(own.json().orders.length > 0);
+});
+
+t.test('bad parameters are 400 naming each field', async (t) => {
+  const bad = async (url: string, expected: string[], headers: Record<string, string> = {}) => {
+    const response = await h.send(url, { headers });
+    t.equal(response.statusCode, 400, url);
+    t.equal(response.json().error.code, 'OUTFLOW_ERR_VALIDATION');
+    t.same(fieldsOf(response.json()), expected, url);
+  };
+  const list = `/customers/${h.customerId}/orders`;
+  await bad(`${list}?limit=0`, ['querystring.limit']);
+  await bad(`${list}?limit=101&cursor=not%20a%20cursor!`, ['querystring.cursor', 'querystring.limit']);
+  await bad(`${list}?limit=ten`, ['querystring.limit']);
+  await bad(`${list}?cursor=bm90LWEtY3Vyc29y`, ['querystring.cursor']);
+  await bad(`${list}?colour=red`, ['querystring.colour']);
+  await bad('/orders/not-a-uuid', ['params.id']);
+  await bad(`/orders/${crypto.randomUUID()}?minVersion=0`, ['querystring.minVersion']);
+  await bad(`/orders/${crypto.randomUUID()}`, ['headers.x-min-version'], { 'x-min-version': 'latest' });
+});
+
+t.test('X-Min-Version waits until the projection reaches the version, then answers it', async (t) => {
+  const order = placed(h.customerId);
+  await h.apply(stores, [order]);
+  const started = Date.now();
+  // The projection catches up while the request is already waiting.
+  const catchUp = new Promise<void>((resolve, reject) => {
+    setTimeout(() => h.apply(stores, [shipped(order.event, 2)]).then(resolve, reject), 200);
+  });
+  const response = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '2' } });
+  await catchUp;
+  t.equal(response.statusCode, 200, response.body);
+  t.match(response.json(), { version: 2, status: 'shipped', carrier: 'DHL', trackingNumber: 'JD2' });
+  t.ok(Date.now() - started >= 200, 'it waited for the update');
+  const viaQuery = await h.send(`/orders/${order.event.orderId}?minVersion=2`, { key: CUSTOMER_KEY });
+  t.equal(viaQuery.json().version, 2, '?minVersion= works too, at once when already reached');
+});
+
+t.test('X-Min-Version that is not reached in time is 409 with the version the read model has', async (t) => {
+  const order = placed(h.customerId);
+  await h.apply(stores, [order, shipped(order.event, 2)]);
+  const started = Date.now();
+  const stale = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '5' } });
+  const waited = Date.now() - started;
+  t.equal(stale.statusCode, 409);
+  t.match(stale.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { requestedVersion: 5, currentVersion: 2 } });
+  t.ok(waited >= h.config.queryApi.minVersionTimeoutMs, `waited the configured ${h.config.queryApi.minVersionTimeoutMs} ms (${waited} ms)`);
+  t.ok(waited < h.config.queryApi.minVersionTimeoutMs + 1000, 'and not much longer');
+
+  const absent = await h.send(`/orders/${crypto.randomUUID()}`, { headers: { 'x-min-version': '1' } });
+  t.equal(absent.statusCode, 409, 'an order still absent at the deadline is 409, not 404');
+  t.match(absent.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { requestedVersion: 1, currentVersion: 0 } });
+  const othersOrder = await h.send(`/orders/${order.event.orderId}`, { key: OTHER_CUSTOMER_KEY, headers: { 'x-min-version': '1' } });
+  t.match(othersOrder.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { currentVersion: 0 } }, "another customer's order looks absent");
+});

@@ -1,0 +1,78 @@
+// The query API as a service: health of each read store, metrics, the OpenAPI document,
+// and that it has nothing to do with the write database (none configured reachable here,
+// and no module on its import graph that could open one).
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import t from 'tap';
+import { buildQueryApi } from '../../query-api/server.ts';
+import { ADMIN_KEY, queryApiHarness } from '../support/queryApiHarness.ts';
+
+const h = await queryApiHarness();
+t.teardown(() => h.close());
+
+t.test('/health answers ok with each read store, while the write database is unreachable', async (t) => {
+  t.equal(h.config.postgres.port, 1, 'the harness puts the write database on a closed port');
+  const response = await h.send('/health', { key: null });
+  t.equal(response.statusCode, 200, response.body);
+  t.same(response.json(), { status: 'ok', stores: { redis: 'ok', elasticsearch: 'ok', readPostgres: 'ok' } });
+  const unknownKey = await h.send('/products/search', { key: 'a-key-only-a-table-could-know-0000' });
+  t.equal(unknownKey.statusCode, 401, 'an unknown key is refused without looking anything up in the write database');
+});
+
+t.test('/health is 503 naming the store that cannot answer', async (t) => {
+  const closedPool = new pg.Pool({ host: '127.0.0.1', port: 1, user: 'nobody', database: 'nothing', connectionTimeoutMillis: 500 });
+  const app = await buildQueryApi({ ...h.connections, readPostgres: closedPool, config: h.config });
+  t.teardown(async () => {
+    await app.close();
+    await closedPool.end();
+  });
+  const response = await app.inject({ method: 'GET', url: '/health' });
+  t.equal(response.statusCode, 503);
+  t.match(response.json(), { status: 'unavailable', stores: { redis: 'ok', elasticsearch: 'ok', readPostgres: /ECONNREFUSED|connect/ } });
+});
+
+t.test('/metrics counts requests by route and status', async (t) => {
+  await h.send('/orders/not-a-uuid', { key: ADMIN_KEY });
+  const metrics = await h.send('/metrics', { key: null });
+  t.equal(metrics.statusCode, 200);
+  t.match(metrics.body, /outflow_query_api_requests_total\{[^}]*route="\/orders\/:id"[^}]*status="400"[^}]*\} [1-9]/);
+  t.match(metrics.body, /outflow_query_api_request_duration_seconds_bucket/);
+});
+
+t.test('/docs/openapi.json documents every read route with its parameters', async (t) => {
+  const response = await h.send('/docs/openapi.json', { key: null });
+  t.equal(response.statusCode, 200);
+  const doc = response.json();
+  t.same(Object.keys(doc.paths).sort(), ['/customers/{id}/orders', '/orders/{id}', '/products/search', '/reports/sales']);
+  const searchParameters = doc.paths['/products/search'].get.parameters.map((p: { name: string }) => p.name);
+  t.same(searchParameters.sort(), ['brand', 'category', 'inStock', 'maxPrice', 'minPrice', 'page', 'pageSize', 'q']);
+  const orderParameters = doc.paths['/orders/{id}'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+  t.same(orderParameters.sort(), ['header:x-min-version', 'path:id', 'query:minVersion']);
+});
+
+/** Every project file reachable from `entry` through static and dynamic relative imports. */
+function importGraph(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const pending = [entry];
+  while (pending.length) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = fs.readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/(?:from\s+|import\s*\(\s*)'(\.{1,2}\/[^']+)'/g)) {
+      pending.push(path.resolve(path.dirname(file), match[1] as string));
+    }
+  }
+  return seen;
+}
+
+t.test("nothing on the query API's import graph can reach the write database", async (t) => {
+  const root = h.config.repoRoot;
+  const graph = [...importGraph(path.join(root, 'query-api/cli.ts'))].map((file) => path.relative(root, file));
+  t.ok(graph.includes('query-api/server.ts') && graph.includes('query-api/readModels.ts'), 'the walk follows the imports');
+  const writeSide = graph.filter((file) => file.startsWith('command-api/') && !file.startsWith('command-api/auth/apiKeyAuthenticator') && !file.startsWith('command-api/auth/principal'));
+  t.same(writeSide, [], 'only the authenticator and the principal type come from the command API');
+  const writeDbUsers = graph.filter((file) => file !== 'lib/config.ts' && /\bwritePool\b|\bconfig\.postgres\b|\bwriteDatabase\b|\bFROM write\./.test(fs.readFileSync(path.join(root, file), 'utf8')));
+  t.same(writeDbUsers, [], 'no module names the write database or its credentials');
+});

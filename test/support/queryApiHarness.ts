@@ -1,0 +1,119 @@
+// A query API wired to the real read stores (Redis, Elasticsearch, the read-model
+// Postgres as the query role) and driven with fastify's inject(). Each harness reads a
+// generation of its own, seeded through the real projection stores, so it never touches
+// the live read models. The write database is configured on a closed port: the query
+// API must answer without it.
+import crypto from 'node:crypto';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { config, type Config } from '../../lib/config.ts';
+import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
+import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
+import type { ProjectionName, ReadConnections } from '../../query-api/readModels.ts';
+import { buildQueryApi } from '../../query-api/server.ts';
+import { ensureStack, uniqueName } from './stack.ts';
+
+export const ADMIN_KEY = 'query-harness-admin-key-0123';
+export const CUSTOMER_KEY = 'query-harness-customer-key-0123';
+export const OTHER_CUSTOMER_KEY = 'query-harness-other-key-0123';
+
+/** A port nothing listens on: where the write database would be. */
+const CLOSED_PORT = 1;
+
+type EventOf<T extends ProjectionEvent['type']> = Extract<ProjectionEvent, { type: T }>['event'];
+
+export interface QueryApiHarness {
+  app: FastifyInstance;
+  config: Config;
+  connections: ReadConnections;
+  /** The generation every read model of this harness lives in. */
+  generation: number;
+  customerId: string;
+  otherCustomerId: string;
+  send(url: string, options?: { key?: string | null; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** Applies events (one batch per topic) to the given stores, as the projector runtime would. */
+  apply(stores: readonly ProjectionStore[], events: readonly { type: ProjectionEvent['type']; event: EventOf<ProjectionEvent['type']> }[]): Promise<void>;
+  /** The store of a projection in this harness's generation; truncated when the harness closes. */
+  store(projection: { createStore(context: StoreContext): ProjectionStore }, context?: Partial<StoreContext>): ProjectionStore;
+  close(): Promise<void>;
+}
+
+const TOPIC_OF: Record<ProjectionEvent['type'], string> = {
+  ProductCreated: 'events.product',
+  ProductUpdated: 'events.product',
+  InventoryAdjusted: 'events.inventory',
+  OrderPlaced: 'events.order',
+  OrderCancelled: 'events.order',
+  OrderShipped: 'events.order',
+  ShippingAddressUpdated: 'events.order',
+};
+
+export async function queryApiHarness(options: { minVersionTimeoutMs?: number } = {}): Promise<QueryApiHarness> {
+  await ensureStack('redis', 'postgres-read', 'elasticsearch');
+  const base = config();
+  const customerId = uniqueName('customer');
+  const otherCustomerId = uniqueName('customer');
+  // High, random generations never collide with live ones (1, 2, ...) or another run's.
+  const generation = 100_000 + crypto.randomInt(1_000_000_000);
+  const harnessConfig: Config = {
+    ...base,
+    logLevel: 'silent',
+    postgres: { ...base.postgres, host: '127.0.0.1', port: CLOSED_PORT },
+    queryApi: { ...base.queryApi, minVersionTimeoutMs: options.minVersionTimeoutMs ?? base.queryApi.minVersionTimeoutMs },
+    auth: {
+      apiKeys: [
+        { name: 'query-harness-admin', key: ADMIN_KEY, role: 'admin' },
+        { name: `query-harness-${customerId}`, key: CUSTOMER_KEY, role: 'customer', customerId },
+        { name: `query-harness-${otherCustomerId}`, key: OTHER_CUSTOMER_KEY, role: 'customer', customerId: otherCustomerId },
+      ],
+    },
+  };
+  const connections = openReadConnections(harnessConfig);
+  const readGeneration: Record<ProjectionName, number> = {
+    'order-summary': generation,
+    'customer-orders': generation,
+    'product-search': generation,
+    'sales-report': generation,
+  };
+  const app = await buildQueryApi({ config: harnessConfig, ...connections, readGeneration });
+  const stores: ProjectionStore[] = [];
+  const nextOffset = new Map<string, number>();
+
+  return {
+    app,
+    config: harnessConfig,
+    connections,
+    generation,
+    customerId,
+    otherCustomerId,
+    send: (url, { key = ADMIN_KEY, headers = {} } = {}) =>
+      app.inject({ method: 'GET', url, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } }),
+    store(projection, context = {}) {
+      const created = projection.createStore({ config: harnessConfig, generation, ...connections, ...context });
+      stores.push(created);
+      return created;
+    },
+    async apply(targets, events) {
+      const byTopic = new Map<string, ProjectionEvent[]>();
+      for (const { type, event } of events) {
+        const topic = TOPIC_OF[type];
+        const offset = nextOffset.get(topic) ?? 0;
+        nextOffset.set(topic, offset + 1);
+        // TS cannot pair `type` with its payload through the union; callers build them together.
+        const projected = { type, event, topic, partition: 0, offset: String(offset), key: event.aggregateId } as ProjectionEvent;
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), projected]);
+      }
+      for (const [topic, batchEvents] of byTopic) {
+        const batch: PartitionBatch = { topic, partition: 0, events: batchEvents, lastOffset: batchEvents[batchEvents.length - 1]?.offset ?? '0' };
+        for (const target of targets) await target.applyBatch(batch);
+      }
+    },
+    async close() {
+      await app.close();
+      for (const created of stores) {
+        await created.truncate();
+        await created.close();
+      }
+      await closeReadConnections(connections);
+    },
+  };
+}
