@@ -34,6 +34,8 @@ outflow is up in ${((Date.now() - begun) / 1000).toFixed(1)} s
   Registry        ${config.registry.url}
   Elasticsearch   ${config.elasticsearch.url}
   Command API     http://${config.commandApi.host}:${config.commandApi.port}  (OpenAPI: /docs/openapi.json)
+  Query API       http://${config.queryApi.host}:${config.queryApi.port}  (OpenAPI: /docs/openapi.json)
+  Projectors      health and metrics on ports ${config.projector.httpPort}+ (one worker per projection)
 Stop it with: npx outflow stack down`);
     });
 

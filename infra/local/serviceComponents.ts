@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from './processControl.ts';
 import type { ComponentContext, StackComponent } from './stackComponent.ts';
+import { allProjections } from '../../projectors/projections/index.ts';
 
 function packageVersion(repoRoot: string): string {
   return (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -41,14 +42,31 @@ export function serviceComponent({ config, layout }: ComponentContext, spec: Ser
   };
 }
 
+/** The command API, the query API, and one projector worker per projection (each on its own health port). */
 export function serviceComponents(context: ComponentContext): StackComponent[] {
   const { config } = context;
+  const workers = allProjections.map((projection, i) => {
+    const port = config.projector.httpPort + i;
+    return serviceComponent(context, {
+      name: `projector-${projection.name}`,
+      args: ['projector', 'run', '--projections', projection.name, '--http-port', String(port)],
+      port,
+      healthUrl: `http://${config.stack.host}:${port}/health`,
+    });
+  });
   return [
     serviceComponent(context, {
       name: 'command-api',
       args: ['command-api'],
       port: config.commandApi.port,
       healthUrl: `http://${config.commandApi.host}:${config.commandApi.port}/health`,
+    }),
+    ...workers,
+    serviceComponent(context, {
+      name: 'query-api',
+      args: ['query-api'],
+      port: config.queryApi.port,
+      healthUrl: `http://${config.queryApi.host}:${config.queryApi.port}/health`,
     }),
   ];
 }
