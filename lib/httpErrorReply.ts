@@ -51,3 +51,20 @@ export function errorReply(error: FastifyError | Error, request: FastifyRequest,
   const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_INTERNAL', message: 'internal error; see the server log for the request id ' + request.id } };
   return reply.status(500).send(body);
 }
+
+/** The JSON schema of ErrorBody, for the OpenAPI documents of both APIs. */
+export const errorResponseSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
+} as const;

@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { CommandExecutor, Decision } from '../commands/commandExecutor.ts';
-import { commandAccepted, commandHeaders, errorResponse } from './requestSchemas.ts';
+import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+import { commandAccepted, commandHeaders } from './requestSchemas.ts';
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route reached without authentication');
@@ -31,7 +32,7 @@ export function commandSchema(summary: string, parts: Record<string, unknown>) {
     headers: commandHeaders,
     security: [{ apiKey: [] }],
     ...parts,
-    response: { 200: commandAccepted, 201: commandAccepted, '4xx': errorResponse },
+    response: { 200: commandAccepted, 201: commandAccepted, '4xx': errorResponseSchema },
   };
 }
 

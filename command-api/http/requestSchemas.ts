@@ -117,19 +117,3 @@ export const commandAccepted = {
     version: { type: 'integer', description: 'The aggregate version after the command: send it as X-Min-Version to read your own write.' },
   },
 } as const;
-
-export const errorResponse = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-        details: { type: 'object', additionalProperties: true },
-      },
-    },
-  },
-} as const;

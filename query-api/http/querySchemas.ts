@@ -1,6 +1,8 @@
 // JSON schemas of the query API's parameters: validation at the edge (each bad field is
 // named in the 400 response) and the source of the OpenAPI document. Query strings and
 // headers arrive as text; the API's ajv coerces them to the declared types.
+import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 
 export const MAX_REPORT_DAYS = 366;
@@ -75,23 +77,7 @@ export const salesReportQuery = {
   },
 } as const;
 
-export const errorResponse = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-        details: { type: 'object', additionalProperties: true },
-      },
-    },
-  },
-} as const;
-
 /** Schema parts every authenticated read shares. */
 export function readSchema(summary: string, parts: Record<string, unknown>) {
-  return { summary, security: [{ apiKey: [] }], ...parts, response: { '4xx': errorResponse } };
+  return { summary, security: [{ apiKey: [] }], ...parts, response: { '4xx': errorResponseSchema } };
 }
