@@ -1,7 +1,8 @@
 // How far the connector's logical replication slot trails the WAL. The slot keeps every WAL
 // segment from its confirmed_flush_lsn on, so a growing lag means Postgres' disk fills up
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
-import pg from 'pg';
+import type pg from 'pg';
+import { writeDatabaseClient } from '../command-api/writeSchema.ts';
 import type { Config } from '../lib/config.ts';
 
 export interface ReplicationSlotState {
@@ -36,8 +37,7 @@ export async function publicationExists(config: Config, publication: string): Pr
 }
 
 async function withWriteDatabase<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const { host, port, user, password, writeDatabase } = config.postgres;
-  const client = new pg.Client({ host, port, user, password, database: writeDatabase });
+  const client = writeDatabaseClient(config);
   await client.connect();
   try {
     return await work(client);
