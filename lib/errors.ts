@@ -349,6 +349,20 @@ export class ConfirmationRequired extends OutflowError {
   }
 }
 
+/** `outflow verify` gave up waiting for part of the pipeline to catch up; says what was behind and what to check. */
+export class NotCaughtUp extends OutflowError {
+  constructor(what: string, state: string, fix: string) {
+    super('OUTFLOW_ERR_NOT_CAUGHT_UP', `${what} did not catch up: ${state}. Fix: ${fix}`, { retriable: true, details: { what, state, fix } });
+  }
+}
+
+/** `outflow verify` found read models that differ from the write model (the report lists each difference). */
+export class ReadModelsDiffer extends OutflowError {
+  constructor(differences: number, projections: readonly string[]) {
+    super('OUTFLOW_ERR_READ_MODELS_DIFFER', `${differences} difference(s) between the write model and ${projections.join(', ')}`, { details: { differences, projections } });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -386,5 +400,7 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_ES_BULK: 'Elasticsearch refused documents of a bulk write; retriable for version conflicts that outlasted the re-read loop and for 429/5xx, not for mapping errors.',
   OUTFLOW_ERR_EVENT_HEADERS: 'A message lacks the eventId, eventType or aggregateVersion header, or a header contradicts the decoded event; poison.',
   OUTFLOW_ERR_UNKNOWN_PROJECTION: 'A projection name that no read model has; the message lists the known ones.',
+  OUTFLOW_ERR_NOT_CAUGHT_UP: '`outflow verify` timed out waiting for the connector or a projection to catch up; the message says which partitions were behind and what to check.',
+  OUTFLOW_ERR_READ_MODELS_DIFFER: '`outflow verify` found read models that differ from the write model; each difference is printed.',
   OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
 });

@@ -47,4 +47,45 @@ export function registerProjectorCommands(program: Command): void {
       onShutdown((message) => worker.log.info(message), () => worker.stop());
     });
   registerDlqCommands(program);
+  registerVerifyCommand(program);
+}
+
+interface VerifyCliOptions {
+  projections?: string[];
+  timeout: number;
+  rounds: number;
+  show: number;
+  json?: boolean;
+}
+
+function seconds(raw: string): number {
+  const match = /^(\d+)(s|m)?$/.exec(raw.trim());
+  if (!match) throw new InvalidArgumentError('expected a duration like 90, 90s or 2m');
+  return Number(match[1]) * (match[2] === 'm' ? 60_000 : 1000);
+}
+
+function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description('wait for the pipeline to catch up, compare every read model with the write model, exit 1 on any difference')
+    .option('--projections <names>', 'comma-separated projection names (default: all)', nameList)
+    .option('--timeout <duration>', 'how long to wait for the connector and projections to catch up, per round', seconds, 120_000)
+    .option('--rounds <n>', 'compare up to n times and report only differences seen every time (live traffic moves entities)', positiveInteger, 3)
+    .option('--show <n>', 'differences to print', positiveInteger, 50)
+    .option('--json', 'print the full report as JSON')
+    .action(async (options: VerifyCliOptions) => {
+      const { verifyPipeline } = await import('./verification/verifyPipeline.ts');
+      const { verifyReportText } = await import('./verification/verifyReportText.ts');
+      const { ReadModelsDiffer } = await import('../lib/errors.ts');
+      const report = await verifyPipeline(config(), {
+        projections: options.projections,
+        timeoutMs: options.timeout,
+        rounds: options.rounds,
+        log: (line) => console.error(line),
+      });
+      console.log(options.json ? JSON.stringify(report, null, 2) : verifyReportText(report, options.show));
+      if (report.differences.length > 0) {
+        throw new ReadModelsDiffer(report.differences.length, [...new Set(report.differences.map((d) => d.projection))]);
+      }
+    });
 }

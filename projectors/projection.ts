@@ -76,6 +76,11 @@ export interface ProjectionDefinition {
   version: number;
   /** Event types the projection handles; its topics follow from the event catalog. */
   eventTypes: readonly EventType[];
+  /**
+   * The topics to read; by default the event catalog's topics of `eventTypes`. Set only to
+   * read a copy of the events elsewhere (a test's private topic, a benchmark's preloaded one).
+   */
+  topics?: readonly string[];
   createStore(context: StoreContext): ProjectionStore;
 }
 

@@ -22,8 +22,9 @@ export interface ProjectionConsumerOptions {
   backoff: BackoffOptions;
 }
 
-/** The topics a projection reads, from the event catalog. */
+/** The topics a projection reads: its own list if it has one, else the catalog's for its event types. */
 export function topicsOf(definition: ProjectionDefinition): string[] {
+  if (definition.topics) return [...new Set(definition.topics)].sort();
   return [...new Set(definition.eventTypes.map((eventType) => eventCatalog[eventType].topic))].sort();
 }
 

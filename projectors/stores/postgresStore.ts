@@ -39,6 +39,23 @@ export function postgresReadTarget(projection: string, thing: string, generation
   return pg.escapeIdentifier(generation === undefined ? postgresViewName(projection, thing) : postgresTableName(projection, generation, thing));
 }
 
+/** The generation a thing's pointer view reads, or undefined when the view does not exist yet. */
+export async function livePostgresGeneration(pool: pg.Pool, projection: string, thing: string): Promise<number | undefined> {
+  // The view's rewrite rule depends on the table it selects from (visible to any role, unlike information_schema's view usage).
+  const { rows } = await pool.query<{ table_name: string }>(
+    `SELECT DISTINCT t.relname AS table_name
+       FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid JOIN pg_class t ON t.oid = d.refobjid
+      WHERE r.ev_class = to_regclass($1) AND t.oid <> r.ev_class AND t.relkind = 'r'`,
+    [pg.escapeIdentifier(postgresViewName(projection, thing))],
+  );
+  const prefix = `${snake(projection)}_g`;
+  for (const { table_name: table } of rows) {
+    const generation = Number(table.startsWith(prefix) && table.endsWith(`_${thing}`) ? table.slice(prefix.length, -(thing.length + 1)) : NaN);
+    if (Number.isSafeInteger(generation) && generation > 0) return generation;
+  }
+  return undefined;
+}
+
 /** What a handler gets: the batch's transaction and the generation's tables (quoted identifiers). */
 export interface PostgresHandlerContext<Thing extends string> {
   tx: pg.PoolClient;

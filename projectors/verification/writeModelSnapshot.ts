@@ -34,6 +34,8 @@ export interface ExpectedSalesRow {
   category: string;
   revenueCents: number;
   units: number;
+  /** Orders not cancelled with lines of the category that day. */
+  orders: number;
 }
 
 export interface WriteModelSnapshot {
@@ -96,12 +98,13 @@ export async function readWriteModel(client: pg.Client): Promise<WriteModelSnaps
 
     const salesRows = await client.query(
       `SELECT to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, i.category,
-              sum(i.line_total_cents)::bigint AS revenue, sum(i.quantity)::bigint AS units
+              sum(i.line_total_cents)::bigint AS revenue, sum(i.quantity)::bigint AS units,
+              count(DISTINCT o.order_id)::bigint AS orders
          FROM write.orders o JOIN write.order_items i ON i.order_id = o.order_id
         WHERE o.status <> 'cancelled'
         GROUP BY 1, 2 ORDER BY 1, 2`,
     );
-    const sales = salesRows.rows.map((r) => ({ day: r.day, category: r.category, revenueCents: Number(r.revenue), units: Number(r.units) }));
+    const sales = salesRows.rows.map((r) => ({ day: r.day, category: r.category, revenueCents: Number(r.revenue), units: Number(r.units), orders: Number(r.orders) }));
     return { orders, customerOrders, products, sales };
   } finally {
     await client.query('COMMIT');

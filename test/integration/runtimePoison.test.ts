@@ -8,7 +8,7 @@ import { listParkedKeys } from '../../projectors/runtime/parkedKeysTable.ts';
 import { config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { ParkedEvent } from '../../projectors/runtime/lifecycleEvents.ts';
-import { ORDER_TOPIC, runtimeHarness } from '../support/runtimeHarness.ts';
+import { runtimeHarness } from '../support/runtimeHarness.ts';
 import { aggregateRows, newFaults, RUNTIME_TEST_PROJECTION, runtimeTestProjection } from '../support/runtimeTestProjection.ts';
 import { TopicReader } from '../support/topicReader.ts';
 
@@ -60,7 +60,7 @@ t.test('poison parks its key in order while other keys flow; skip and retry reso
   t.equal(ofK[0]?.value.toString(), 'definitely not avro', 'the original bytes are kept');
   t.same(
     [ofK[0]?.headers.dlqOriginalTopic, ofK[0]?.headers.dlqOriginalPartition, ofK[0]?.headers.dlqProjection, ofK[0]?.headers.eventType],
-    [ORDER_TOPIC, '0', RUNTIME_TEST_PROJECTION, 'OrderPlaced'],
+    [h.topic, '0', RUNTIME_TEST_PROJECTION, 'OrderPlaced'],
     'with where it came from and its original headers',
   );
   const ofM = ours.filter((x) => x.key === m);
@@ -70,7 +70,7 @@ t.test('poison parks its key in order while other keys flow; skip and retry reso
   const parked = await listParkedKeys(h.pool, RUNTIME_TEST_PROJECTION, h.generation);
   t.same(parked.filter((p) => p.key.startsWith(h.keyPrefix)).map((p) => [p.key, p.firstOffset, p.parkedMessages]).sort(), [[k, offsets[1], 4], [m, offsets[5], 1]].sort());
 
-  const resolver = await DlqResolver.open({ ...config(), logLevel: 'silent' }, runtimeTestProjection(h.keyPrefix, faults), h.generation, createLogger('dlq-test', 'silent'));
+  const resolver = await DlqResolver.open({ ...config(), logLevel: 'silent' }, runtimeTestProjection(h.topic, h.keyPrefix, faults), h.generation, createLogger('dlq-test', 'silent'));
   t.teardown(() => resolver.close());
 
   const retryK = await resolver.resolve(k);

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import type { AssignmentEvent, BatchStartEvent } from '../../projectors/runtime/lifecycleEvents.ts';
-import { ORDER_TOPIC, runtimeHarness } from '../support/runtimeHarness.ts';
+import { runtimeHarness } from '../support/runtimeHarness.ts';
 import { aggregateRows, RUNTIME_TEST_PROJECTION } from '../support/runtimeTestProjection.ts';
 
 const deadline = { timeoutMs: 60_000, intervalMs: 100 };
@@ -13,7 +13,7 @@ const deadline = { timeoutMs: 60_000, intervalMs: 100 };
 async function checkpointOf(h: Awaited<ReturnType<typeof runtimeHarness>>, partition: number): Promise<bigint | undefined> {
   const { rows } = await h.pool.query<{ offset: string }>(
     `SELECT "offset"::text AS offset FROM projector_checkpoints WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
-    [RUNTIME_TEST_PROJECTION, h.generation, ORDER_TOPIC, partition],
+    [RUNTIME_TEST_PROJECTION, h.generation, h.topic, partition],
   );
   return rows[0] ? BigInt(rows[0].offset) : undefined;
 }
@@ -30,7 +30,7 @@ t.test('applies events, checkpoints them and commits offsets; a restart resumes 
     const found = await aggregateRows(h.pool, h.generation);
     return found.get(a)?.version === 2 && found.get(b)?.version === 1 ? found : undefined;
   }, deadline);
-  t.same(rows.get(a)?.offsets, [`${ORDER_TOPIC}:0:${first[0]}`, `${ORDER_TOPIC}:0:${first[2]}`], 'each event of a applied once, in order');
+  t.same(rows.get(a)?.offsets, [`${h.topic}:0:${first[0]}`, `${h.topic}:0:${first[2]}`], 'each event of a applied once, in order');
   t.equal(rows.get(b)?.applied, 1);
   t.ok((await checkpointOf(h, 0))! >= BigInt(lastFirst), 'the checkpoint covers the last event');
   const committed = await pollUntil('offsets committed', async () => {
@@ -51,11 +51,11 @@ t.test('applies events, checkpoints them and commits offsets; a restart resumes 
     const found = await aggregateRows(h.pool, h.generation);
     return found.get(b)?.version === 2 && found.has(`${h.keyPrefix}c`) ? found : undefined;
   }, deadline);
-  const partitionZero = starts.filter((s) => s.topic === ORDER_TOPIC && s.partition === 0);
+  const partitionZero = starts.filter((s) => s.topic === h.topic && s.partition === 0);
   t.ok(partitionZero[0], 'partition 0 was consumed again');
   t.equal(BigInt(partitionZero[0]?.firstOffset ?? -1), checkpoint + 1n, 'the first batch after restart starts at checkpoint + 1');
   t.same(after.get(a)?.offsets.length, 2, 'nothing of a re-applied');
-  t.same(after.get(b)?.offsets, [`${ORDER_TOPIC}:0:${first[1]}`, `${ORDER_TOPIC}:0:${second[0]}`], 'b: each offset exactly once');
+  t.same(after.get(b)?.offsets, [`${h.topic}:0:${first[1]}`, `${h.topic}:0:${second[0]}`], 'b: each offset exactly once');
   for (const row of after.values()) t.equal(new Set(row.offsets).size, row.offsets.length, `${row.key}: no offset applied twice`);
 });
 
@@ -66,8 +66,8 @@ t.test('a graceful stop commits and leaves the group: the other worker takes eve
   const assignments: AssignmentEvent[] = [];
   second.on('assignment', (event) => assignments.push(event));
   await pollUntil('both workers share the partitions', async () => {
-    const mine = Object.values(second.health().projections)[0]?.assignment[ORDER_TOPIC]?.length ?? 0;
-    const theirs = Object.values(first.health().projections)[0]?.assignment[ORDER_TOPIC]?.length ?? 0;
+    const mine = Object.values(second.health().projections)[0]?.assignment[h.topic]?.length ?? 0;
+    const theirs = Object.values(first.health().projections)[0]?.assignment[h.topic]?.length ?? 0;
     return mine > 0 && theirs > 0 && mine + theirs === 12 ? true : undefined;
   }, deadline);
   const key = `${h.keyPrefix}handover`;
@@ -78,7 +78,7 @@ t.test('a graceful stop commits and leaves the group: the other worker takes eve
   await first.stop();
   await pollUntil('the remaining worker owns all 12 partitions', async () => {
     const last = assignments.at(-1);
-    return last && last.assignment[ORDER_TOPIC]?.length === 12 ? true : undefined;
+    return last && last.assignment[h.topic]?.length === 12 ? true : undefined;
   }, { timeoutMs: 20_000, intervalMs: 50 });
   t.ok(Date.now() - stoppedAt < 10_000, `rebalanced in ${Date.now() - stoppedAt} ms: the stopped worker left the group instead of timing out`);
   const committed = await h.committedOffset(0);

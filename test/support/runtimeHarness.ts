@@ -1,7 +1,8 @@
 // What the runtime's integration tests share: a worker on a fresh random generation of the
 // test projection, events produced onto events.order exactly as Debezium writes them (Avro
-// wire format, key = aggregate id, eventId/eventType/aggregateVersion headers), and cleanup
-// of everything the generation left in the read-model Postgres.
+// wire format, key = aggregate id, eventId/eventType/aggregateVersion headers) onto a private
+// 12-partition topic (so the real projections never see them), and cleanup of the topic and of
+// everything the generation left in the read-model Postgres.
 import crypto from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -16,8 +17,6 @@ import { ensureParkedKeysTable } from '../../projectors/runtime/parkedKeysTable.
 import { ensureRuntimeTestTables, RUNTIME_TEST_PROJECTION, runtimeTestProjection, type RuntimeTestFaults } from './runtimeTestProjection.ts';
 import { ensureStack, uniqueName } from './stack.ts';
 
-export const ORDER_TOPIC = 'events.order';
-
 export interface ProducedMessage {
   key: string;
   value: Buffer;
@@ -25,6 +24,8 @@ export interface ProducedMessage {
 }
 
 export interface RuntimeHarness {
+  /** The test's own order topic, partitioned like events.order. */
+  topic: string;
   generation: number;
   keyPrefix: string;
   groupId: string;
@@ -33,11 +34,11 @@ export interface RuntimeHarness {
   codec: EventCodec;
   /** A worker of the test projection on this generation, stopped at teardown unless stopped before. */
   startWorker(faults?: RuntimeTestFaults, options?: Partial<ProjectorWorkerOptions>): Promise<ProjectorWorker>;
-  /** Produces the messages, in order, to partition 0 of events.order; returns their offsets. */
+  /** Produces the messages, in order, to partition 0 of the topic; returns their offsets. */
   produce(messages: ProducedMessage[]): Promise<string[]>;
   orderPlaced(key: string, version?: number): ProducedMessage;
   orderShipped(key: string, version: number): ProducedMessage;
-  /** The committed offset of the generation's group on events.order partition 0. */
+  /** The committed offset of the generation's group on a partition of the topic (default 0). */
   committedOffset(partition?: number): Promise<string | undefined>;
 }
 
@@ -63,11 +64,14 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
   const codec = await EventCodec.connect(base);
   await ensureParkedKeysTable(pool);
   await ensureRuntimeTestTables(pool);
+  const topic = uniqueName('test.runtime.order');
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: base.events.partitions, replicationFactor: 1 }] });
   const workers: ProjectorWorker[] = [];
 
   t.teardown(async () => {
     for (const worker of workers) await worker.stop();
     await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
     await pool.query('DELETE FROM runtime_test_aggregates WHERE generation = $1', [generation]);
     await pool.query('DELETE FROM projector_checkpoints WHERE projection = $1 AND generation = $2', [RUNTIME_TEST_PROJECTION, generation]);
@@ -76,6 +80,7 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
   });
 
   return {
+    topic,
     generation,
     keyPrefix,
     groupId: consumerGroupOf(RUNTIME_TEST_PROJECTION, generation),
@@ -85,7 +90,7 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
     async startWorker(faults, options = {}) {
       const worker = await ProjectorWorker.start({
         config: cfg,
-        projections: [runtimeTestProjection(keyPrefix, faults)],
+        projections: [runtimeTestProjection(topic, keyPrefix, faults)],
         generation,
         httpPort: null,
         log: createLogger('projector-test', 'silent'),
@@ -103,14 +108,14 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
       // One send per message: each gets its own offset back, and the order is the list's.
       for (const message of messages) {
         const headers = message.headers;
-        const [metadata] = await producer.send({ topic: ORDER_TOPIC, acks: -1, messages: [{ partition: 0, key: message.key, value: message.value, headers }] });
+        const [metadata] = await producer.send({ topic, acks: -1, messages: [{ partition: 0, key: message.key, value: message.value, headers }] });
         offsets.push(metadata!.baseOffset!);
       }
       return offsets;
     },
     async committedOffset(partition = 0) {
-      const [topic] = await admin.fetchOffsets({ groupId: consumerGroupOf(RUNTIME_TEST_PROJECTION, generation), topics: [ORDER_TOPIC] });
-      const offset = topic?.partitions.find((p) => p.partition === partition)?.offset;
+      const [fetched] = await admin.fetchOffsets({ groupId: consumerGroupOf(RUNTIME_TEST_PROJECTION, generation), topics: [topic] });
+      const offset = fetched?.partitions.find((p) => p.partition === partition)?.offset;
       return offset === undefined || offset === '-1' ? undefined : offset;
     },
   };

@@ -1,7 +1,8 @@
 // A small real projection for the runtime's tests: a Postgres (read-model server) table of
 // (generation, key) → last aggregateVersion, how many times an event was applied and at which
-// offsets, with the checkpoint in projector_checkpoints in the same transaction. Only keys with
-// the test's prefix are recorded: the tests share events.order with everything else.
+// offsets, with the checkpoint in projector_checkpoints in the same transaction. It reads a
+// private topic per test (the harness creates it), so nothing a test produces reaches the real
+// projections; only keys with the test's prefix are recorded all the same.
 //
 // Faults are injected the way real ones happen: a transient failure is a real refused
 // connection (ECONNREFUSED), a poison event makes the handler throw ProjectionHandlerFailed.
@@ -135,12 +136,13 @@ export function newFaults(): RuntimeTestFaults {
   return { transientFailuresLeft: 0, transientFailuresRaised: 0, poisonEventIds: new Set() };
 }
 
-/** The projection, recording only keys starting with `keyPrefix`. */
-export function runtimeTestProjection(keyPrefix: string, faults: RuntimeTestFaults = newFaults()): ProjectionDefinition {
+/** The projection on `topic`, recording only keys starting with `keyPrefix`. */
+export function runtimeTestProjection(topic: string, keyPrefix: string, faults: RuntimeTestFaults = newFaults()): ProjectionDefinition {
   return {
     name: RUNTIME_TEST_PROJECTION,
     version: 1,
     eventTypes: ['OrderPlaced', 'OrderShipped'],
+    topics: [topic],
     createStore: (context: StoreContext) => new RuntimeTestStore(context.readPostgres, context.generation, keyPrefix, faults),
   };
 }

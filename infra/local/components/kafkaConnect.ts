@@ -44,7 +44,9 @@ export function kafkaConnectComponent(context: ComponentContext): StackComponent
         'rest.advertised.port': config.connect.port,
         'plugin.path': pluginPath,
         // How often source offsets (and with them the replication slot's confirmed LSN) are flushed.
-        'offset.flush.interval.ms': 5000,
+        // `outflow verify` and `outflow outbox prune` wait on that LSN, so keep it short; one
+        // small write to the offsets topic per second costs nothing measurable.
+        'offset.flush.interval.ms': 1000,
         // Lets a connector tune its own producer (linger, acks) for latency.
         'connector.client.config.override.policy': 'All',
         'topic.creation.enable': 'true',

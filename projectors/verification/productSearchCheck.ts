@@ -1,0 +1,53 @@
+// product-search against write.products + write.inventory: one document per SKU with the
+// catalogue data, the stock and both aggregates' versions.
+import { liveElasticsearchGeneration, refreshReadModel } from '../stores/elasticsearchLayout.ts';
+import { PRODUCT_SEARCH, productSearchProjection, scanProductDocuments, type ProductDocument } from '../projections/productSearch.ts';
+import { fieldDifferences, type Difference } from './difference.ts';
+import type { ReadModelCheck } from './readModelCheck.ts';
+import type { ExpectedProduct } from './writeModelSnapshot.ts';
+
+const fromProduct = (p: ExpectedProduct) => ({
+  name: p.name,
+  description: p.description,
+  category: p.category,
+  brand: p.brand,
+  priceCents: p.priceCents,
+  available: p.available,
+  inStock: p.available > 0,
+  productVersion: p.productVersion,
+  // A product created without stock has an inventory at version 0 and no inventory event yet.
+  inventoryVersion: p.inventoryVersion === 0 ? null : p.inventoryVersion,
+});
+const fromDocument = (d: ProductDocument) => ({
+  name: d.name,
+  description: d.description,
+  category: d.category,
+  brand: d.brand,
+  priceCents: d.priceCents,
+  available: d.available,
+  inStock: d.inStock,
+  productVersion: d.productVersion,
+  inventoryVersion: d.inventoryVersion,
+});
+
+export const productSearchCheck: ReadModelCheck = {
+  projection: productSearchProjection,
+  liveGeneration: (context) => liveElasticsearchGeneration(context.elasticsearch, PRODUCT_SEARCH),
+  async differences(expected, context, generation) {
+    // Searches see only refreshed writes; verify must see all of them.
+    await refreshReadModel(context.elasticsearch, PRODUCT_SEARCH, generation);
+    const out: Difference[] = [];
+    const seen = new Set<string>();
+    for await (const document of scanProductDocuments(context.elasticsearch, { generation })) {
+      seen.add(document.sku);
+      const where = { projection: PRODUCT_SEARCH, entity: 'product', id: document.sku };
+      const product = expected.products.get(document.sku);
+      if (!product) out.push({ ...where, kind: 'unexpected', actual: fromDocument(document) });
+      else out.push(...fieldDifferences(where, fromProduct(product), fromDocument(document)));
+    }
+    for (const product of expected.products.values()) {
+      if (!seen.has(product.sku)) out.push({ projection: PRODUCT_SEARCH, entity: 'product', id: product.sku, kind: 'missing', expected: fromProduct(product) });
+    }
+    return out;
+  },
+};
