@@ -17,6 +17,7 @@ import { kafkaLogCreator } from './kafkaLogging.ts';
 import { decodeMessage, headerText, messageKey } from './messageDecoding.ts';
 import { advanceHead, ensureParkedKeysTable, listParkedKeys, readParkedKey, unparkIfUnchanged, type ParkedKey, type ParkedKeyId } from './parkedKeysTable.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
+import { ensureSkippedMessagesTable, recordSkippedMessage } from './skippedMessagesTable.ts';
 import { openStoreContext, type OpenStoreContext } from './storeContext.ts';
 
 export type ResolveOutcome =
@@ -42,6 +43,7 @@ export class DlqResolver {
     const stores = openStoreContext(config, generation);
     try {
       await ensureParkedKeysTable(stores.context.readPostgres);
+      await ensureSkippedMessagesTable(stores.context.readPostgres);
       const store = definition.createStore(stores.context);
       const codec = await EventCodec.connect(config);
       const kafka = new Kafka({ clientId: `${config.kafka.clientId}-dlq`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
@@ -70,8 +72,12 @@ export class DlqResolver {
         if (skipPending) {
           skipPending = false;
           skipped += 1;
+          const reason = headerText(message.headers, 'dlqReason') ?? 'poison';
+          const source = sourcePositionOf(message);
+          // Recorded before the head moves: a crash in between leaves the key parked, and the re-run records it again.
+          if (source) await recordSkippedMessage(pool, { projection: this.definition.name, ...source, reason });
           await advanceHead(pool, id, String(BigInt(message.dlqOffset) + 1n));
-          this.log.warn({ key, dlqOffset: message.dlqOffset, reason: headerText(message.headers, 'dlqReason') }, 'poison message dropped');
+          this.log.warn({ key, dlqOffset: message.dlqOffset, reason, source }, 'poison message dropped');
           continue;
         }
         const failure = await this.applyOne(row, message);
@@ -120,4 +126,13 @@ export class DlqResolver {
     this.log.info({ key: row.key, dlqOffset: message.dlqOffset, eventId: decoded.kind === 'event' ? decoded.eventId : undefined }, 'parked message applied');
     return undefined;
   }
+}
+
+/** Where a DLQ message came from in the event topics (the dlqOriginal* headers). */
+function sourcePositionOf(message: DlqMessage): { topic: string; partition: number; offset: string } | undefined {
+  const topic = headerText(message.headers, 'dlqOriginalTopic');
+  const partition = Number(headerText(message.headers, 'dlqOriginalPartition'));
+  const offset = headerText(message.headers, 'dlqOriginalOffset');
+  if (!topic || !Number.isInteger(partition) || !offset) return undefined;
+  return { topic, partition, offset };
 }

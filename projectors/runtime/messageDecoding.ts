@@ -28,6 +28,8 @@ export type DecodedMessage =
   | { kind: 'event'; key: string; event: ProjectionEvent; eventId: string; occurredAt: number }
   /** A catalog event type the projection does not read: skipped, the checkpoint moves past it. */
   | { kind: 'unhandled'; key: string; eventType: string }
+  /** A message an operator dropped with `outflow dlq skip`: stepped over like an unhandled one. */
+  | { kind: 'skipped'; key: string }
   | { kind: 'poison'; key: string; reason: string };
 
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {

@@ -2,12 +2,15 @@
 // It is reloaded on every assignment and after a short TTL: a key unparked by
 // `outflow dlq retry` is noticed at the latest when the worker next tries to park behind it
 // (the row is gone, so it applies the event instead), and a key parked by another worker on
-// another topic of the projection within the TTL.
+// another topic of the projection within the TTL. It also holds the source positions an
+// operator dropped with `outflow dlq skip` (skippedMessagesTable.ts), loaded at the same moments.
 import type pg from 'pg';
 import { loadParkedKeys } from './parkedKeysTable.ts';
+import { loadSkippedPositions, skippedPositionKey } from './skippedMessagesTable.ts';
 
 export class ParkedKeyCache {
   private keys = new Map<string, string>();
+  private skipped = new Set<string>();
   private loadedAt = 0;
 
   constructor(
@@ -19,11 +22,17 @@ export class ParkedKeyCache {
 
   async reload(): Promise<void> {
     this.keys = await loadParkedKeys(this.pool, this.projection, this.generation);
+    this.skipped = await loadSkippedPositions(this.pool, this.projection);
     this.loadedAt = Date.now();
   }
 
   async reloadIfStale(): Promise<void> {
     if (Date.now() - this.loadedAt >= this.ttlMs) await this.reload();
+  }
+
+  /** Whether an operator dropped the message at this source position (in any generation). */
+  isSkipped(topic: string, partition: number, offset: string): boolean {
+    return this.skipped.size > 0 && this.skipped.has(skippedPositionKey(topic, partition, offset));
   }
 
   has(key: string): boolean {

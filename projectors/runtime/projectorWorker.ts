@@ -17,6 +17,7 @@ import { kafkaLogCreator } from './kafkaLogging.ts';
 import type { EmitLifecycle, ProjectorLifecycleEvents } from './lifecycleEvents.ts';
 import { ParkedKeyCache } from './parkedKeyCache.ts';
 import { ensureParkedKeysTable } from './parkedKeysTable.ts';
+import { ensureSkippedMessagesTable } from './skippedMessagesTable.ts';
 import { startHealthServer, type HealthReport, type HealthServer } from './projectorHttp.ts';
 import { createProjectorMetrics } from './projectorMetrics.ts';
 import { ProjectionConsumer } from './projectionConsumer.ts';
@@ -112,6 +113,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     await this.admin.connect();
     await this.dlq.connect();
     await ensureParkedKeysTable(context.readPostgres);
+    await ensureSkippedMessagesTable(context.readPostgres);
     const metrics = createProjectorMetrics(this.metricsRegistry);
     const emit: EmitLifecycle = this.emit.bind(this);
     for (const definition of projections) {

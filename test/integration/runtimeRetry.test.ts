@@ -35,7 +35,7 @@ t.test('a transiently failing store: the same chunk is retried until it applies,
   const metrics = await worker.metricsRegistry.metrics();
   t.match(metrics, /outflow_projector_retries_total\{projection="runtime-test"[^}]*\} [4-9]/);
   t.match(metrics, /outflow_projector_events_applied_total\{projection="runtime-test"/);
-  t.ok(metrics.includes(`outflow_projector_consumer_lag{projection="runtime-test",topic="${h.topic}",partition="0"}`), 'lag is reported per partition');
+  t.ok(metrics.includes(`outflow_projector_consumer_lag{projection="runtime-test",topic="${h.topic}",partition="0"`), 'lag is reported per partition');
 });
 
 t.test('/health and /metrics answer over HTTP on an ephemeral port', async (t) => {
