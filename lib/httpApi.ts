@@ -3,7 +3,7 @@
 // and the /metrics and /docs/openapi.json routes. Each API adds its own routes and /health.
 import crypto from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiKeyAuthenticator } from '../command-api/auth/apiKeyAuthenticator.ts';
 import type { Config } from './config.ts';
 import { errorReply } from './httpErrorReply.ts';
@@ -28,7 +28,7 @@ export async function createHttpApi(options: HttpApiOptions): Promise<FastifyIns
   const { component, config, authenticator } = options;
   const app = Fastify({
     loggerInstance: createLogger(component, config.logLevel) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: options.coerceTypes, useDefaults: true } },
