@@ -1,6 +1,8 @@
 // Starts the command API process: write-database pool, schema ids from the registry,
 // HTTP server; closes them in reverse order on SIGTERM/SIGINT.
-import pg from 'pg';
+import type pg from 'pg';
+import { createLogger } from '../lib/logger.ts';
+import { postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { EventCodec } from '../schemas/eventCodec.ts';
@@ -8,7 +10,7 @@ import { buildCommandApi } from './server.ts';
 
 export function writePool(config: Config): pg.Pool {
   const { host, port, user, password, writeDatabase } = config.postgres;
-  return new pg.Pool({ host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api' });
+  return postgresPool({ host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api' }, createLogger('command-api', config.logLevel));
 }
 
 export async function runCommandApi(config: Config): Promise<void> {

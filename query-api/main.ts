@@ -3,7 +3,9 @@
 // credentials for the write database and imports nothing that opens one.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
+import { createLogger } from '../lib/logger.ts';
+import { postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import type { ReadConnections } from './readModels.ts';
@@ -15,7 +17,7 @@ export function openReadConnections(config: Config): ReadConnections {
     // Few retries: a read that cannot reach Redis should fail fast, not queue for seconds.
     redis: new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectionName: 'outflow-query-api' }),
     elasticsearch: new ElasticsearchClient({ node: config.elasticsearch.url, requestTimeout: 5_000 }),
-    readPostgres: new pg.Pool({ host, port, database, user: queryUser, password: queryPassword, max: 20, application_name: 'outflow-query-api' }),
+    readPostgres: postgresPool({ host, port, database, user: queryUser, password: queryPassword, max: 20, application_name: 'outflow-query-api' }, createLogger('query-api', config.logLevel)),
   };
 }
 

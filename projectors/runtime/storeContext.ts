@@ -2,7 +2,9 @@
 // Redis connects lazily, so a worker whose projections live elsewhere never touches it.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import type pg from 'pg';
+import { createLogger } from '../../lib/logger.ts';
+import { postgresPool } from '../../lib/postgresPool.ts';
 import type { Config } from '../../lib/config.ts';
 import type { StoreContext } from '../projection.ts';
 
@@ -15,7 +17,7 @@ export function openStoreContext(config: Config, generation: number): OpenStoreC
   const redis = new Redis(config.redis.url, { lazyConnect: true });
   const elasticsearch = new ElasticsearchClient({ node: config.elasticsearch.url });
   const { host, port, database, user, password } = config.readModel.postgres;
-  const readPostgres = new pg.Pool({ host, port, database, user, password, max: 10 });
+  const readPostgres = postgresPool({ host, port, database, user, password, max: 10, application_name: 'outflow-projector' }, createLogger('projector', config.logLevel));
   return {
     context: { config, generation, redis, elasticsearch, readPostgres },
     async close() {

@@ -44,7 +44,7 @@ export async function commandApiHarness(): Promise<Harness> {
   };
   await migrateWriteSchema(base);
   await registerCatalogSchemas(base);
-  const pool = writePool(base);
+  const pool = writePool({ ...base, logLevel: 'silent' });
   const codec = await EventCodec.connect(base);
   const app = await buildCommandApi({ config: harnessConfig, pool, encoder: codec });
   return {
