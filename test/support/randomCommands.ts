@@ -1,4 +1,4 @@
-// A random but reproducible mix of every command the command API takes: products created and
+// A random (seeded: reproducible with one lane) mix of every command the command API takes: products created and
 // updated, stock adjusted, orders placed by several customers, re-addressed, shipped and
 // cancelled. Some are refused on purpose (stock runs out, an order is already shipped, a stale
 // If-Match), so the pipeline must also show that refused commands leave no trace.
@@ -50,17 +50,24 @@ export class RandomCommands {
     this.customers = Array.from({ length: options.customers ?? 8 }, (_, i) => `${options.runId}-customer-${i}`);
   }
 
-  /** Sends `count` commands over `lanes` concurrent connections; resolves with the tally. */
+  private stopped = false;
+
+  /** Sends `count` commands (Infinity: until stop()) over `lanes` concurrent connections; resolves with the tally. */
   async run(count: number, lanes = 4): Promise<CommandTally> {
     let next = 0;
     const lane = async () => {
-      while (next < count) {
+      while (next < count && !this.stopped) {
         next++;
         await this.one();
       }
     };
     await Promise.all(Array.from({ length: lanes }, lane));
     return this.tally;
+  }
+
+  /** Lets the commands in flight finish and sends no more. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private pick<T>(list: readonly T[]): T {
