@@ -162,7 +162,8 @@ class ChunkRun {
     const key = decoded.key;
     const poisonReason = decoded.kind === 'poison' ? decoded.reason : undefined;
     const firstOffset = parked.firstOffsetOf(key);
-    const reason = firstOffset !== undefined ? `parked behind ${firstOffset}` : (poisonReason ?? 'poison');
+    // A message behind a parked key that is poison itself says so too: the operator must skip it as well.
+    const reason = firstOffset === undefined ? (poisonReason ?? 'poison') : `parked behind ${firstOffset}${poisonReason ? `; itself poison: ${poisonReason}` : ''}`;
     const where = { topic: this.topic, partition: this.partition, offset: message.offset };
     const dlqOffset = await this.retry(message.offset, () => dlq.park({ projection, generation, ...where, reason, message }));
     if (dlqOffset === INTERRUPTED) return INTERRUPTED;
