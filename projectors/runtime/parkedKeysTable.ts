@@ -6,6 +6,7 @@
 // acked it, and the resolver deletes the row only if last_dlq_offset is still what it
 // applied through. A worker that finds the row gone applies the event itself instead.
 import type pg from 'pg';
+import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 
 export interface ParkedKey {
   projection: string;
@@ -51,20 +52,8 @@ CREATE TABLE IF NOT EXISTS projector_parked_keys (
 )`;
 
 /** Creates the table if missing; safe when several workers start at once. */
-export async function ensureParkedKeysTable(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    // Concurrent CREATE TABLE IF NOT EXISTS can still collide on the catalog; serialise it.
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('projector_parked_keys'))`);
-    await client.query(createTable);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+export function ensureParkedKeysTable(pool: pg.Pool): Promise<void> {
+  return runSerialisedDdl(pool, 'projector_parked_keys', createTable);
 }
 
 /** key → source offset of its first parked message, for every parked key of the generation. */

@@ -4,6 +4,7 @@
 // offset 0) would park the same key again; with it, every generation of the projection steps
 // over the message as the operator decided once.
 import type pg from 'pg';
+import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 
 export interface SkippedMessage {
   projection: string;
@@ -24,19 +25,8 @@ CREATE TABLE IF NOT EXISTS projector_skipped_messages (
   PRIMARY KEY (projection, topic, partition, "offset")
 )`;
 
-export async function ensureSkippedMessagesTable(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('projector_skipped_messages'))`);
-    await client.query(createTable);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+export function ensureSkippedMessagesTable(pool: pg.Pool): Promise<void> {
+  return runSerialisedDdl(pool, 'projector_skipped_messages', createTable);
 }
 
 export async function recordSkippedMessage(pool: pg.Pool, skipped: SkippedMessage): Promise<void> {

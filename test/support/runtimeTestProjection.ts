@@ -7,6 +7,7 @@
 // Faults are injected the way real ones happen: a transient failure is a real refused
 // connection (ECONNREFUSED), a poison event makes the handler throw ProjectionHandlerFailed.
 import pg from 'pg';
+import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 import { ProjectionHandlerFailed } from '../../lib/errors.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
 
@@ -36,19 +37,8 @@ CREATE TABLE IF NOT EXISTS projector_checkpoints (
   PRIMARY KEY (projection, generation, topic, partition));`;
 
 /** Creates the test table and projector_checkpoints if missing (serialised: tests start workers concurrently). */
-export async function ensureRuntimeTestTables(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('runtime_test_aggregates'))`);
-    await client.query(ensureTables);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+export function ensureRuntimeTestTables(pool: pg.Pool): Promise<void> {
+  return runSerialisedDdl(pool, 'runtime_test_aggregates', ensureTables);
 }
 
 async function refusedConnection(): Promise<never> {
