@@ -43,7 +43,7 @@ export function bindReadModels(
   return {
     orderSummary: (orderId) => readOrderSummary(redis, orderId, { generation: generation['order-summary'] }),
     customerOrders: (customerId, page) => readCustomerOrders(redis, customerId, { ...page, generation: generation['customer-orders'] }),
-    searchProducts: (query) => searchProducts(elasticsearch, query),
-    salesReport: (query) => readSalesReport(readPostgres, query),
+    searchProducts: (query) => searchProducts(elasticsearch, { ...query, generation: generation['product-search'] }),
+    salesReport: (query) => readSalesReport(readPostgres, { ...query, generation: generation['sales-report'] }),
   };
 }
