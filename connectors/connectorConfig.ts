@@ -24,13 +24,15 @@ interface ConnectorTemplate {
 
 /** The values a template may refer to, named like the environment variables they come from. */
 export function templateVariables(config: Config): Readonly<Record<string, string>> {
-  const { postgres, events } = config;
+  const { postgres, events, connect } = config;
   return {
     OUTFLOW_PG_HOST: postgres.host,
     OUTFLOW_PG_PORT: String(postgres.port),
     OUTFLOW_PG_WRITE_DB: postgres.writeDatabase,
     OUTFLOW_PG_CDC_USER: postgres.cdcUser,
-    OUTFLOW_PG_CDC_PASSWORD: postgres.cdcPassword,
+    // A reference Connect resolves on its own host (FileConfigProvider): the password never
+    // travels in the connector config, so Connect's REST API and config topic do not show it.
+    OUTFLOW_PG_CDC_PASSWORD_REF: `\${file:${connect.secretsFile}:cdc.password}`,
     OUTFLOW_EVENT_PARTITIONS: String(events.partitions),
   };
 }

@@ -151,6 +151,12 @@ export function loadConfig(env: Env = process.env) {
     connect: {
       url: readUrl(env, 'OUTFLOW_CONNECT_URL', `http://${host}:${connectPort}`),
       port: connectPort,
+      /**
+       * A properties file on the Connect workers' host holding `cdc.password`; the connector
+       * config names it through Connect's FileConfigProvider instead of carrying the password.
+       * The local stack writes it.
+       */
+      secretsFile: readString(env, 'OUTFLOW_CONNECT_SECRETS_FILE', path.join(stackDir, 'config', 'kafka-connect', 'outflow-secrets.properties')),
     },
     events: {
       /** Partitions of each events.<aggregate> topic, fixed at creation: a key's partition depends on it. */

@@ -170,6 +170,17 @@ t.test('validation lists each rejected key and an invalid apply creates nothing'
   t.equal(await client.status(name), undefined, 'no connector was created');
 });
 
+t.test("the CDC password is never visible through Connect's REST API, only a reference Connect resolves", async (t) => {
+  const show = async (route: string) => (await fetch(`${cfg.connect.url}/connectors/${encodeURIComponent(definition.name)}${route}`)).json();
+  const reference = /^\$\{file:.+:cdc\.password\}$/;
+  const connector = (await show('')) as { config: Record<string, string> };
+  const tasks = (await show('/tasks')) as { config: Record<string, string> }[];
+  t.match(connector.config['database.password'], reference, 'the connector config holds the reference');
+  t.ok(tasks.length > 0);
+  for (const task of tasks) t.match(task.config['database.password'], reference, 'so does every task config');
+  t.equal((await client.status(definition.name))?.tasks[0]?.state, 'RUNNING', 'and the task, which got the resolved password, streams');
+});
+
 t.test('status: RUNNING and the replication slot lag in bytes', async (t) => {
   const status = await client.status(definition.name);
   t.equal(status?.connector.state, 'RUNNING');

@@ -13,9 +13,10 @@ t.test('every placeholder of the outbox template is filled from the config', asy
   const { name, config } = outboxConnector(cfg);
   t.equal(name, 'outflow-outbox');
   for (const [key, value] of Object.entries(config)) {
-    t.notMatch(value, /\$\{(?!routedByValue\})/, `${key} has no placeholder left`);
+    t.notMatch(value, /\$\{(?!routedByValue\}|file:)/, `${key} has no placeholder left`);
   }
-  t.equal(config['database.password'], secret);
+  t.equal(config['database.password'], `\${file:${cfg.connect.secretsFile}:cdc.password}`, 'the password is a reference Connect resolves on its host');
+  t.notOk(JSON.stringify(config).includes(secret), 'the rendered config carries no password');
   t.equal(config['database.port'], '25432');
   t.equal(config['database.user'], cfg.postgres.cdcUser);
   t.equal(config['database.dbname'], cfg.postgres.writeDatabase);
@@ -39,7 +40,7 @@ t.test('headers for consumers, no envelope: the value stays the raw payload byte
 t.test('the template file holds no secret', async (t) => {
   t.notOk(template.includes(secret));
   t.notOk(template.includes(loadConfig({}).postgres.cdcPassword), 'not even the local default password');
-  t.match(template, /"database\.password": "\$\{OUTFLOW_PG_CDC_PASSWORD\}"/);
+  t.match(template, /"database\.password": "\$\{OUTFLOW_PG_CDC_PASSWORD_REF\}"/);
 });
 
 t.test('an unknown placeholder is refused by name', async (t) => {

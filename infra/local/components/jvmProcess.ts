@@ -71,6 +71,15 @@ export function writeLog4j2Config(configDir: string, quietLoggers: Record<string
   return file;
 }
 
+/** A properties file only its owner may read; values are escaped the way java.util.Properties reads them. */
+export function writeSecretsFile(file: string, secrets: Record<string, string>): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/^ /, '\\ ').replace(/[\n\r]/g, (c) => (c === '\n' ? '\\n' : '\\r'));
+  const body = Object.entries(secrets).map(([k, v]) => `${k}=${escape(v)}`).join('\n');
+  fs.writeFileSync(file, `${body}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
 export function writeProperties(file: string, properties: Record<string, string | number>): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const body = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join('\n');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from '../processControl.ts';
 import type { ComponentContext, StackComponent } from '../stackComponent.ts';
-import { javaBinary, writeLog4j2Config, writeProperties } from './jvmProcess.ts';
+import { javaBinary, writeLog4j2Config, writeProperties, writeSecretsFile } from './jvmProcess.ts';
 import { kafkaLibDir } from './kafka.ts';
 
 export const DEBEZIUM_POSTGRES_CONNECTOR = 'io.debezium.connector.postgresql.PostgresConnector';
@@ -51,7 +51,11 @@ export function kafkaConnectComponent(context: ComponentContext): StackComponent
         'connector.client.config.override.policy': 'All',
         'topic.creation.enable': 'true',
         'scheduled.rebalance.max.delay.ms': 0,
+        // Connector configs refer to secrets as ${file:<path>:<key>}; Connect reads them here.
+        'config.providers': 'file',
+        'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
       });
+      writeSecretsFile(config.connect.secretsFile, { 'cdc.password': config.postgres.cdcPassword });
       writeLog4j2Config(configDir, { 'org.reflections': 'error', 'org.apache.kafka.clients': 'warn' });
     },
 
