@@ -11,7 +11,7 @@ import type { EventCodec } from '../../schemas/eventCodec.ts';
 import type { ProjectionStore } from '../projection.ts';
 import type { DeadLetterWriter } from './deadLetterQueue.ts';
 import type { EmitLifecycle } from './lifecycleEvents.ts';
-import { decodeMessage, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
+import { decodeMessage, messageKey, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
 import type { ParkedKeyCache } from './parkedKeyCache.ts';
 import { parkBehind, parkKey } from './parkedKeysTable.ts';
 import { dlqReasonLabel, type ProjectorMetrics } from './projectorMetrics.ts';
@@ -70,6 +70,11 @@ class ChunkRun {
     let segment: Item[] = [];
     for (const message of messages) {
       const position = { topic: this.topic, partition: this.partition, offset: message.offset };
+      // Skipped by an operator (in this or an earlier generation): passed over like an unread event type.
+      if (parked.isSkipped(this.topic, this.partition, message.offset)) {
+        segment.push({ message, decoded: { kind: 'unhandled', key: messageKey(message), eventType: 'skipped by an operator' } });
+        continue;
+      }
       const decoded = await this.retry(message.offset, () => decodeMessage(codec, handled, position, message));
       if (decoded === INTERRUPTED) return INTERRUPTED;
       const item = { message, decoded };

@@ -17,6 +17,7 @@ import { kafkaLogCreator } from './kafkaLogging.ts';
 import { decodeMessage, headerText, messageKey } from './messageDecoding.ts';
 import { advanceHead, ensureParkedKeysTable, listParkedKeys, readParkedKey, unparkIfUnchanged, type ParkedKey, type ParkedKeyId } from './parkedKeysTable.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
+import { ensureSkippedMessagesTable, recordSkippedMessage } from './skippedMessagesTable.ts';
 import { openStoreContext, type OpenStoreContext } from './storeContext.ts';
 
 export type ResolveOutcome =
@@ -42,6 +43,7 @@ export class DlqResolver {
     const stores = openStoreContext(config, generation);
     try {
       await ensureParkedKeysTable(stores.context.readPostgres);
+      await ensureSkippedMessagesTable(stores.context.readPostgres);
       const store = definition.createStore(stores.context);
       const codec = await EventCodec.connect(config);
       const kafka = new Kafka({ clientId: `${config.kafka.clientId}-dlq`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
@@ -70,6 +72,15 @@ export class DlqResolver {
         if (skipPending) {
           skipPending = false;
           skipped += 1;
+          // Recorded by source position so every generation (a rebuild's too) skips it instead of parking the key again.
+          await recordSkippedMessage(pool, {
+            projection: this.definition.name,
+            topic: headerText(message.headers, 'dlqOriginalTopic') ?? '',
+            partition: Number(headerText(message.headers, 'dlqOriginalPartition') ?? -1),
+            offset: headerText(message.headers, 'dlqOriginalOffset') ?? '-1',
+            key,
+            reason: headerText(message.headers, 'dlqReason') ?? 'skipped',
+          });
           await advanceHead(pool, id, String(BigInt(message.dlqOffset) + 1n));
           this.log.warn({ key, dlqOffset: message.dlqOffset, reason: headerText(message.headers, 'dlqReason') }, 'poison message dropped');
           continue;
