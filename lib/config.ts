@@ -180,6 +180,18 @@ export function loadConfig(env: Env = process.env) {
     projector: {
       /** Each projector worker's /health and /metrics; 0 = any free port. */
       httpPort: readListenPort(env, 'OUTFLOW_PROJECTOR_HTTP_PORT', 13100),
+      /** How often a worker following the live generations reads the generation registry. */
+      followIntervalMs: readPositiveInt(env, 'OUTFLOW_PROJECTOR_FOLLOW_INTERVAL_MS', 1000),
+    },
+    rebuild: {
+      /** Rebuilds of different projections that may run at once (one per projection in any case). */
+      maxConcurrent: readPositiveInt(env, 'OUTFLOW_REBUILD_MAX_CONCURRENT', 2),
+      /** Events a new generation may still be behind the topics' ends when it counts as caught up. */
+      lagThreshold: readPositiveInt(env, 'OUTFLOW_REBUILD_LAG_THRESHOLD', 100),
+      /** How long a retired generation stays for `switch --to` (roll back) before workers drop it. */
+      retiredGraceMs: readPositiveInt(env, 'OUTFLOW_RETIRED_GENERATION_GRACE_S', 3600) * 1000,
+      /** How long a rebuild keeps feeding the new generation after its switch, waiting for a live worker to take over. */
+      handoverTimeoutMs: readPositiveInt(env, 'OUTFLOW_REBUILD_HANDOVER_TIMEOUT_S', 30) * 1000,
     },
     auth: {
       // Development defaults for the loopback-only local stack; set OUTFLOW_API_KEYS elsewhere.

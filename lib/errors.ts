@@ -363,6 +363,29 @@ export class ReadModelsDiffer extends OutflowError {
   }
 }
 
+/**
+ * A rebuild was not started: another rebuild of the projection holds its lock, or as many
+ * rebuilds as the cap allows are running. The message names the running ones.
+ */
+export class RebuildRefused extends OutflowError {
+  constructor(projection: string, reason: string, running: readonly { projection: string; generation: number; startedAt?: Date }[]) {
+    const named = running.map((r) => `${r.projection} generation ${r.generation}${r.startedAt ? ` (since ${r.startedAt.toISOString()})` : ''}`);
+    super('OUTFLOW_ERR_REBUILD_REFUSED', `rebuild of ${projection} refused: ${reason}${named.length ? `; running: ${named.join(', ')}` : ''}`, {
+      retriable: true,
+      details: { projection, reason, running },
+    });
+  }
+}
+
+/** A generation cannot be switched to or dropped: it does not exist, is live, is dropped, or is not built yet. */
+export class GenerationRefused extends OutflowError {
+  constructor(projection: string, generation: number | undefined, reason: string) {
+    super('OUTFLOW_ERR_GENERATION_REFUSED', `${projection}${generation === undefined ? '' : ` generation ${generation}`}: ${reason}`, {
+      details: { projection, generation, reason },
+    });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -403,4 +426,6 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_NOT_CAUGHT_UP: '`outflow verify` timed out waiting for the connector or a projection to catch up; the message says which partitions were behind and what to check.',
   OUTFLOW_ERR_READ_MODELS_DIFFER: '`outflow verify` found read models that differ from the write model; each difference is printed.',
   OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
+  OUTFLOW_ERR_REBUILD_REFUSED: 'A rebuild was refused: another rebuild of the projection is running, or the cap on concurrent rebuilds is reached; the running ones are named.',
+  OUTFLOW_ERR_GENERATION_REFUSED: 'A projection generation cannot be switched to or dropped: unknown, live, dropped, or not caught up yet.',
 });

@@ -1,10 +1,11 @@
-// `outflow projector run` and `outflow dlq list|retry|skip`. The projections come from
-// projectors/projections/index.ts; modules are loaded on use so other subcommands start
-// without the stores' clients.
+// `outflow projector run`, `outflow dlq list|retry|skip`, `outflow projections ...` (projectionsCli.ts)
+// and `outflow verify`. The projections come from projectors/projections/index.ts; modules are loaded
+// on use so other subcommands start without the stores' clients.
 import { InvalidArgumentError, type Command } from 'commander';
 import { config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { positiveInteger, registerDlqCommands } from './dlqCli.ts';
+import { registerProjectionsCommands } from './projectionsCli.ts';
 
 function port(raw: string): number {
   const n = Number(raw);
@@ -19,7 +20,7 @@ function nameList(raw: string): string[] {
 interface RunOptions {
   projections?: string[];
   concurrency: number;
-  generation: number;
+  generation?: number;
   httpPort?: number;
 }
 
@@ -30,7 +31,7 @@ export function registerProjectorCommands(program: Command): void {
     .description('run a worker for some or all projections until SIGTERM/SIGINT (start as many as you like: they share the partitions)')
     .option('--projections <names>', 'comma-separated projection names (default: all)', nameList)
     .option('--concurrency <n>', 'partitions each projection processes at once', positiveInteger, 3)
-    .option('--generation <n>', 'physical generation to build and serve', positiveInteger, 1)
+    .option('--generation <n>', 'a fixed physical generation to build and serve (default: each projection\'s live generation, followed when it changes)', positiveInteger)
     .option('--http-port <port>', '/health and /metrics port, 0 = any free port (default OUTFLOW_PROJECTOR_HTTP_PORT or 13100)', port)
     .action(async (options: RunOptions) => {
       const { allProjections } = await import('./projections/index.ts');
@@ -47,6 +48,7 @@ export function registerProjectorCommands(program: Command): void {
       onShutdown((message) => worker.log.info(message), () => worker.stop());
     });
   registerDlqCommands(program);
+  registerProjectionsCommands(program);
   registerVerifyCommand(program);
 }
 

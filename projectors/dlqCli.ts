@@ -18,8 +18,22 @@ export function positiveInteger(raw: string): number {
 }
 
 interface DlqOptions {
-  generation: number;
+  generation?: number;
   json?: boolean;
+}
+
+/** The generation asked for, else the registry's live one (1 when the registry has none). */
+async function generationOf(projection: string, given: number | undefined): Promise<number> {
+  if (given !== undefined) return given;
+  const { ensureGenerationRegistry, liveGenerations } = await import('./generations/generationRegistry.ts');
+  const { host, port, database, user, password } = config().readModel.postgres;
+  const pool = new pg.Pool({ host, port, database, user, password, max: 1 });
+  try {
+    await ensureGenerationRegistry(pool);
+    return (await liveGenerations(pool, [projection])).get(projection) ?? 1;
+  } finally {
+    await pool.end();
+  }
 }
 
 async function openResolver(projection: string, generation: number, log: pino.Logger): Promise<DlqResolver> {
@@ -97,12 +111,13 @@ export function registerDlqCommands(program: Command): void {
     .command('list')
     .description('parked keys of a projection with their reason and number of parked messages')
     .argument('<projection>')
-    .option('--generation <n>', 'projection generation', positiveInteger, 1)
+    .option('--generation <n>', 'projection generation (default: the live one)', positiveInteger)
     .option('--json', 'print JSON')
     .action(async (projection: string, options: DlqOptions) => {
-      const parked = await listParked(projection, options.generation);
+      const generation = await generationOf(projection, options.generation);
+      const parked = await listParked(projection, generation);
       if (options.json) return console.log(JSON.stringify(parked, null, 2));
-      if (!parked.length) return console.log(`no parked keys in ${projection} (generation ${options.generation})`);
+      if (!parked.length) return console.log(`no parked keys in ${projection} (generation ${generation})`);
       const rows = parked.map((p) => [p.key, String(p.parkedMessages), `${p.topic}[${p.partition}]@${p.firstOffset}`, p.parkedAt.toISOString(), p.reason]);
       console.log(formatTable(['key', 'messages', 'first parked', 'parked at', 'reason'], rows));
     });
@@ -112,10 +127,11 @@ export function registerDlqCommands(program: Command): void {
     .description("re-apply each parked key's messages in order (decoded again); unpark the key when all apply")
     .argument('<projection>')
     .option('--key <key>', 'only this key (default: every parked key)')
-    .option('--generation <n>', 'projection generation', positiveInteger, 1)
+    .option('--generation <n>', 'projection generation (default: the live one)', positiveInteger)
     .option('--json', 'print JSON')
     .action(async (projection: string, options: DlqOptions & { key?: string }) => {
-      const outcomes = await withResolver(projection, options.generation, async (resolver) => {
+      await assertKnownProjection(projection);
+      const outcomes = await withResolver(projection, await generationOf(projection, options.generation), async (resolver) => {
         const keys = options.key ? [options.key] : (await resolver.list()).map((p) => p.key);
         const results: ResolveOutcome[] = [];
         for (const key of keys) results.push(await resolver.resolve(key));
@@ -130,12 +146,12 @@ export function registerDlqCommands(program: Command): void {
     .argument('<projection>')
     .requiredOption('--key <key>', 'the parked key')
     .option('--yes', 'do not ask for confirmation')
-    .option('--generation <n>', 'projection generation', positiveInteger, 1)
+    .option('--generation <n>', 'projection generation (default: the live one)', positiveInteger)
     .option('--json', 'print JSON')
     .action(async (projection: string, options: DlqOptions & { key: string; yes?: boolean }) => {
       await assertKnownProjection(projection);
       await confirmSkip(projection, options.key, options.yes);
-      const outcome = await withResolver(projection, options.generation, (resolver) => resolver.resolve(options.key, { skipFirst: true }));
+      const outcome = await withResolver(projection, await generationOf(projection, options.generation), (resolver) => resolver.resolve(options.key, { skipFirst: true }));
       report([outcome], options.json);
     });
 }

@@ -56,6 +56,14 @@ export interface ProjectionStore {
   applyBatch(batch: PartitionBatch): Promise<void>;
   /** Deletes everything of this generation (data and checkpoints). */
   truncate(): Promise<void>;
+  /**
+   * Points the readers' pointer at this generation in one atomic step (Redis: one SET;
+   * Elasticsearch: one `_aliases` request that removes and adds; Postgres: every view replaced
+   * in one transaction). Readers see the old generation or this one, never a mix.
+   */
+  activate(): Promise<void>;
+  /** The generation the readers' pointer names now; undefined when there is no pointer yet. */
+  pointerGeneration(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

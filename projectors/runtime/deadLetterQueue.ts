@@ -2,7 +2,7 @@
 // message in the order it was parked (which keeps each key's own order), kept forever
 // like the event topics. Messages keep their key, value bytes and headers; dlq* headers say
 // where they came from and why.
-import type { Admin, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { dlqTopicOf } from '../projection.ts';
 import type { RawMessage } from './messageDecoding.ts';
 
@@ -52,7 +52,8 @@ export class DeadLetterWriter {
   constructor(kafka: Kafka) {
     // Idempotent with acks=all: a parked message is acknowledged by every in-sync replica
     // before the checkpoint moves past it, and a retried send is not duplicated.
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // One partition: the partitioner never chooses, so the default one is named only to silence kafkajs' warning about it.
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   connect(): Promise<void> {

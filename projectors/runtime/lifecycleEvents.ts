@@ -57,6 +57,13 @@ export interface CrashEvent {
   error: unknown;
 }
 
+/** A worker following the registry moved a projection to another live generation. */
+export interface GenerationEvent {
+  projection: string;
+  from: number;
+  to: number;
+}
+
 export interface ProjectorLifecycleEvents {
   assignment: [AssignmentEvent];
   'batch.start': [BatchStartEvent];
@@ -64,6 +71,7 @@ export interface ProjectorLifecycleEvents {
   retry: [RetryEvent];
   parked: [ParkedEvent];
   crash: [CrashEvent];
+  generation: [GenerationEvent];
 }
 
 /** How a processing step reports lifecycle events: the worker's `emit`. */

@@ -6,7 +6,7 @@ import type client from 'prom-client';
 
 export interface HealthReport {
   status: 'ok' | 'crashed';
-  projections: Record<string, { state: string; groupId: string; assignment: Record<string, number[]> }>;
+  projections: Record<string, { state: string; generation: number; groupId: string; assignment: Record<string, number[]> }>;
 }
 
 export interface HealthServer {

@@ -2,7 +2,14 @@
 // consumer per projection, a DLQ producer, /health and /metrics. Any number of workers may
 // run the same projections: they share each projection's consumer group, so Kafka spreads
 // the partitions among them and moves them when one joins or leaves.
+//
+// Without a fixed `generation` the worker follows the generation registry: each projection
+// consumes its live generation, and when `outflow projections switch` (or a rebuild) makes
+// another one live, the worker stops that projection's consumer gracefully and starts one in
+// the new generation's group, which continues from that generation's own checkpoints. The
+// same loop drops retired generations whose grace period has passed.
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type pino from 'pino';
 import type client from 'prom-client';
@@ -11,6 +18,9 @@ import { UnknownProjection } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createMetricsRegistry } from '../../lib/metrics.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
+import { ensureGenerationRegistry, ensureLiveGeneration, expiredRetiredGenerations, liveGenerations } from '../generations/generationRegistry.ts';
+import { dropGeneration } from '../generations/generationSwitch.ts';
+import { fingerprintOf } from '../generations/projectionFingerprint.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../projection.ts';
 import { DeadLetterWriter, ensureDlqTopic } from './deadLetterQueue.ts';
 import { kafkaLogCreator } from './kafkaLogging.ts';
@@ -27,8 +37,10 @@ import { openStoreContext, type OpenStoreContext } from './storeContext.ts';
 export interface ProjectorWorkerOptions {
   config: Config;
   projections: readonly ProjectionDefinition[];
-  /** Physical generation to build and serve (default 1, the live one). */
+  /** Physical generation to build and serve; without one, each projection's live generation, followed as it changes. */
   generation?: number;
+  /** Kafka client id (default `<OUTFLOW_KAFKA_CLIENT_ID>-projector`); a rebuild's consumers use their own, to tell them apart in the group. */
+  clientId?: string;
   /** Partitions each projection processes at once (kafkajs partitionsConsumedConcurrently). */
   concurrency?: number;
   /** /health and /metrics port; 0 = any free port; null = no HTTP server. Default config.projector.httpPort. */
@@ -45,14 +57,24 @@ export interface ProjectorWorkerOptions {
   metricsRegistry?: client.Registry;
 }
 
+interface RunningProjection {
+  generation: number;
+  consumer: ProjectionConsumer;
+  store: ProjectionStore;
+}
+
 export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
   readonly log: pino.Logger;
   readonly metricsRegistry: client.Registry;
-  readonly generation: number;
-  private readonly consumers = new Map<string, ProjectionConsumer>();
-  private readonly stores: ProjectionStore[] = [];
+  /** The fixed generation, or 'live' when the worker follows the registry. */
+  readonly generation: number | 'live';
+  private readonly consumers = new Map<string, RunningProjection>();
   private http: HealthServer | undefined;
   private stopping: Promise<void> | undefined;
+  private codec: EventCodec | undefined;
+  private metrics: ReturnType<typeof createProjectorMetrics> | undefined;
+  private following: Promise<void> | undefined;
+  private readonly stopFollowing = new AbortController();
 
   private constructor(
     private readonly options: ProjectorWorkerOptions,
@@ -62,7 +84,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     private readonly storeContext: OpenStoreContext,
   ) {
     super();
-    this.generation = options.generation ?? 1;
+    this.generation = options.generation ?? 'live';
     this.log = options.log ?? createLogger('projector', options.config.logLevel);
     this.metricsRegistry = options.metricsRegistry ?? createMetricsRegistry('projector');
   }
@@ -72,7 +94,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     const { config, projections } = options;
     if (projections.length === 0) throw new UnknownProjection(['(none given)'], []);
     const log = options.log ?? createLogger('projector', config.logLevel);
-    const kafka = new Kafka({ clientId: `${config.kafka.clientId}-projector`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+    const kafka = new Kafka({ clientId: options.clientId ?? `${config.kafka.clientId}-projector`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
     const admin = kafka.admin();
     const dlq = new DeadLetterWriter(kafka);
     const storeContext = openStoreContext(config, options.generation ?? 1);
@@ -92,11 +114,16 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     return this.http?.port;
   }
 
+  /** The generation each projection consumes now. */
+  generations(): Record<string, number> {
+    return Object.fromEntries([...this.consumers].map(([name, running]) => [name, running.generation]));
+  }
+
   health(): HealthReport {
     const projections = Object.fromEntries(
-      [...this.consumers].map(([name, consumer]) => [name, { state: consumer.state, groupId: consumer.groupId, assignment: consumer.assignment }]),
+      [...this.consumers].map(([name, { consumer, generation }]) => [name, { state: consumer.state, generation, groupId: consumer.groupId, assignment: consumer.assignment }]),
     );
-    const crashed = [...this.consumers.values()].some((consumer) => consumer.state === 'crashed');
+    const crashed = [...this.consumers.values()].some(({ consumer }) => consumer.state === 'crashed');
     return { status: crashed ? 'crashed' : 'ok', projections };
   }
 
@@ -109,47 +136,20 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
   private async startAll(): Promise<void> {
     const { config, projections } = this.options;
     const { context } = this.storeContext;
-    const codec = await EventCodec.connect(config);
+    this.codec = await EventCodec.connect(config);
     await this.admin.connect();
     await this.dlq.connect();
     await ensureParkedKeysTable(context.readPostgres);
     await ensureSkippedMessagesTable(context.readPostgres);
-    const metrics = createProjectorMetrics(this.metricsRegistry);
-    const emit: EmitLifecycle = this.emit.bind(this);
+    this.metrics = createProjectorMetrics(this.metricsRegistry);
+    const follow = this.options.generation === undefined;
+    if (follow) await ensureGenerationRegistry(context.readPostgres);
     for (const definition of projections) {
       await ensureDlqTopic(this.admin, definition.name);
-      const store = definition.createStore(context);
-      this.stores.push(store);
-      await store.init();
-      const parked = new ParkedKeyCache(context.readPostgres, definition.name, this.generation, this.options.parkedKeysTtlMs ?? 1_000);
-      await parked.reload();
-      const log = this.log.child({ projection: definition.name, generation: this.generation });
-      const consumer = new ProjectionConsumer({
-        kafka: this.kafka,
-        admin: this.admin,
-        definition,
-        concurrency: this.options.concurrency ?? 3,
-        chunkSize: this.options.chunkSize ?? 500,
-        backoff: this.options.backoff ?? defaultBackoff,
-        chunk: {
-          projection: definition.name,
-          generation: this.generation,
-          store,
-          codec,
-          handled: new Set(definition.eventTypes),
-          dlq: this.dlq,
-          readPostgres: context.readPostgres,
-          parked,
-          poisonAttempts: this.options.poisonAttempts ?? 3,
-          metrics,
-          emit,
-          log,
-        },
-      });
-      this.consumers.set(definition.name, consumer);
-      await consumer.start();
-      log.info({ groupId: consumer.groupId, topics: consumer.topics }, 'projection consuming');
+      const generation = this.options.generation ?? (await this.recordedLiveGeneration(definition));
+      await this.startProjection(definition, generation);
     }
+    if (follow) this.following = this.followLiveGenerations(this.stopFollowing.signal);
     const httpPort = this.options.httpPort === undefined ? config.projector.httpPort : this.options.httpPort;
     if (httpPort !== null) {
       this.http = await startHealthServer({ host: config.stack.host, port: httpPort, registry: this.metricsRegistry, health: () => this.health() });
@@ -157,12 +157,111 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     }
   }
 
+  /** The registry's live generation; recorded first when the projection has none (a new projection starts at 1, from offset 0). */
+  private async recordedLiveGeneration(definition: ProjectionDefinition): Promise<number> {
+    const { context } = this.storeContext;
+    const pointer = await definition.createStore(context).pointerGeneration();
+    const { generation, recorded } = await ensureLiveGeneration(context.readPostgres, definition.name, pointer, fingerprintOf(definition));
+    if (recorded) this.log.info({ projection: definition.name, generation, adopted: pointer !== undefined }, 'live generation recorded in the registry');
+    return generation;
+  }
+
+  private async startProjection(definition: ProjectionDefinition, generation: number): Promise<void> {
+    const { context } = this.storeContext;
+    const store = definition.createStore({ ...context, generation });
+    await store.init();
+    const parked = new ParkedKeyCache(context.readPostgres, definition.name, generation, this.options.parkedKeysTtlMs ?? 1_000);
+    await parked.reload();
+    const log = this.log.child({ projection: definition.name, generation });
+    const emit: EmitLifecycle = this.emit.bind(this);
+    const consumer = new ProjectionConsumer({
+      kafka: this.kafka,
+      admin: this.admin,
+      definition,
+      concurrency: this.options.concurrency ?? 3,
+      chunkSize: this.options.chunkSize ?? 500,
+      backoff: this.options.backoff ?? defaultBackoff,
+      chunk: {
+        projection: definition.name,
+        generation,
+        store,
+        codec: this.codec!,
+        handled: new Set(definition.eventTypes),
+        dlq: this.dlq,
+        readPostgres: context.readPostgres,
+        parked,
+        poisonAttempts: this.options.poisonAttempts ?? 3,
+        metrics: this.metrics!,
+        emit,
+        log,
+      },
+    });
+    this.consumers.set(definition.name, { generation, consumer, store });
+    await consumer.start();
+    log.info({ groupId: consumer.groupId, topics: consumer.topics }, 'projection consuming');
+  }
+
+  /** Polls the registry; moves a projection whose live generation changed; drops retired generations past their grace. */
+  private async followLiveGenerations(signal: AbortSignal): Promise<void> {
+    const { config, projections } = this.options;
+    const pool = this.storeContext.context.readPostgres;
+    const names = projections.map((definition) => definition.name);
+    let lastDropCheck = 0;
+    while (!signal.aborted) {
+      try {
+        await sleep(config.projector.followIntervalMs, undefined, { signal });
+      } catch {
+        return;
+      }
+      try {
+        const live = await liveGenerations(pool, names);
+        for (const definition of projections) {
+          const target = live.get(definition.name);
+          const running = this.consumers.get(definition.name);
+          if (target === undefined || running?.generation === target || signal.aborted) continue;
+          // Without `running`, an earlier move failed after stopping the old consumer: start again.
+          if (running) {
+            this.log.info({ projection: definition.name, from: running.generation, to: target }, 'live generation changed; moving to its consumer group');
+            await running.consumer.stop();
+            await running.store.close();
+            this.consumers.delete(definition.name);
+          }
+          await this.startProjection(definition, target);
+          if (running) this.emit('generation', { projection: definition.name, from: running.generation, to: target });
+        }
+        if (Date.now() - lastDropCheck >= Math.min(60_000, config.rebuild.retiredGraceMs)) {
+          lastDropCheck = Date.now();
+          await this.dropExpiredGenerations(names);
+        }
+      } catch (error) {
+        // The registry or a store being briefly unreachable must not stop the worker: the next round tries again.
+        this.log.warn({ err: error }, 'following the live generations failed this round');
+      }
+    }
+  }
+
+  private async dropExpiredGenerations(names: readonly string[]): Promise<void> {
+    const { config, projections } = this.options;
+    const { context } = this.storeContext;
+    for (const row of await expiredRetiredGenerations(context.readPostgres, names, config.rebuild.retiredGraceMs)) {
+      const definition = projections.find((p) => p.name === row.projection)!;
+      // Another worker may drop it first: its state is then no longer retired, which dropGeneration refuses.
+      const dropped = await dropGeneration(context, definition, row.generation, this.admin).then(
+        () => true,
+        () => false,
+      );
+      if (dropped) this.log.info({ projection: row.projection, generation: row.generation }, 'retired generation dropped after its grace period');
+    }
+  }
+
   private async stopAll(): Promise<void> {
+    this.stopFollowing.abort();
     const steps: [string, () => Promise<unknown>][] = [
-      ...[...this.consumers].map(([name, consumer]): [string, () => Promise<unknown>] => [`consumer ${name}`, () => consumer.stop()]),
+      ['following the registry', () => this.following ?? Promise.resolve()],
+      ...[...this.consumers].map(([name, { consumer }]): [string, () => Promise<unknown>] => [`consumer ${name}`, () => consumer.stop()]),
       ['DLQ producer', () => this.dlq.disconnect()],
       ['Kafka admin', () => this.admin.disconnect()],
-      ...this.stores.map((store, index): [string, () => Promise<unknown>] => [`store ${index}`, () => store.close()]),
+      ...[...this.consumers].map(([name, { store }]): [string, () => Promise<unknown>] => [`store ${name}`, () => store.close()]),
       ['HTTP', () => this.http?.close() ?? Promise.resolve()],
       ['store connections', () => this.storeContext.close()],
     ];

@@ -12,7 +12,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
-import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf } from './elasticsearchLayout.ts';
+import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, liveElasticsearchGeneration } from './elasticsearchLayout.ts';
 
 export type { DocumentUpdate, ElasticsearchHandlers } from './elasticsearchDocumentMerge.ts';
 
@@ -151,6 +151,18 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     const ids = (found.hits?.hits ?? []).map((hit) => hit._id).filter((id): id is string => id !== undefined);
     if (ids.length > 0) await this.es.bulk({ operations: ids.map((id) => ({ delete: { _index: CHECKPOINT_INDEX, _id: id } })) });
     this.log.info({ generation: this.generation, index: this.index, checkpoints: ids.length }, 'generation truncated');
+  }
+
+  /** Moves the alias to this generation's index: every remove and the add in one `_aliases` request, which Elasticsearch applies atomically. */
+  async activate(): Promise<void> {
+    const alias = elasticsearchAliasOf(this.definition.name);
+    const current = Object.keys(await this.es.indices.getAlias({ name: alias }, { ignore: [404] })).filter((index) => index !== this.index && index.startsWith('outflow-'));
+    await this.es.indices.updateAliases({ actions: [...current.map((index) => ({ remove: { index, alias } })), { add: { index: this.index, alias } }] });
+    this.log.info({ generation: this.generation, alias, index: this.index, from: current }, 'alias moved to this generation');
+  }
+
+  pointerGeneration(): Promise<number | undefined> {
+    return liveElasticsearchGeneration(this.es, this.definition.name);
   }
 
   /** Makes everything written so far searchable now instead of within the refresh interval. */

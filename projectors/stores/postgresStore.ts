@@ -198,6 +198,28 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
     this.log.info({ generation: this.generation }, 'generation truncated');
   }
 
+  /**
+   * Replaces every pointer view with one on this generation's tables, in one transaction:
+   * readers see all views on the old generation or all on the new one. DROP + CREATE rather
+   * than CREATE OR REPLACE, which refuses a table whose columns changed with the handlers.
+   */
+  async activate(): Promise<void> {
+    await this.inTransaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
+      for (const thing of this.things()) {
+        const view = pg.escapeIdentifier(postgresViewName(this.definition.name, thing));
+        await tx.query(`DROP VIEW IF EXISTS ${view}`);
+        await tx.query(`CREATE VIEW ${view} AS SELECT * FROM ${this.tables[thing]}`);
+      }
+    });
+    this.log.info({ generation: this.generation }, 'views moved to this generation');
+  }
+
+  pointerGeneration(): Promise<number | undefined> {
+    const [first] = this.things();
+    return first === undefined ? Promise.resolve(undefined) : livePostgresGeneration(this.pool, this.definition.name, first);
+  }
+
   /** The pool belongs to the runtime, which ends it. */
   async close(): Promise<void> {}
 

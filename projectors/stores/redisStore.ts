@@ -9,7 +9,7 @@ import { ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
-import { redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, scanKeys } from './redisKeys.ts';
+import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, scanKeys } from './redisKeys.ts';
 import { checkOp, encodeBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
 
 export type { RedisHandlers, RedisOp } from './redisOps.ts';
@@ -106,6 +106,15 @@ export class RedisProjectionStore implements ProjectionStore {
     }
     await this.redis.eval(dropPointerIfScript, 1, redisLivePointerKey(this.projection), String(this.generation));
     this.log.info({ generation: this.generation, deleted }, 'generation truncated');
+  }
+
+  async activate(): Promise<void> {
+    await this.redis.set(redisLivePointerKey(this.projection), String(this.generation));
+    this.log.info({ generation: this.generation }, 'live pointer moved to this generation');
+  }
+
+  pointerGeneration(): Promise<number | undefined> {
+    return liveGeneration(this.redis, this.projection);
   }
 
   /** The Redis connection belongs to the runtime, which closes it. */

@@ -8,7 +8,7 @@ import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
 import { ORDER_SUMMARY } from '../../projectors/projections/orderSummary.ts';
-import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ADMIN_KEY } from '../support/commandApiHarness.ts';
@@ -77,20 +77,22 @@ t.test('X-Min-Version right after a command returns the new state, not the old o
 });
 
 t.test('outflow verify on the live generation: exit 0 when equal; exit 1 naming the order and field when a read model is wrong', async (t) => {
-  // The live generation (1) is what the CLI compares: run a worker for it until verify is done.
-  await h.startWorker({ generation: 1 });
+  // The live generation is what the CLI compares: run a worker that follows it until verify is done.
+  await h.startWorker({ generation: 'live' });
+  const redis = new Redis(config().redis.url);
+  t.teardown(() => redis.quit());
+  const live = await liveGeneration(redis, ORDER_SUMMARY);
+  t.ok(live, 'order-summary has a live generation');
   const clean = await runCli(['verify', '--rounds', '1']);
   t.equal(clean.code, 0, clean.stderr);
   t.match(clean.stdout, /0 difference\(s\)/);
-  t.match(clean.stdout, /order-summary\s+1\s/);
+  t.match(clean.stdout, new RegExp(`order-summary\\s+${live}\\s`));
 
   const sku = `${h.runId}-corrupt`;
   await h.send('POST', '/products', { sku, name: 'C', description: 'x', category: 'kitchen', brand: 'Acme', priceCents: 700, initialStock: 3 });
   const placed = await h.send('POST', '/orders', { customerId: `${h.runId}-victim`, items: [{ sku, quantity: 1 }], shippingAddress: { name: 'V', line1: '1 St', city: 'York', postalCode: 'YO1', country: 'GB' } });
   const orderId = (placed.body as { aggregateId: string }).aggregateId;
-  const redis = new Redis(config().redis.url);
-  t.teardown(() => redis.quit());
-  const key = `${redisGenerationPrefix(ORDER_SUMMARY, 1)}order:${orderId}`;
+  const key = `${redisGenerationPrefix(ORDER_SUMMARY, live!)}order:${orderId}`;
   await (await import('../../lib/pollUntil.ts')).pollUntil('the order in the live read model', async () => ((await redis.hget(key, 'status')) === 'placed' ? true : undefined), { timeoutMs: 60_000 });
   // An operator's mistake: the status edited by hand.
   await redis.hset(key, 'status', 'shipped');
@@ -103,8 +105,8 @@ t.test('outflow verify on the live generation: exit 0 when equal; exit 1 naming 
   t.match(broken.stderr, /OUTFLOW_ERR_READ_MODELS_DIFFER/);
 
   await redis.hset(key, 'status', 'placed');
-  await redis.hset(`${redisGenerationPrefix(ORDER_SUMMARY, 1)}order:not-an-order-${h.runId}`, { orderId: `not-an-order-${h.runId}`, customerId: 'x', status: 'placed', items: '[]', totalCents: '1', shippingAddress: '{}', placedAt: '1', updatedAt: '1', version: '1' });
-  t.teardown(() => redis.del(`${redisGenerationPrefix(ORDER_SUMMARY, 1)}order:not-an-order-${h.runId}`));
+  await redis.hset(`${redisGenerationPrefix(ORDER_SUMMARY, live!)}order:not-an-order-${h.runId}`, { orderId: `not-an-order-${h.runId}`, customerId: 'x', status: 'placed', items: '[]', totalCents: '1', shippingAddress: '{}', placedAt: '1', updatedAt: '1', version: '1' });
+  t.teardown(() => redis.del(`${redisGenerationPrefix(ORDER_SUMMARY, live!)}order:not-an-order-${h.runId}`));
   const extra = await runCli(['verify', '--rounds', '1', '--projections', 'order-summary', '--json']);
   t.equal(extra.code, 1);
   const report = JSON.parse(extra.stdout) as { differences: { entity: string; id: string; kind: string }[] };

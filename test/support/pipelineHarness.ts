@@ -37,7 +37,8 @@ export interface PipelineHarness {
   runId: string;
   /** A fresh physical generation number no other test uses; dropped at teardown. */
   newGeneration(): number;
-  startWorker(options: { generation: number; projections?: readonly ProjectionDefinition[] }): Promise<ProjectorWorker>;
+  /** A worker of `generation`, or one that follows the live generation when it is 'live'. */
+  startWorker(options: { generation: number | 'live'; projections?: readonly ProjectionDefinition[] }): Promise<ProjectorWorker>;
   spawnWorker(options: { generation: number; projections?: readonly string[] }): Promise<ChildWorker>;
   /** verify against the given generation of every (or the given) projection. */
   verify(generation: number, projections?: readonly string[]): Promise<VerifyReport>;
@@ -101,7 +102,7 @@ export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
       const worker = await ProjectorWorker.start({
         config: { ...base, logLevel: 'silent' },
         projections,
-        generation,
+        ...(generation === 'live' ? {} : { generation }),
         httpPort: null,
         log: createLogger('projector-test', 'silent'),
       });

@@ -113,6 +113,13 @@ class RuntimeTestStore implements ProjectionStore {
     await this.pool.query('DELETE FROM projector_checkpoints WHERE projection = $1 AND generation = $2', [RUNTIME_TEST_PROJECTION, this.generation]);
   }
 
+  /** The test projection has no readers, hence no pointer. */
+  async activate(): Promise<void> {}
+
+  async pointerGeneration(): Promise<number | undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {}
 
   private handle(event: ProjectionEvent): void {

@@ -1,0 +1,96 @@
+// Rebuilding order-summary and product-search while queries and commands keep coming: no
+// query fails or sees a half-built read model, and verify finds nothing to report after.
+// Then a read model corrupted by hand is restored by a rebuild.
+import t from 'tap';
+import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
+import { ORDER_SUMMARY, orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { productSearchProjection } from '../../projectors/projections/productSearch.ts';
+import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
+import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
+import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';
+
+const pipeline = await rebuildPipeline();
+const query = await pipeline.queryApi();
+const stores = openStoreContext(pipeline.config, 1);
+t.teardown(async () => {
+  await query.close();
+  await stores.close();
+  await pipeline.close();
+});
+
+const { skus, word } = await pipeline.seedProducts(6);
+const orders = await pipeline.placeOrders(skus, 40);
+const before = await pipeline.verify(['order-summary', 'product-search']);
+const get = (url: string) => query.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } });
+
+t.test('rebuilds under query and command load: every answer is complete, verify finds no difference', async (t) => {
+  t.same(before.differences, [], 'the pipeline agrees with the write model before');
+  // Nothing changes these orders during the test, so each answer must equal this one exactly.
+  const expected = new Map<string, unknown>();
+  for (const id of orders) expected.set(id, (await get(`/orders/${id}`)).json());
+  const expectedSkus = [...skus].sort();
+
+  let running = true;
+  let queries = 0;
+  let commands = 0;
+  const failures: string[] = [];
+  const queryLoop = async (offset: number) => {
+    for (let i = offset; running; i++) {
+      const id = orders[i % orders.length]!;
+      const order = await get(`/orders/${id}`);
+      if (order.statusCode !== 200) failures.push(`GET /orders/${id}: ${order.statusCode} ${order.body}`);
+      else if (JSON.stringify(order.json()) !== JSON.stringify(expected.get(id))) failures.push(`GET /orders/${id}: ${order.body}`);
+      const search = await get(`/products/search?q=${word}&pageSize=100`);
+      const found = search.statusCode === 200 ? (search.json().products as { sku: string }[]).map((p) => p.sku).sort() : [];
+      if (search.statusCode !== 200 || JSON.stringify(found) !== JSON.stringify(expectedSkus)) failures.push(`search: ${search.statusCode} ${found.length} of ${skus.length}`);
+      queries += 2;
+    }
+  };
+  const commandLoop = async () => {
+    while (running) {
+      await pipeline.placeOrders(skus, 1);
+      commands += 1;
+    }
+  };
+  const load = [queryLoop(0), queryLoop(20), commandLoop()];
+  const [summary, search] = await Promise.all([
+    rebuildProjection({ config: pipeline.config, definition: orderSummaryProjection, parallel: 2 }),
+    rebuildProjection({ config: pipeline.config, definition: productSearchProjection }),
+  ]);
+  // A little more load on the new generations, with the workers now on them.
+  const more = queries + 40;
+  while (queries < more && failures.length === 0) await new Promise((resolve) => setImmediate(resolve));
+  running = false;
+  await Promise.all(load);
+
+  t.same(failures, [], 'no query failed or saw a partial read model');
+  t.ok(queries > 0 && commands > 0, `${queries} queries and ${commands} commands ran during the rebuilds`);
+  for (const result of [summary, search]) {
+    t.ok(result.switched, `${result.projection} switched`);
+    t.ok(result.generation > result.previous, `${result.projection}: generation ${result.previous} → ${result.generation}`);
+  }
+  t.equal(await liveGeneration(stores.context.redis, ORDER_SUMMARY), summary.generation, 'the Redis pointer names the new generation');
+  t.equal(await liveElasticsearchGeneration(stores.context.elasticsearch, 'product-search'), search.generation, 'the alias names the new generation');
+  const after = await pipeline.verify(['order-summary', 'product-search']);
+  t.same(after.differences, [], 'verify: zero differences');
+  t.same(pipeline.worker.generations()['order-summary'], summary.generation, 'the live worker follows the new generation');
+});
+
+t.test('a read model corrupted by hand (keys and documents deleted) is restored by a rebuild', async (t) => {
+  const { redis, elasticsearch } = stores.context;
+  const summaryGeneration = (await liveGeneration(redis, ORDER_SUMMARY))!;
+  const searchGeneration = (await liveElasticsearchGeneration(elasticsearch, 'product-search'))!;
+  await redis.del(...orders.slice(0, 3).map((id) => `${redisGenerationPrefix(ORDER_SUMMARY, summaryGeneration)}order:${id}`));
+  for (const sku of skus.slice(0, 2)) await elasticsearch.delete({ index: elasticsearchIndexOf('product-search', searchGeneration), id: sku, refresh: true });
+  const corrupted = await pipeline.verify(['order-summary', 'product-search'], 1);
+  t.equal(corrupted.differences.filter((d) => d.kind === 'missing').length, 5, 'verify sees the 5 deleted entities');
+
+  for (const definition of [orderSummaryProjection, productSearchProjection]) {
+    const result = await rebuildProjection({ config: pipeline.config, definition });
+    t.ok(result.switched, `${definition.name}: generation ${result.generation} live`);
+  }
+  const restored = await pipeline.verify(['order-summary', 'product-search']);
+  t.same(restored.differences, [], 'restored: zero differences');
+});
