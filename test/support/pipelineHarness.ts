@@ -13,6 +13,8 @@ import { config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
+import { ensureGenerationRegistry, ensureLiveGeneration } from '../../projectors/generations/generationRegistry.ts';
+import { fingerprintOf } from '../../projectors/generations/projectionFingerprint.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
@@ -58,13 +60,19 @@ async function dropGeneration(generation: number): Promise<void> {
 }
 
 /**
- * Generation 1 is the live one: its stores set the pointers if nothing has yet, so a test's
- * generation (which also initialises its stores) can never become the pointer by accident.
+ * Every projection has a live generation, recorded in the registry as a worker that follows it
+ * would record it, and its pointers set: a test's own generation (whose stores also initialise)
+ * can then never become the pointer by accident.
  */
 async function ensureLivePointers(): Promise<void> {
   const stores = openStoreContext({ ...config(), logLevel: 'silent' }, 1);
   try {
-    for (const projection of allProjections) await projection.createStore(stores.context).init();
+    await ensureGenerationRegistry(stores.context.readPostgres);
+    for (const projection of allProjections) {
+      const pointer = await projection.createStore(stores.context).pointerGeneration();
+      const { generation } = await ensureLiveGeneration(stores.context.readPostgres, projection.name, pointer, fingerprintOf(projection));
+      await projection.createStore({ ...stores.context, generation }).init();
+    }
   } finally {
     await stores.close();
   }
