@@ -3,18 +3,11 @@
 // of the same object on its catalog (a unique violation on pg_type), so each runs in a
 // transaction holding an advisory lock named after what it creates.
 import type pg from 'pg';
+import { inTransaction } from './postgresTransaction.ts';
 
-export async function runSerialisedDdl(pool: pg.Pool, lockName: string, ddl: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockName]);
-    await client.query(ddl);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+export function runSerialisedDdl(pool: pg.Pool, lockName: string, ddl: string): Promise<void> {
+  return inTransaction(pool, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockName]);
+    await tx.query(ddl);
+  });
 }

@@ -8,6 +8,8 @@
 // At most one live and one building generation per projection (partial unique indexes).
 // Every change of a projection's rows runs under that projection's advisory lock.
 import type pg from 'pg';
+import { inTransaction } from '../../lib/postgresTransaction.ts';
+import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 import type { ProjectionFingerprint } from './projectionFingerprint.ts';
 
 export type GenerationState = 'building' | 'live' | 'retired' | 'dropped';
@@ -63,11 +65,8 @@ const columns = `projection, generation, state, origin, fingerprint, code_versio
   rebuild_started_at AS "rebuildStartedAt", caught_up_at AS "caughtUpAt", live_since AS "liveSince", retired_at AS "retiredAt", dropped_at AS "droppedAt"`;
 
 /** Creates the table if missing; safe when several workers start at once. */
-export async function ensureGenerationRegistry(pool: pg.Pool): Promise<void> {
-  await inTransaction(pool, async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('projection_generations'))`);
-    await tx.query(createTable);
-  });
+export function ensureGenerationRegistry(pool: pg.Pool): Promise<void> {
+  return runSerialisedDdl(pool, 'projection_generations', createTable);
 }
 
 /** Runs `work` in a transaction holding the projection's registry lock. */
@@ -180,23 +179,4 @@ export async function expiredRetiredGenerations(pool: pg.Pool, projections: read
     [projections, graceMs],
   );
   return rows;
-}
-
-async function inTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-  const tx = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await tx.query('BEGIN');
-    const result = await work(tx);
-    await tx.query('COMMIT');
-    return result;
-  } catch (error) {
-    // A connection whose ROLLBACK failed is in an unknown state: the pool must discard it.
-    await tx.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
-    throw error;
-  } finally {
-    tx.release(broken);
-  }
 }

@@ -11,6 +11,7 @@ import pg from 'pg';
 import type pino from 'pino';
 import { ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
 
@@ -134,7 +135,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   /** Creates the checkpoint table and the generation's tables if missing; creates each pointer view only if it does not exist. */
   async init(): Promise<void> {
-    await this.inTransaction(async (tx) => {
+    await inTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
       await tx.query(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
         projection text NOT NULL, generation int NOT NULL, topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL,
@@ -165,7 +166,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   /** applyBatch, returning what it did. */
   async applyBatchCounted(batch: PartitionBatch): Promise<AppliedPgBatch> {
-    const counts = await this.inTransaction(async (tx) => {
+    const counts = await inTransaction(this.pool, async (tx) => {
       const key = [this.definition.name, this.generation, batch.topic, batch.partition];
       await tx.query(`INSERT INTO ${CHECKPOINT_TABLE} (projection, generation, topic, partition, "offset") VALUES ($1, $2, $3, $4, -1) ON CONFLICT DO NOTHING`, key);
       // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
@@ -188,7 +189,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   /** Drops the generation's tables (and, through CASCADE, the views if they pointed here) and its checkpoints. */
   async truncate(): Promise<void> {
-    await this.inTransaction(async (tx) => {
+    await inTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
       for (const thing of this.things()) await tx.query(`DROP TABLE IF EXISTS ${this.tables[thing]} CASCADE`);
       if ((await tx.query('SELECT to_regclass($1) IS NOT NULL AS exists', [CHECKPOINT_TABLE])).rows[0]?.exists) {
@@ -204,7 +205,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
    * than CREATE OR REPLACE, which refuses a table whose columns changed with the handlers.
    */
   async activate(): Promise<void> {
-    await this.inTransaction(async (tx) => {
+    await inTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
       for (const thing of this.things()) {
         const view = pg.escapeIdentifier(postgresViewName(this.definition.name, thing));
@@ -234,27 +235,6 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
       if (isTransientPostgresError(error)) throw error;
       const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
       throw new ProjectionHandlerFailed(this.definition.name, where, error);
-    }
-  }
-
-  private async inTransaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    const tx = await this.pool.connect();
-    // A connection whose ROLLBACK failed is in an unknown state: the pool must discard it.
-    let broken: Error | undefined;
-    try {
-      await tx.query('BEGIN');
-      const result = await work(tx);
-      await tx.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await tx.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      throw error;
-    } finally {
-      tx.release(broken);
     }
   }
 }

@@ -7,6 +7,7 @@
 // Faults are injected the way real ones happen: a transient failure is a real refused
 // connection (ECONNREFUSED), a poison event makes the handler throw ProjectionHandlerFailed.
 import pg from 'pg';
+import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 import { ProjectionHandlerFailed } from '../../lib/errors.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
@@ -77,9 +78,7 @@ class RuntimeTestStore implements ProjectionStore {
       await refusedConnection();
     }
     for (const event of ours) this.handle(event);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ offset: string }>(
         `SELECT "offset"::text AS offset FROM projector_checkpoints WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4 FOR UPDATE`,
         [RUNTIME_TEST_PROJECTION, this.generation, batch.topic, batch.partition],
@@ -99,13 +98,7 @@ class RuntimeTestStore implements ProjectionStore {
          ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET "offset" = GREATEST(projector_checkpoints."offset", EXCLUDED."offset")`,
         [RUNTIME_TEST_PROJECTION, this.generation, batch.topic, batch.partition, batch.lastOffset],
       );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async truncate(): Promise<void> {
