@@ -6,7 +6,7 @@ import { OutboxPruneRefused } from '../lib/errors.ts';
 import type { Config } from '../lib/config.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
 import { replicationSlotState } from '../connectors/replicationSlot.ts';
-import { writeDatabaseClient } from './writeSchema.ts';
+import { withWriteDatabase } from './writeSchema.ts';
 
 /** The slot may trail the WAL by at most this much for a prune to be safe. */
 const MAX_SLOT_LAG_BYTES = 64 * 1024 * 1024;
@@ -28,14 +28,10 @@ export async function pruneOutbox(config: Config, { olderThanMs, dryRun }: { old
   if (!slot.active || slot.lagBytes === null || slot.lagBytes > MAX_SLOT_LAG_BYTES) {
     throw new OutboxPruneRefused(`the connector is not keeping up (slot ${slotName} active=${slot.active}, lag=${slot.lagBytes ?? 'unknown'} bytes); check outflow connectors status`);
   }
-  const client = writeDatabaseClient(config);
-  await client.connect();
-  try {
+  return withWriteDatabase(config, async (client) => {
     const cutoff = new Date(Date.now() - olderThanMs);
     const sql = dryRun ? 'SELECT count(*)::int AS n FROM write.outbox WHERE occurred_at < $1' : 'WITH gone AS (DELETE FROM write.outbox WHERE occurred_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone';
     const { rows } = await client.query<{ n: number }>(sql, [cutoff]);
     return { cutoff, rows: rows[0]?.n ?? 0, dryRun };
-  } finally {
-    await client.end();
-  }
+  });
 }

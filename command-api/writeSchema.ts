@@ -13,17 +13,24 @@ export function writeDatabaseClient(config: Config): pg.Client {
   return new pg.Client({ host, port, user, password, database: writeDatabase });
 }
 
-export async function migrateWriteSchema(config: Config): Promise<MigrationResult> {
+/** Runs `work` on a connection of its own to the write database, closed afterwards. */
+export async function withWriteDatabase<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = writeDatabaseClient(config);
   await client.connect();
   try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function migrateWriteSchema(config: Config): Promise<MigrationResult> {
+  return withWriteDatabase(config, async (client) => {
     const result = await migrate(client, { directory: migrationsDir, historyTable: 'public.write_schema_migrations' });
     const cdc = pg.escapeIdentifier(config.postgres.cdcUser);
     await client.query(`GRANT USAGE ON SCHEMA write TO ${cdc}`);
     await client.query(`GRANT SELECT ON write.outbox, write.cdc_heartbeat TO ${cdc}`);
     await client.query(`GRANT INSERT, UPDATE ON write.cdc_heartbeat TO ${cdc}`);
     return result;
-  } finally {
-    await client.end();
-  }
+  });
 }

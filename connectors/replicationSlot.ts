@@ -1,8 +1,7 @@
 // How far the connector's logical replication slot trails the WAL. The slot keeps every WAL
 // segment from its confirmed_flush_lsn on, so a growing lag means Postgres' disk fills up
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
-import type pg from 'pg';
-import { writeDatabaseClient } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../command-api/writeSchema.ts';
 import type { Config } from '../lib/config.ts';
 
 export interface ReplicationSlotState {
@@ -34,14 +33,4 @@ export async function publicationExists(config: Config, publication: string): Pr
     const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
     return rowCount === 1;
   });
-}
-
-async function withWriteDatabase<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = writeDatabaseClient(config);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }

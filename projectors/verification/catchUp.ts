@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import { outboxConnector } from '../../connectors/connectorConfig.ts';
-import { writeDatabaseClient } from '../../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import type { Config } from '../../lib/config.ts';
 import { NotCaughtUp } from '../../lib/errors.ts';
 import type { ProjectionStore } from '../projection.ts';
@@ -24,9 +24,7 @@ const REBEAT_MS = 500;
 /** Commits a marker and waits until Debezium has confirmed it; returns the marker's LSN. */
 export async function waitForCdc(config: Config, deadline: number): Promise<string> {
   const slot = outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
-  const client = writeDatabaseClient(config);
-  await client.connect();
-  try {
+  return withWriteDatabase(config, async (client) => {
     // The same upsert the connector's heartbeat runs; the connector routes it to the heartbeat topic.
     const beat = () => client.query(`INSERT INTO write.cdc_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`);
     await beat();
@@ -53,9 +51,7 @@ export async function waitForCdc(config: Config, deadline: number): Promise<stri
       }
       await sleep(POLL_MS);
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export interface CatchUpTarget {

@@ -6,7 +6,7 @@
 // a fresh snapshot; only differences found in every round are reported (a real one stays put,
 // a moving entity does not), and the first round without differences ends the run.
 import { Kafka, logLevel } from 'kafkajs';
-import { writeDatabaseClient } from '../../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
 import { topicsOf } from '../runtime/projectionConsumer.ts';
@@ -57,16 +57,6 @@ function selectChecks(names: readonly string[] | undefined): readonly ReadModelC
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length) throw new UnknownProjection(unknown, known);
   return readModelChecks.filter((c) => names.includes(c.projection.name));
-}
-
-async function snapshotWriteModel(config: Config): Promise<WriteModelSnapshot> {
-  const client = writeDatabaseClient(config);
-  await client.connect();
-  try {
-    return await readWriteModel(client);
-  } finally {
-    await client.end();
-  }
 }
 
 interface Round {
@@ -123,7 +113,7 @@ async function verifyRound(
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   // The snapshot comes first: whatever it shows was committed before the marker, so catching
   // up with the marker means the read models have seen all of it.
-  const expected = await snapshotWriteModel(config);
+  const expected = await withWriteDatabase(config, readWriteModel);
   const targets: (CatchUpTarget & { check: ReadModelCheck })[] = [];
   const verdicts: ProjectionVerdict[] = [];
   const differences: Difference[] = [];
