@@ -4,7 +4,7 @@
 // connector is not keeping up: then old rows might not be in Kafka yet.
 import { OutboxPruneRefused } from '../lib/errors.ts';
 import type { Config } from '../lib/config.ts';
-import { outboxConnector } from '../connectors/connectorConfig.ts';
+import { outboxSlotName } from '../connectors/connectorConfig.ts';
 import { replicationSlotState } from '../connectors/replicationSlot.ts';
 import { withWriteDatabase } from './writeSchema.ts';
 
@@ -22,7 +22,7 @@ export function parseAge(text: string): number {
 
 export async function pruneOutbox(config: Config, { olderThanMs, dryRun }: { olderThanMs: number; dryRun: boolean }) {
   if (olderThanMs < MIN_AGE_MS) throw new OutboxPruneRefused('rows younger than 1h are never pruned');
-  const slotName = outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
+  const slotName = outboxSlotName(config);
   const slot = await replicationSlotState(config, slotName);
   if (!slot) throw new OutboxPruneRefused(`replication slot ${slotName} does not exist: the connector never ran, so nothing is known to be in Kafka`);
   if (!slot.active || slot.lagBytes === null || slot.lagBytes > MAX_SLOT_LAG_BYTES) {

@@ -74,3 +74,8 @@ export function outboxConnector(config: Config): ConnectorDefinition {
   const text = fs.readFileSync(outboxConnectorTemplateFile, 'utf8');
   return renderConnectorTemplate(text, templateVariables(config), path.relative(config.repoRoot, outboxConnectorTemplateFile));
 }
+
+/** The replication slot the outbox connector streams from (its `slot.name`). */
+export function outboxSlotName(config: Config): string {
+  return outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
+}

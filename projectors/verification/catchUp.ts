@@ -12,7 +12,7 @@
 //      must reach them. Committed consumer offsets would not do: they trail the stores.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { outboxSlotName } from '../../connectors/connectorConfig.ts';
 import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import type { Config } from '../../lib/config.ts';
 import { NotCaughtUp } from '../../lib/errors.ts';
@@ -23,7 +23,7 @@ const REBEAT_MS = 500;
 
 /** Commits a marker and waits until Debezium has confirmed it; returns the marker's LSN. */
 export async function waitForCdc(config: Config, deadline: number): Promise<string> {
-  const slot = outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
+  const slot = outboxSlotName(config);
   return withWriteDatabase(config, async (client) => {
     // The same upsert the connector's heartbeat runs; the connector routes it to the heartbeat topic.
     const beat = () => client.query(`INSERT INTO write.cdc_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`);

@@ -36,3 +36,30 @@ export function fieldDifferences(
   }
   return out;
 }
+
+/**
+ * Compares a read model's entities with the write model's, by id: each one only the read model
+ * has is `unexpected`, each one only the write model has is `missing`, and each shared one is
+ * compared field by field through the two `comparable` views.
+ */
+export async function compareById<Expected, Actual>(
+  where: Pick<Difference, 'projection' | 'entity'>,
+  expected: ReadonlyMap<string, Expected>,
+  actual: AsyncIterable<Actual> | Iterable<Actual>,
+  idOf: (actual: Actual) => string,
+  comparable: { expected: (e: Expected) => Record<string, unknown>; actual: (a: Actual) => Record<string, unknown> },
+): Promise<Difference[]> {
+  const out: Difference[] = [];
+  const seen = new Set<string>();
+  for await (const entity of actual) {
+    const id = idOf(entity);
+    seen.add(id);
+    const want = expected.get(id);
+    if (want === undefined) out.push({ ...where, id, kind: 'unexpected', actual: comparable.actual(entity) });
+    else out.push(...fieldDifferences({ ...where, id }, comparable.expected(want), comparable.actual(entity)));
+  }
+  for (const [id, want] of expected) {
+    if (!seen.has(id)) out.push({ ...where, id, kind: 'missing', expected: comparable.expected(want) });
+  }
+  return out;
+}

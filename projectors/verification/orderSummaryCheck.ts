@@ -1,7 +1,7 @@
 // order-summary against write.orders + write.order_items: every order once, every field equal.
 import { liveGeneration } from '../stores/redisKeys.ts';
 import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries, type OrderSummary } from '../projections/orderSummary.ts';
-import { fieldDifferences, type Difference } from './difference.ts';
+import { compareById } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 import type { ExpectedOrder } from './writeModelSnapshot.ts';
 
@@ -21,19 +21,9 @@ const comparable = (o: ExpectedOrder | OrderSummary) => ({
 export const orderSummaryCheck: ReadModelCheck = {
   projection: orderSummaryProjection,
   liveGeneration: (context) => liveGeneration(context.redis, ORDER_SUMMARY),
-  async differences(expected, context, generation) {
-    const out: Difference[] = [];
-    const seen = new Set<string>();
-    for await (const actual of scanOrderSummaries(context.redis, { generation })) {
-      seen.add(actual.orderId);
-      const where = { projection: ORDER_SUMMARY, entity: 'order', id: actual.orderId };
-      const order = expected.orders.get(actual.orderId);
-      if (!order) out.push({ ...where, kind: 'unexpected', actual: comparable(actual) });
-      else out.push(...fieldDifferences(where, comparable(order), comparable(actual)));
-    }
-    for (const order of expected.orders.values()) {
-      if (!seen.has(order.orderId)) out.push({ projection: ORDER_SUMMARY, entity: 'order', id: order.orderId, kind: 'missing', expected: comparable(order) });
-    }
-    return out;
-  },
+  differences: (expected, context, generation) =>
+    compareById({ projection: ORDER_SUMMARY, entity: 'order' }, expected.orders, scanOrderSummaries(context.redis, { generation }), (o) => o.orderId, {
+      expected: comparable,
+      actual: comparable,
+    }),
 };

@@ -2,7 +2,7 @@
 // catalogue data, the stock and both aggregates' versions.
 import { liveElasticsearchGeneration, refreshReadModel } from '../stores/elasticsearchLayout.ts';
 import { PRODUCT_SEARCH, productSearchProjection, scanProductDocuments, type ProductDocument } from '../projections/productSearch.ts';
-import { fieldDifferences, type Difference } from './difference.ts';
+import { compareById } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 import type { ExpectedProduct } from './writeModelSnapshot.ts';
 
@@ -36,18 +36,9 @@ export const productSearchCheck: ReadModelCheck = {
   async differences(expected, context, generation) {
     // Searches see only refreshed writes; verify must see all of them.
     await refreshReadModel(context.elasticsearch, PRODUCT_SEARCH, generation);
-    const out: Difference[] = [];
-    const seen = new Set<string>();
-    for await (const document of scanProductDocuments(context.elasticsearch, { generation })) {
-      seen.add(document.sku);
-      const where = { projection: PRODUCT_SEARCH, entity: 'product', id: document.sku };
-      const product = expected.products.get(document.sku);
-      if (!product) out.push({ ...where, kind: 'unexpected', actual: fromDocument(document) });
-      else out.push(...fieldDifferences(where, fromProduct(product), fromDocument(document)));
-    }
-    for (const product of expected.products.values()) {
-      if (!seen.has(product.sku)) out.push({ projection: PRODUCT_SEARCH, entity: 'product', id: product.sku, kind: 'missing', expected: fromProduct(product) });
-    }
-    return out;
+    return compareById({ projection: PRODUCT_SEARCH, entity: 'product' }, expected.products, scanProductDocuments(context.elasticsearch, { generation }), (d) => d.sku, {
+      expected: fromProduct,
+      actual: fromDocument,
+    });
   },
 };

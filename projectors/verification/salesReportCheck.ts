@@ -3,24 +3,17 @@
 // back to zero stay in the table and are not differences.
 import { livePostgresGeneration } from '../stores/postgresStore.ts';
 import { readSalesDailyRows, readSalesOrders, SALES_REPORT, salesReportProjection, utcDay } from '../projections/salesReport.ts';
-import { fieldDifferences, type Difference } from './difference.ts';
+import { compareById, fieldDifferences } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 
 export const salesReportCheck: ReadModelCheck = {
   projection: salesReportProjection,
   liveGeneration: (context) => livePostgresGeneration(context.readPostgres, SALES_REPORT, 'daily'),
   async differences(expected, context, generation) {
-    const out: Difference[] = [];
-    const counted = new Map((await readSalesOrders(context.readPostgres, { generation })).map((row) => [row.orderId, row]));
-    for (const [orderId, row] of counted) {
-      const where = { projection: SALES_REPORT, entity: 'sales-order', id: orderId };
-      const order = expected.orders.get(orderId);
-      if (!order) out.push({ ...where, kind: 'unexpected', actual: row });
-      else out.push(...fieldDifferences(where, { day: utcDay(order.placedAt), cancelled: order.status === 'cancelled' }, { day: row.day, cancelled: row.cancelled }));
-    }
-    for (const orderId of expected.orders.keys()) {
-      if (!counted.has(orderId)) out.push({ projection: SALES_REPORT, entity: 'sales-order', id: orderId, kind: 'missing' });
-    }
+    const out = await compareById({ projection: SALES_REPORT, entity: 'sales-order' }, expected.orders, await readSalesOrders(context.readPostgres, { generation }), (row) => row.orderId, {
+      expected: (order) => ({ day: utcDay(order.placedAt), cancelled: order.status === 'cancelled' }),
+      actual: (row) => ({ day: row.day, cancelled: row.cancelled }),
+    });
 
     const wanted = new Map(expected.sales.map((row) => [`${row.day}/${row.category}`, row]));
     const seen = new Set<string>();
