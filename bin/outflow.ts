@@ -8,6 +8,7 @@ import { registerQueryApiCommands } from '../query-api/cli.ts';
 import { registerSchemaCommands } from '../schemas/cli.ts';
 import { registerConnectorCommands } from '../connectors/cli.ts';
 import { registerProjectorCommands } from '../projectors/cli.ts';
+import { registerBenchCommand } from '../bench/benchCli.ts';
 
 const program = new Command('outflow')
   .description('outflow: a CDC-driven CQRS projection pipeline')
@@ -21,6 +22,7 @@ registerQueryApiCommands(program);
 registerSchemaCommands(program);
 registerConnectorCommands(program);
 registerProjectorCommands(program);
+registerBenchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -386,6 +386,15 @@ export class GenerationRefused extends OutflowError {
   }
 }
 
+/** `outflow bench` measures the running stack and services; some are not up (or not healthy). */
+export class BenchStackNotUp extends OutflowError {
+  constructor(notUp: readonly string[]) {
+    super('OUTFLOW_ERR_BENCH_STACK_NOT_UP', `the benchmark needs the whole stack and the services running; not up: ${notUp.join(', ')}. Fix: run \`npm start\` (or \`npx outflow start\`) first`, {
+      details: { notUp },
+    });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -427,5 +436,6 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_READ_MODELS_DIFFER: '`outflow verify` found read models that differ from the write model; each difference is printed.',
   OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
   OUTFLOW_ERR_REBUILD_REFUSED: 'A rebuild was refused: another rebuild of the projection is running, or the cap on concurrent rebuilds is reached; the running ones are named.',
+  OUTFLOW_ERR_BENCH_STACK_NOT_UP: '`outflow bench` found part of the stack or the services not running or not healthy; start them with `npm start`.',
   OUTFLOW_ERR_GENERATION_REFUSED: 'A projection generation cannot be switched to or dropped: unknown, live, dropped, or not caught up yet.',
 });

@@ -1,0 +1,58 @@
+// A benchmark scenario: measures ours and its reference in the same run and says what it found.
+// The runner (benchRun.ts) adds the mode, the timing and the machine.
+import type { BenchContext } from './benchContext.ts';
+import type { ChartSpec, ComparisonRow, GoalCheck, Measurement, ScenarioName, ScenarioResult } from './benchResult.ts';
+import type { OpenLoopResult } from './load/openLoopLoad.ts';
+
+export type ScenarioFindings = Pick<ScenarioResult, 'parameters' | 'measurements' | 'rows' | 'goals' | 'charts' | 'notes'>;
+
+export interface Scenario {
+  name: ScenarioName;
+  title: string;
+  run(context: BenchContext): Promise<ScenarioFindings>;
+}
+
+export function latencyMeasurement(id: string, label: string, subject: 'ours' | 'reference', result: OpenLoopResult): Measurement {
+  return {
+    id,
+    label,
+    subject,
+    latency: result.histogram.summary(),
+    targetRate: result.targetRate,
+    achievedRate: Math.round(result.achievedRate * 10) / 10,
+    errors: result.errors,
+    details: { peakInFlight: result.peakInFlight, errorSamples: result.errorSamples },
+  };
+}
+
+export function ratioOf(ours: number, reference: number | undefined): number | undefined {
+  return reference === undefined || !Number.isFinite(reference) || reference === 0 || !Number.isFinite(ours) ? undefined : Math.round((ours / reference) * 100) / 100;
+}
+
+export function row(label: string, unit: string, ours: number, reference?: { label: string; value: number | undefined; note?: string }): ComparisonRow {
+  const value = reference?.value;
+  return {
+    label,
+    unit,
+    ours,
+    ...(value !== undefined && Number.isFinite(value) ? { reference: value, referenceLabel: reference!.label, ratio: ratioOf(ours, value) } : {}),
+    ...(reference?.note ? { referenceNote: reference.note } : {}),
+  };
+}
+
+/** Latency percentiles of several measurements side by side (log scale: references are often 10× faster). */
+export function percentileChart(id: string, title: string, measurements: readonly Measurement[]): ChartSpec {
+  const categories = ['p50', 'p95', 'p99', 'max'] as const;
+  return {
+    id,
+    title,
+    unit: 'ms',
+    logScale: true,
+    categories: [...categories],
+    series: measurements.map((m) => ({ name: m.label, subject: m.subject, values: categories.map((c) => m.latency?.[c] ?? null) })),
+  };
+}
+
+export function goal(check: Omit<GoalCheck, 'pass'> & { pass?: boolean }, passes: (measured: number) => boolean): GoalCheck {
+  return { ...check, pass: check.pass ?? (Number.isFinite(check.measured) && passes(check.measured)) };
+}

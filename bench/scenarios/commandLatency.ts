@@ -1,0 +1,97 @@
+// Scenario 1: command latency and throughput. The command mix (commandMix.ts) at fixed rates,
+// open loop, through the running command API with the whole pipeline consuming what it writes;
+// beside it, at the same rate and with as many connections as the API's pool, the same rows
+// written with raw `pg` (rawPgCommandWrites.ts).
+import type { Measurement } from '../benchResult.ts';
+import { CommandClient } from '../load/commandClient.ts';
+import { CommandMix } from '../load/commandMix.ts';
+import { runOpenLoop } from '../load/openLoopLoad.ts';
+import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
+import { goal, latencyMeasurement, percentileChart, row, type Scenario } from '../scenario.ts';
+
+const GOAL_RATE = 500;
+
+export const commandLatencyScenario: Scenario = {
+  name: 'commands',
+  title: 'Command latency and throughput',
+  async run(context) {
+    const { sizes, connections, progress } = context;
+    const client = new CommandClient(context.config, connections.commandApi);
+    const mix = new CommandMix(context.runId);
+    await mix.seed(client);
+    const reference = new RawPgCommandWrites(connections.writePostgres, context.runId);
+    await reference.setUp();
+    const measurements: Measurement[] = [];
+    try {
+      for (const rate of sizes.commandRates) {
+        progress.note(`commands: ${rate}/s through the command API for ${sizes.commandSeconds} s`);
+        let offset = rate * 1_000_000;
+        const ours = await runOpenLoop({
+          rate,
+          durationSeconds: sizes.commandSeconds,
+          warmupSeconds: sizes.warmupSeconds,
+          maxInFlight: 256,
+          operation: (i) => mix.send(client, offset + i),
+          onProgress: (done, total) => progress.update('commands', `ours ${rate}/s ${done}/${total}`),
+        });
+        measurements.push(latencyMeasurement(`ours.${rate}`, `command API ${rate}/s`, 'ours', ours));
+        progress.note(`commands: ${rate}/s raw pg reference for ${sizes.commandSeconds} s`);
+        offset += 500_000;
+        const raw = await runOpenLoop({
+          rate,
+          durationSeconds: sizes.commandSeconds,
+          warmupSeconds: sizes.warmupSeconds,
+          maxInFlight: 256,
+          operation: (i) => reference.write(offset + i),
+          onProgress: (done, total) => progress.update('commands', `reference ${rate}/s ${done}/${total}`),
+        });
+        measurements.push(latencyMeasurement(`reference.raw-pg.${rate}`, `raw pg ${rate}/s`, 'reference', raw));
+      }
+    } finally {
+      await reference.tearDown();
+    }
+    const at = (subject: string, rate: number) => measurements.find((m) => m.id === `${subject}.${rate}`);
+    const rows = sizes.commandRates.flatMap((rate) => {
+      const ours = at('ours', rate)!;
+      const raw = at('reference.raw-pg', rate)!;
+      return [
+        row(`p50 at ${rate} cmd/s`, 'ms', ours.latency!.p50, { label: 'raw pg', value: raw.latency!.p50 }),
+        row(`p99 at ${rate} cmd/s`, 'ms', ours.latency!.p99, { label: 'raw pg', value: raw.latency!.p99 }),
+        row(`max at ${rate} cmd/s`, 'ms', ours.latency!.max, { label: 'raw pg', value: raw.latency!.max }),
+        row(`achieved rate at ${rate} cmd/s`, 'cmd/s', ours.achievedRate!, { label: 'raw pg', value: raw.achievedRate }),
+        row(`errors at ${rate} cmd/s`, 'count', ours.errors!, { label: 'raw pg', value: raw.errors }),
+      ];
+    });
+    const goalRate = sizes.commandRates.includes(GOAL_RATE) ? GOAL_RATE : sizes.commandRates.at(-1)!;
+    const ours = at('ours', goalRate)!;
+    const raw = at('reference.raw-pg', goalRate)!;
+    const notes = [
+      'Open loop: each command is due at start + i/rate and its latency counts from then, so a stall shows in the percentiles instead of slowing the sender.',
+      'Mix: 60% PlaceOrder (1-3 lines), 15% UpdateProduct, 10% AdjustInventory, 10% CancelOrder, 5% UpdateShippingAddress; all accepted (stock is ample).',
+      'Reference: the same kinds of rows (order, lines, stock rows locked and updated, outbox rows with payloads of the real size) in one raw pg transaction per command, into private copies of the write tables on the same server; no HTTP, validation or Avro.',
+      'The live pipeline (Debezium, four projector workers, Redis, Elasticsearch) consumes everything the command API writes while it is measured; the reference rows are not in the CDC publication.',
+    ];
+    for (const m of measurements) if (m.errors) notes.push(`${m.label}: ${m.errors} failed, e.g. ${JSON.stringify((m.details?.errorSamples as string[] | undefined)?.[0] ?? '')}`);
+    return {
+      parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: 20 },
+      measurements,
+      rows,
+      goals: [
+        goal(
+          {
+            figure: `command latency p99 at ${goalRate} cmd/s`,
+            seedTarget: '< 20 ms',
+            goal: '< 10 ms',
+            measured: ours.latency!.p99,
+            unit: 'ms',
+            reference: { label: 'raw pg insert of the same rows', value: raw.latency!.p99, unit: 'ms' },
+            ratio: raw.latency!.p99 ? Math.round((ours.latency!.p99 / raw.latency!.p99) * 100) / 100 : undefined,
+          },
+          (p99) => p99 < 10 && goalRate === GOAL_RATE,
+        ),
+      ],
+      charts: sizes.commandRates.map((rate) => percentileChart(`latency-${rate}`, `Command latency at ${rate} cmd/s`, [at('ours', rate)!, at('reference.raw-pg', rate)!])),
+      notes,
+    };
+  },
+};
