@@ -2,7 +2,13 @@
 import type { ScenarioName } from './benchResult.ts';
 import type { Scenario } from './scenario.ts';
 import { commandLatencyScenario } from './scenarios/commandLatency.ts';
+import { endToEndFreshnessScenario } from './scenarios/endToEndFreshness.ts';
+import { queryLatencyScenario } from './scenarios/queryLatency.ts';
+import { projectorThroughputScenario } from './scenarios/projectorThroughput.ts';
 
 export const scenarioCatalog: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
   commands: commandLatencyScenario,
+  freshness: endToEndFreshnessScenario,
+  queries: queryLatencyScenario,
+  'projector-throughput': projectorThroughputScenario,
 } as Record<ScenarioName, Scenario>);

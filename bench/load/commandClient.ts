@@ -8,13 +8,18 @@ export interface HttpReply<T = unknown> {
   body: T;
 }
 
+/** The Authorization header of the configured admin key: the benchmark acts as an operator would. */
+export function adminAuthorization(config: Config): string {
+  const admin = config.auth.apiKeys.find((k) => k.role === 'admin');
+  if (!admin) throw new Error('OUTFLOW_API_KEYS has no admin key: the benchmark sends commands and reads as an admin');
+  return `Bearer ${admin.key}`;
+}
+
 export class CommandClient {
   private readonly authorization: string;
 
   constructor(config: Config, private readonly pool: Pool) {
-    const admin = config.auth.apiKeys.find((k) => k.role === 'admin');
-    if (!admin) throw new Error('OUTFLOW_API_KEYS has no admin key: the benchmark sends commands as an admin');
-    this.authorization = `Bearer ${admin.key}`;
+    this.authorization = adminAuthorization(config);
   }
 
   async send<T = { aggregateId: string; version: number }>(method: Dispatcher.HttpMethod, path: string, body: unknown): Promise<HttpReply<T>> {
@@ -28,8 +33,8 @@ export class CommandClient {
   }
 }
 
-/** GET and read the body; the status tells success. */
-export async function getJson(pool: Pool, path: string): Promise<HttpReply> {
-  const response = await pool.request({ method: 'GET', path });
+/** GET with the given Authorization and read the body; the status tells success. */
+export async function getJson(pool: Pool, path: string, authorization: string): Promise<HttpReply> {
+  const response = await pool.request({ method: 'GET', path, headers: { authorization } });
   return { status: response.statusCode, body: await response.body.json() };
 }

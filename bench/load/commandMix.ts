@@ -71,12 +71,17 @@ export class CommandMix {
     return { kind: 'readdress', method: 'PUT', path: `/orders/${orderId}/shipping-address`, body: { ...address, line1: '2 Load St' }, expect: 200 };
   }
 
-  /** Sends command `i` of the mix; false when it was not accepted. */
+  /** Records an order placed through next(): a target for later cancel and re-address commands. */
+  accepted(orderId: string): void {
+    this.openOrders.push(orderId);
+  }
+
+  /** Sends command `i` of the mix; throws when it was not accepted. */
   async send(client: CommandClient, i: number): Promise<boolean> {
     const command = this.next(i);
     const reply = await client.send(command.method, command.path, command.body);
     if (reply.status !== command.expect) throw new Error(`${command.method} ${command.path} answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}`);
-    if (command.kind === 'place') this.openOrders.push(reply.body.aggregateId);
+    if (command.kind === 'place') this.accepted(reply.body.aggregateId);
     return true;
   }
 }

@@ -8,8 +8,8 @@ export interface OpenLoopOptions {
   /** Operations per second. */
   rate: number;
   durationSeconds: number;
-  /** Performs operation `i`; resolves when it is complete, rejects (or returns false) on failure. */
-  operation: (i: number) => Promise<boolean | void>;
+  /** Performs operation `i`, due at `due` (performance.now() time); resolves when complete, rejects (or returns false) on failure. */
+  operation: (i: number, due: number) => Promise<boolean | void>;
   /** Upper bound on operations in flight; beyond it, due operations wait (and their latency grows). */
   maxInFlight?: number;
   /** Seconds of load before recording starts (connections, JIT, caches). */
@@ -58,15 +58,16 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   for (let i = 0; i < total && !options.signal?.aborted; i++) {
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
-    // Timers are coarse: sleep only when the next operation is at least 1 ms away, and send
-    // every operation that is already due in one go.
-    if (wait >= 1) await sleep(wait);
+    // Never send early (its latency would count from a time it had not reached). Timers wake
+    // about a millisecond late at best, so after a sleep every operation already due is sent in
+    // one go, each still timed from its own due time.
+    if (wait > 0) await sleep(wait);
     while (inFlight >= maxInFlight) await new Promise<void>((resolve) => (slotFreed = resolve));
     if (i === warmup) measuredFrom = due;
     const measured = i >= warmup;
     inFlight++;
     peakInFlight = Math.max(peakInFlight, inFlight);
-    const done = operation(i)
+    const done = operation(i, due)
       .then(
         (ok) => {
           if (ok === false) fail('operation reported failure');

@@ -1,0 +1,139 @@
+// Scenario 4: projector throughput per worker, per store. The preloaded history replayed from
+// offset 0 by one worker process per projection (one at a time, so each has the machine), events/s
+// from the store's own checkpoints. References: a kafkajs consumer reading the same topics and
+// doing nothing (the ceiling), and each store's bulk path writing the same final documents.
+import type { ChartSpec, ComparisonRow, GoalCheck, Measurement } from '../benchResult.ts';
+import { allProjections } from '../../projectors/projections/index.ts';
+import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
+import { postgresTableName, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
+import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { dropBenchProjection } from '../history/benchCleanup.ts';
+import { benchProjection, storeKindOf, type StoreKind } from '../history/benchProjections.ts';
+import { spawnBenchWorker, watchGeneration } from '../history/benchWorkers.ts';
+import { measureRawConsume } from '../references/rawKafkaConsume.ts';
+import { elasticsearchBulkRewrite, postgresBulkRewrite, redisBulkRewrite, type BulkWriteFigures } from '../references/storeBulkWrites.ts';
+import { goal, ratioOf, row, type Scenario } from '../scenario.ts';
+
+const GOALS: Record<StoreKind, { figure: string; goal: number; unit: string }> = {
+  redis: { figure: 'projector throughput per worker, Redis', goal: 30_000, unit: 'events/s' },
+  postgres: { figure: 'projector throughput per worker, Postgres', goal: 10_000, unit: 'events/s' },
+  elasticsearch: { figure: 'projector throughput per worker, Elasticsearch', goal: 8_000, unit: 'events/s' },
+};
+
+/** events/s between 10% and 90% of the replay: the rate without start-up and the last stragglers. */
+function steadyRate(samples: readonly [number, number][], total: number): number | undefined {
+  const from = samples.find(([, done]) => done >= total * 0.1);
+  const to = samples.find(([, done]) => done >= total * 0.9);
+  if (!from || !to || to[0] <= from[0]) return undefined;
+  return Math.round((to[1] - from[1]) / ((to[0] - from[0]) / 1000));
+}
+
+export const projectorThroughputScenario: Scenario = {
+  name: 'projector-throughput',
+  title: 'Projector throughput per worker, per store',
+  async run(context) {
+    const { connections, progress, runId } = context;
+    const history = await context.history();
+    const measurements: Measurement[] = [];
+    const rows: ComparisonRow[] = [];
+    const goals: GoalCheck[] = [];
+    const notes: string[] = [];
+    const rawByTopics = new Map<string, { events: number; seconds: number; eventsPerSecond: number }>();
+    const chart: ChartSpec = { id: 'throughput', title: 'Events per second, one worker per projection', unit: 'events/s', categories: [], series: [] };
+    const ours: (number | null)[] = [];
+    const raw: (number | null)[] = [];
+    const bulk: (number | null)[] = [];
+
+    for (const original of allProjections) {
+      const definition = benchProjection(original.name, runId, history.topics);
+      const kind = storeKindOf(original);
+      context.onClose(() => dropBenchProjection(context, definition, [1]));
+      const watch = await watchGeneration(context, definition, 1);
+      progress.note(`projector-throughput: ${original.name} (${kind}) replaying ${watch.total.toLocaleString('en')} events in one worker process`);
+      const samples: [number, number][] = [];
+      const began = performance.now();
+      const worker = await spawnBenchWorker(context, { projection: original.name, generation: 1 });
+      await watch.untilComplete({
+        timeoutMs: 1_800_000,
+        onProgress: (done, total) => {
+          samples.push([performance.now(), done]);
+          progress.update('projector-throughput', `${original.name} ${done}/${total}`);
+        },
+      });
+      const seconds = (performance.now() - began) / 1000;
+      const peakRss = await worker.peakRssMiB();
+      await worker.stop();
+      const rate = Math.round(watch.total / seconds);
+      const steady = steadyRate(samples, watch.total);
+      measurements.push({ id: `ours.${original.name}`, label: `${original.name} (${kind})`, subject: 'ours', value: rate, unit: 'events/s', details: { events: watch.total, seconds, steadyEventsPerSecond: steady, peakRssMiB: peakRss } });
+
+      const topics = topicsOf(definition);
+      const topicKey = topics.join(',');
+      if (!rawByTopics.has(topicKey)) {
+        progress.note(`projector-throughput: raw kafkajs consumer on ${topicKey}`);
+        rawByTopics.set(topicKey, await measureRawConsume({ kafka: connections.kafka, admin: connections.admin, topics, groupId: `bench.${runId}.raw.${rawByTopics.size}`, timeoutMs: 600_000 }));
+      }
+      const ceiling = rawByTopics.get(topicKey)!;
+      measurements.push({ id: `reference.raw-consume.${original.name}`, label: `raw kafkajs consume (${original.name}'s topics)`, subject: 'reference', value: ceiling.eventsPerSecond, unit: 'events/s', details: ceiling });
+
+      progress.note(`projector-throughput: ${kind} bulk path writing ${original.name}'s final documents`);
+      let written: BulkWriteFigures;
+      if (kind === 'redis') written = await redisBulkRewrite(connections.redis, definition.name, 1, `bench:${runId}:bulk:${original.name}:`);
+      else if (kind === 'elasticsearch') written = await elasticsearchBulkRewrite(connections.elasticsearch, elasticsearchIndexOf(definition.name, 1), `outflow-bench-${runId}-bulk`);
+      else {
+        const tables = Object.keys((definition as PostgresProjectionDefinition).tables).map((thing) => postgresTableName(definition.name, 1, thing));
+        written = await postgresBulkRewrite(connections.readPostgres, tables, 'bulk');
+      }
+      measurements.push({ id: `reference.bulk.${original.name}`, label: `${kind} bulk write of the same final documents`, subject: 'reference', value: written.documentsPerSecond, unit: 'documents/s', details: { ...written } });
+      const bulkEventsPerSecond = Math.round(watch.total / written.seconds);
+
+      rows.push(
+        row(`${original.name} (${kind}): events/s`, 'events/s', rate, { label: 'raw kafkajs consume', value: ceiling.eventsPerSecond }),
+        row(`${original.name}: steady events/s (10%-90%)`, 'events/s', steady ?? Number.NaN, { label: 'raw kafkajs consume', value: ceiling.eventsPerSecond }),
+        row(`${original.name}: wall time for ${watch.total.toLocaleString('en')} events`, 's', Math.round(seconds * 10) / 10, {
+          label: `${kind} bulk write of the ${written.documents.toLocaleString('en')} final documents`,
+          value: written.seconds,
+        }),
+        row(`${original.name}: worker peak RSS`, 'MiB', peakRss ?? Number.NaN),
+      );
+      chart.categories.push(original.name);
+      ours.push(rate);
+      raw.push(ceiling.eventsPerSecond);
+      bulk.push(bulkEventsPerSecond);
+
+      const target = GOALS[kind];
+      if (!goals.some((g) => g.figure === target.figure)) {
+        goals.push(
+          goal(
+            {
+              figure: target.figure,
+              goal: `≥ ${target.goal.toLocaleString('en')} ${target.unit}${kind === 'redis' ? ', ratio to raw consume ≥ 0.6' : ''}`,
+              measured: rate,
+              unit: target.unit,
+              reference: kind === 'redis'
+                ? { label: 'raw kafkajs consume of the same topic', value: ceiling.eventsPerSecond, unit: 'events/s' }
+                : kind === 'elasticsearch'
+                  ? { label: 'ES _bulk of the same documents (as events/s)', value: bulkEventsPerSecond, unit: 'events/s' }
+                  : { label: 'multi-row INSERT of the same rows (as events/s)', value: bulkEventsPerSecond, unit: 'events/s' },
+              ratio: ratioOf(rate, kind === 'redis' ? ceiling.eventsPerSecond : bulkEventsPerSecond),
+            },
+            (measured) => measured >= target.goal && (kind !== 'redis' || (ratioOf(measured, ceiling.eventsPerSecond) ?? 0) >= 0.6),
+          ),
+        );
+      }
+      await watch.close();
+    }
+    chart.series = [
+      { name: 'one worker (ours)', subject: 'ours', values: ours },
+      { name: 'raw kafkajs consume', subject: 'reference', values: raw },
+      { name: 'store bulk write of the final state (as events/s)', subject: 'reference', values: bulk },
+    ];
+    notes.push(
+      `History: ${history.events.toLocaleString('en')} events (${history.orders.size.toLocaleString('en')} orders, ${history.products} products, ${history.customers} customers) on ${Object.keys(history.topics).length} topics of ${context.config.events.partitions} partitions; each projection reads its own topics of it.`,
+      'Each worker is a separate process running the production runtime (3 partitions at a time, 500-message chunks) on a benchmark copy of the projection; the rate counts from its spawn to the last checkpoint, start-up included.',
+      'The bulk references write the final state (one document per order, customer, product or report row) straight to the store: fewer writes than events, no checkpoints, no idempotency. Their events/s is the history\'s events divided by that time.',
+      'Debezium JDBC sink reference for Postgres: not measured in this run (see the report notes of the Postgres row).',
+    );
+    return { parameters: { events: history.events, partitions: context.config.events.partitions, workerConcurrency: 3, chunkSize: 500 }, measurements, rows, goals, charts: [chart], notes };
+  },
+};

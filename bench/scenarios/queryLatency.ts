@@ -1,0 +1,158 @@
+// Scenario 3: query latency. Open-loop reads through the running query API, 95% GET /orders/:id
+// and 5% GET /products/search, while commands flow at 1% of the read rate. References at the same
+// rates: the same order hashes read with ioredis straight from Redis (HGETALL), the same search
+// sent straight to Elasticsearch, and redis-benchmark GET (closed loop) as the server's floor.
+import type { Measurement } from '../benchResult.ts';
+import { ORDER_SUMMARY } from '../../projectors/projections/orderSummary.ts';
+import { productSearchRequest } from '../../projectors/projections/productSearch.ts';
+import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { adminAuthorization, CommandClient, getJson } from '../load/commandClient.ts';
+import { CommandMix } from '../load/commandMix.ts';
+import { LatencyHistogram } from '../load/latencyHistogram.ts';
+import { runOpenLoop, type OpenLoopResult } from '../load/openLoopLoad.ts';
+import { runRedisBenchmarkGet } from '../references/redisBenchmark.ts';
+import { goal, latencyMeasurement, percentileChart, row, type Scenario } from '../scenario.ts';
+
+const SEARCH_EVERY = 20;
+
+function split(result: OpenLoopResult, histogram: LatencyHistogram, rate: number): OpenLoopResult {
+  return { ...result, histogram, targetRate: rate, achievedRate: (result.achievedRate * histogram.count) / Math.max(1, result.histogram.count) };
+}
+
+export const queryLatencyScenario: Scenario = {
+  name: 'queries',
+  title: 'Query latency (95% order lookups, 5% product search)',
+  async run(context) {
+    const { sizes, connections, progress, config } = context;
+    const client = new CommandClient(config, connections.commandApi);
+    const authorization = adminAuthorization(config);
+    const mix = new CommandMix(context.runId);
+    await mix.seed(client);
+    const orderCount = context.mode === 'dry' ? 20 : 500;
+    progress.note(`queries: placing ${orderCount} orders to read`);
+    const orders: string[] = [];
+    for (let i = 0; i < orderCount; i += 20) {
+      const placed = await Promise.all(Array.from({ length: Math.min(20, orderCount - i) }, (_, j) => client.send('POST', '/orders', mix.placeOrder(i + j).body)));
+      for (const p of placed) {
+        if (p.status !== 201) throw new Error(`POST /orders answered ${p.status}`);
+        orders.push(p.body.aggregateId);
+      }
+    }
+    // Every order must be readable before the clock starts: a 404 is not a latency.
+    const deadline = performance.now() + 120_000;
+    for (const orderId of orders) {
+      while ((await getJson(connections.queryApi, `/orders/${orderId}`, authorization)).status !== 200) {
+        if (performance.now() > deadline) throw new Error(`order ${orderId} not visible through the query API after 120 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    const generation = await liveGeneration(connections.redis, ORDER_SUMMARY);
+    const orderKey = (orderId: string) => `${redisGenerationPrefix(ORDER_SUMMARY, generation ?? 1)}order:${orderId}`;
+    const searchPath = '/products/search?q=bench&category=kitchen';
+    const searchRequest = productSearchRequest({ q: 'bench', category: 'kitchen', page: 1, pageSize: 20 });
+
+    const measurements: Measurement[] = [];
+    for (const rate of sizes.queryRates) {
+      progress.note(`queries: ${rate} reads/s through the query API for ${sizes.querySeconds} s, commands at ${rate / 100}/s`);
+      const lookups = new LatencyHistogram();
+      const searches = new LatencyHistogram();
+      const commandRate = Math.max(1, rate / 100);
+      const [reads, commands] = await Promise.all([
+        runOpenLoop({
+          rate,
+          durationSeconds: sizes.querySeconds,
+          warmupSeconds: sizes.warmupSeconds,
+          maxInFlight: 256,
+          onProgress: (done, total) => progress.update('queries', `ours ${rate}/s ${done}/${total}`),
+          operation: async (i, due) => {
+            const search = i % SEARCH_EVERY === 0;
+            const reply = await getJson(connections.queryApi, search ? searchPath : `/orders/${orders[i % orders.length]}`, authorization);
+            if (reply.status !== 200) throw new Error(`query answered ${reply.status}`);
+            if (i >= sizes.warmupSeconds * rate) (search ? searches : lookups).record(performance.now() - due);
+          },
+        }),
+        runOpenLoop({ rate: commandRate, durationSeconds: sizes.querySeconds + sizes.warmupSeconds, maxInFlight: 64, operation: (i) => mix.send(client, 9_000_000 + rate * 1000 + i) }),
+      ]);
+      measurements.push(
+        latencyMeasurement(`ours.lookup.${rate}`, `GET /orders/:id at ${rate}/s`, 'ours', split(reads, lookups, rate * 0.95)),
+        latencyMeasurement(`ours.search.${rate}`, `GET /products/search at ${rate}/s`, 'ours', split(reads, searches, rate * 0.05)),
+        latencyMeasurement(`ours.all.${rate}`, `all reads at ${rate}/s`, 'ours', reads),
+        latencyMeasurement(`commands.${rate}`, `commands at ${commandRate}/s during the reads`, 'ours', commands),
+      );
+      progress.note(`queries: references at ${rate}/s (ioredis HGETALL, Elasticsearch search)`);
+      const redisDirect = await runOpenLoop({
+        rate: rate * 0.95,
+        durationSeconds: sizes.querySeconds,
+        warmupSeconds: sizes.warmupSeconds,
+        maxInFlight: 256,
+        onProgress: (done, total) => progress.update('queries', `reference redis ${done}/${total}`),
+        operation: async (i) => {
+          const hash = await connections.redis.hgetall(orderKey(orders[i % orders.length]!));
+          if (!hash.orderId) throw new Error('order hash missing');
+        },
+      });
+      const esDirect = await runOpenLoop({
+        rate: rate * 0.05,
+        durationSeconds: sizes.querySeconds,
+        warmupSeconds: sizes.warmupSeconds,
+        maxInFlight: 64,
+        onProgress: (done, total) => progress.update('queries', `reference elasticsearch ${done}/${total}`),
+        operation: async () => {
+          await connections.elasticsearch.search(searchRequest);
+        },
+      });
+      measurements.push(
+        latencyMeasurement(`reference.redis.${rate}`, `ioredis HGETALL at ${rate * 0.95}/s`, 'reference', redisDirect),
+        latencyMeasurement(`reference.elasticsearch.${rate}`, `Elasticsearch search at ${rate * 0.05}/s`, 'reference', esDirect),
+      );
+    }
+    const redisUrl = new URL(config.redis.url);
+    const benchmark = await runRedisBenchmarkGet({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379), requests: context.mode === 'dry' ? 1000 : 100_000, clients: 50 });
+    const get = (id: string) => measurements.find((m) => m.id === id)!;
+    const rows = sizes.queryRates.flatMap((rate) => [
+      row(`GET /orders/:id p50 at ${rate}/s`, 'ms', get(`ours.lookup.${rate}`).latency!.p50, { label: 'ioredis HGETALL', value: get(`reference.redis.${rate}`).latency!.p50 }),
+      row(`GET /orders/:id p99 at ${rate}/s`, 'ms', get(`ours.lookup.${rate}`).latency!.p99, { label: 'ioredis HGETALL', value: get(`reference.redis.${rate}`).latency!.p99 }),
+      row(`search p50 at ${rate}/s`, 'ms', get(`ours.search.${rate}`).latency!.p50, { label: 'Elasticsearch direct', value: get(`reference.elasticsearch.${rate}`).latency!.p50 }),
+      row(`search p99 at ${rate}/s`, 'ms', get(`ours.search.${rate}`).latency!.p99, { label: 'Elasticsearch direct', value: get(`reference.elasticsearch.${rate}`).latency!.p99 }),
+      row(`reads achieved at ${rate}/s`, 'req/s', get(`ours.all.${rate}`).achievedRate!, { label: 'ioredis', value: get(`reference.redis.${rate}`).achievedRate }),
+      row(`read errors at ${rate}/s`, 'count', get(`ours.all.${rate}`).errors!),
+    ]);
+    const goalRate = sizes.queryRates.includes(5000) ? 5000 : sizes.queryRates.at(-1)!;
+    const lookup = get(`ours.lookup.${goalRate}`);
+    rows.push(
+      row(`GET /orders/:id p99 at ${goalRate}/s vs redis-benchmark GET p99`, 'ms', lookup.latency!.p99, {
+        label: benchmark ? `redis-benchmark, closed loop, 50 clients, ${Math.round(benchmark.requestsPerSecond)} req/s` : 'redis-benchmark',
+        value: benchmark?.p99,
+        note: benchmark ? undefined : 'redis-benchmark not found on PATH (Debian: redis-tools)',
+      }),
+    );
+    if (benchmark) measurements.push({ id: 'reference.redis-benchmark', label: 'redis-benchmark GET', subject: 'reference', value: benchmark.requestsPerSecond, unit: 'req/s', details: { ...benchmark } });
+    return {
+      parameters: { rates: sizes.queryRates, secondsPerRate: sizes.querySeconds, searchShare: 1 / SEARCH_EVERY, orders: orderCount, commandShare: 0.01 },
+      measurements,
+      rows,
+      goals: [
+        goal(
+          {
+            figure: `query latency p99 (Redis-backed GET /orders/:id) at ${goalRate} req/s`,
+            seedTarget: '< 5 ms',
+            goal: '< 2 ms',
+            measured: lookup.latency!.p99,
+            unit: 'ms',
+            ...(benchmark ? { reference: { label: 'redis-benchmark GET on the same server', value: benchmark.p99, unit: 'ms' } } : {}),
+          },
+          (p99) => p99 < 2 && goalRate === 5000 && (lookup.achievedRate ?? 0) >= goalRate * 0.95 * 0.95,
+        ),
+      ],
+      charts: sizes.queryRates.map((rate) =>
+        percentileChart(`latency-${rate}`, `Query latency at ${rate} req/s`, [get(`ours.lookup.${rate}`), get(`reference.redis.${rate}`), get(`ours.search.${rate}`), get(`reference.elasticsearch.${rate}`)]),
+      ),
+      notes: [
+        'Latency counts from when each read was due (open loop); the load generator shares the 2 cores with the stack, the query API and the projectors.',
+        'The goal passes only if the achieved rate is within 5% of the rate asked for.',
+        `Reads of ${orderCount} orders placed by the scenario; search: q=bench&category=kitchen.`,
+        ...(benchmark ? [`redis-benchmark -t get -c 50 -n ${benchmark.requests}: ${Math.round(benchmark.requestsPerSecond)} req/s, p50 ${benchmark.p50} ms, p99 ${benchmark.p99} ms (closed loop: a server floor, not the same rate).`] : []),
+      ],
+    };
+  },
+};
