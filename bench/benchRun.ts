@@ -3,7 +3,7 @@
 // regenerate latest.md from the newest result of every scenario.
 import path from 'node:path';
 import type { Config } from '../lib/config.ts';
-import { BenchStackNotUp } from '../lib/errors.ts';
+import { BenchScenarioFailed, BenchStackNotUp } from '../lib/errors.ts';
 import { LocalStack } from '../infra/local/localStack.ts';
 import { createBenchContext } from './benchContext.ts';
 import { openBenchConnections } from './benchConnections.ts';
@@ -62,6 +62,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunOutcom
   });
   const results: ScenarioResult[] = [];
   const files: string[] = [];
+  const failures: { scenario: ScenarioName; message: string }[] = [];
   try {
     for (const name of options.scenarios) {
       const scenario = scenarioCatalog[name];
@@ -69,7 +70,16 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunOutcom
       const startedAt = new Date();
       progress.note(`${scenario.name}: ${scenario.title} (${options.mode})`);
       const began = performance.now();
-      const findings = await scenario.run(context);
+      let findings: Awaited<ReturnType<typeof scenario.run>>;
+      try {
+        findings = await scenario.run(context);
+      } catch (error) {
+        // One broken scenario should not cost the figures of the others: note it, go on, and fail the run at the end.
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        failures.push({ scenario: scenario.name, message });
+        progress.note(`${scenario.name}: FAILED: ${message}`);
+        continue;
+      }
       const result: ScenarioResult = {
         scenario: scenario.name,
         title: scenario.title,
@@ -91,5 +101,6 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunOutcom
   // section and keeps the others.
   const all = readScenarioResults(options.outDir);
   writeReport(options.outDir, all, options.command);
+  if (failures.length) throw new BenchScenarioFailed(failures);
   return { results, files, report: path.join(options.outDir, 'latest.md') };
 }

@@ -395,6 +395,13 @@ export class BenchStackNotUp extends OutflowError {
   }
 }
 
+/** Scenarios of an `outflow bench` run failed; the others' results and the report were still written. */
+export class BenchScenarioFailed extends OutflowError {
+  constructor(failures: readonly { scenario: string; message: string }[]) {
+    super('OUTFLOW_ERR_BENCH_SCENARIO_FAILED', `${failures.length} scenario(s) failed: ${failures.map((f) => `${f.scenario}: ${f.message.split('\n')[0]}`).join('; ')}`, { details: { failures } });
+  }
+}
+
 /** Every code above, with what it means; the README's error catalog is checked against this. */
 export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
@@ -437,5 +444,6 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
   OUTFLOW_ERR_REBUILD_REFUSED: 'A rebuild was refused: another rebuild of the projection is running, or the cap on concurrent rebuilds is reached; the running ones are named.',
   OUTFLOW_ERR_BENCH_STACK_NOT_UP: '`outflow bench` found part of the stack or the services not running or not healthy; start them with `npm start`.',
+  OUTFLOW_ERR_BENCH_SCENARIO_FAILED: 'A benchmark scenario failed (each failure is named); the results of the others and latest.md were still written.',
   OUTFLOW_ERR_GENERATION_REFUSED: 'A projection generation cannot be switched to or dropped: unknown, live, dropped, or not caught up yet.',
 });

@@ -17,7 +17,7 @@ export const commandLatencyScenario: Scenario = {
   async run(context) {
     const { sizes, connections, progress } = context;
     const client = new CommandClient(context.config, connections.commandApi);
-    const mix = new CommandMix(context.runId);
+    const mix = new CommandMix(`${context.runId}-${this.name}`);
     await mix.seed(client);
     const reference = new RawPgCommandWrites(connections.writePostgres, context.runId);
     await reference.setUp();

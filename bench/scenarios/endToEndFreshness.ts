@@ -30,7 +30,7 @@ export const endToEndFreshnessScenario: Scenario = {
     const { sizes, connections, progress } = context;
     const rate = sizes.freshnessRate;
     const client = new CommandClient(context.config, connections.commandApi);
-    const mix = new CommandMix(context.runId);
+    const mix = new CommandMix(`${context.runId}-${this.name}`);
     await mix.seed(client);
     const histograms = Object.fromEntries(MODELS.map((m) => [m, new LatencyHistogram()])) as Record<Model, LatencyHistogram>;
     const timedOut: Record<Model, number> = { 'order-summary': 0, 'customer-orders': 0, 'sales-report': 0, 'product-search': 0 };

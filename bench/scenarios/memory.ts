@@ -16,7 +16,7 @@ export const memoryScenario: Scenario = {
     const { connections, progress, sizes, config } = context;
     const client = new CommandClient(config, connections.commandApi);
     const authorization = adminAuthorization(config);
-    const mix = new CommandMix(context.runId);
+    const mix = new CommandMix(`${context.runId}-${this.name}`);
     await mix.seed(client);
     const commandRate = context.mode === 'dry' ? 10 : 200;
     const readRate = context.mode === 'dry' ? 20 : 500;

@@ -26,7 +26,7 @@ export const queryLatencyScenario: Scenario = {
     const { sizes, connections, progress, config } = context;
     const client = new CommandClient(config, connections.commandApi);
     const authorization = adminAuthorization(config);
-    const mix = new CommandMix(context.runId);
+    const mix = new CommandMix(`${context.runId}-${this.name}`);
     await mix.seed(client);
     const orderCount = context.mode === 'dry' ? 20 : 500;
     progress.note(`queries: placing ${orderCount} orders to read`);
