@@ -36,7 +36,7 @@ export function failureTrace(status: ConnectorStatus): string | undefined {
   return status.tasks.find((t) => t.state === 'FAILED')?.trace;
 }
 
-function isFailed(status: ConnectorStatus): boolean {
+export function isFailed(status: ConnectorStatus): boolean {
   return status.connector.state === 'FAILED' || status.tasks.some((t) => t.state === 'FAILED');
 }
 

@@ -17,6 +17,12 @@ export interface ConnectorOffsets {
   offsets: { partition: Record<string, unknown>; offset: Record<string, unknown> }[];
 }
 
+export interface ConnectorPlugin {
+  class: string;
+  type: 'source' | 'sink';
+  version: string;
+}
+
 export interface TaskConfig {
   id: { connector: string; task: number };
   config: Record<string, string>;
@@ -37,6 +43,11 @@ export class ConnectClient {
   constructor({ url, timeoutMs = 30_000 }: { url: string; timeoutMs?: number }) {
     this.url = url.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
+  }
+
+  /** The connector plugins the worker found on its plugin.path when it started. */
+  async plugins(): Promise<ConnectorPlugin[]> {
+    return this.request<ConnectorPlugin[]>('GET', '/connector-plugins');
   }
 
   /** Validates a config against the plugin; returns one entry per rejected key (empty when valid). */

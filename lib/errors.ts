@@ -280,6 +280,24 @@ export class ConnectorNotRunning extends OutflowError {
   }
 }
 
+/** Kafka Connect has no such connector plugin: it scans plugin.path only when it starts. */
+export class ConnectorPluginMissing extends OutflowError {
+  constructor(pluginClass: string, connectUrl: string, fix: string) {
+    super('OUTFLOW_ERR_CONNECTOR_PLUGIN_MISSING', `Kafka Connect at ${connectUrl} has no ${pluginClass} plugin. ${fix}`, {
+      details: { pluginClass, connectUrl, fix },
+    });
+  }
+}
+
+/** A benchmark reference finished, but what it wrote is not what it was given; its figure would be meaningless. */
+export class ReferenceOutputMismatch extends OutflowError {
+  constructor(reference: string, difference: string) {
+    super('OUTFLOW_ERR_REFERENCE_MISMATCH', `benchmark reference ${reference} did not write what it was given: ${difference}`, {
+      details: { reference, difference },
+    });
+  }
+}
+
 /** Pruning the outbox would risk deleting events not yet in Kafka, or was asked wrongly. */
 export class OutboxPruneRefused extends OutflowError {
   constructor(reason: string) {
@@ -434,6 +452,8 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONNECT: "Kafka Connect refused a request or is unreachable (then retriable); the message carries Connect's error text.",
   OUTFLOW_ERR_CONNECTOR_INVALID: "Kafka Connect's validation rejected the connector config; each bad key is named, nothing was changed.",
   OUTFLOW_ERR_CONNECTOR_NOT_RUNNING: "The connector or a task is not RUNNING; a failed task's stack trace is included.",
+  OUTFLOW_ERR_CONNECTOR_PLUGIN_MISSING: 'Kafka Connect lacks a connector plugin (it loads plugin.path only at start); the message says how to restart it.',
+  OUTFLOW_ERR_REFERENCE_MISMATCH: "A benchmark reference (e.g. Debezium's JDBC sink) finished but its output does not match its input; no figure is reported.",
   OUTFLOW_ERR_STALE_READ: 'The read model has not reached the X-Min-Version asked for within the wait; details.currentVersion is what it has (HTTP 409).',
   OUTFLOW_ERR_PROJECTION_HANDLER: "A projection's handler threw or returned an operation its store cannot apply for one event; poison: parked by key.",
   OUTFLOW_ERR_ES_BULK: 'Elasticsearch refused documents of a bulk write; retriable for version conflicts that outlasted the re-read loop and for 429/5xx, not for mapping errors.',

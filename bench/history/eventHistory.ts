@@ -18,6 +18,17 @@ export interface OrderOutcome {
   customerId: string;
 }
 
+/** One order event as a flat row: what the JDBC sink reference writes for the Postgres store. */
+export interface OrderEventRow {
+  orderId: string;
+  customerId: string;
+  status: OrderOutcome['status'];
+  totalCents: number;
+  itemCount: number;
+  occurredAt: number;
+  version: number;
+}
+
 export interface EventHistory {
   /** The catalog topic (events.order, ...) → its private copy holding the history. */
   topics: Readonly<Record<string, string>>;
@@ -25,6 +36,8 @@ export interface EventHistory {
   eventsPerTopic: Readonly<Record<string, number>>;
   events: number;
   orders: ReadonlyMap<string, OrderOutcome>;
+  /** Every order event in the order it was produced (re-addressed orders keep their status). */
+  orderEvents: readonly OrderEventRow[];
   products: number;
   customers: number;
   loadSeconds: number;
@@ -135,6 +148,7 @@ export async function preloadEventHistory(options: {
       await emit('inventory', 'InventoryAdjusted', { aggregateId: p.sku, aggregateVersion: 1, occurredAt: baseTime, sku: p.sku, delta: p.stock, available: p.stock, reason: 'restock', orderId: null });
     }
     const orders = new Map<string, OrderOutcome>();
+    const orderEvents: OrderEventRow[] = [];
     const address = { name: 'Bench Customer', line1: '1 Load St', line2: null, city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' };
     let n = 0;
     while (emitted < options.events) {
@@ -153,6 +167,8 @@ export async function preloadEventHistory(options: {
       const items = lines.map(({ product: p, quantity }) => ({ sku: p.sku, name: p.name, category: p.category, quantity, unitPriceCents: p.priceCents, lineTotalCents: p.priceCents * quantity }));
       const totalCents = items.reduce((sum, line) => sum + line.lineTotalCents, 0);
       await emit('order', 'OrderPlaced', { aggregateId: orderId, aggregateVersion: 1, occurredAt: at, orderId, customerId, items, totalCents, shippingAddress: address });
+      const row = (status: OrderOutcome['status'], version: number, occurredAt: number) => orderEvents.push({ orderId, customerId, status, totalCents, itemCount: items.length, occurredAt, version });
+      row('placed', 1, at);
       for (const { product: p, quantity } of lines) {
         p.stock -= quantity;
         await emit('inventory', 'InventoryAdjusted', { aggregateId: p.sku, aggregateVersion: ++p.stockVersion, occurredAt: at, sku: p.sku, delta: -quantity, available: p.stock, reason: 'reserved', orderId });
@@ -162,11 +178,13 @@ export async function preloadEventHistory(options: {
       if (fate < 0.05) {
         outcome.version++;
         await emit('order', 'ShippingAddressUpdated', { aggregateId: orderId, aggregateVersion: outcome.version, occurredAt: at + 1, orderId, customerId, shippingAddress: { ...address, line2: 'Flat 2' } });
+        row('placed', outcome.version, at + 1);
       }
       if (fate < 0.1) {
         outcome.version++;
         outcome.status = 'cancelled';
         await emit('order', 'OrderCancelled', { aggregateId: orderId, aggregateVersion: outcome.version, occurredAt: at + 2, orderId, customerId, reason: 'changed my mind', items, totalCents });
+        row('cancelled', outcome.version, at + 2);
         for (const { product: p, quantity } of lines) {
           p.stock += quantity;
           await emit('inventory', 'InventoryAdjusted', { aggregateId: p.sku, aggregateVersion: ++p.stockVersion, occurredAt: at + 2, sku: p.sku, delta: quantity, available: p.stock, reason: 'released', orderId });
@@ -175,6 +193,7 @@ export async function preloadEventHistory(options: {
         outcome.version++;
         outcome.status = 'shipped';
         await emit('order', 'OrderShipped', { aggregateId: orderId, aggregateVersion: outcome.version, occurredAt: at + 3, orderId, customerId, carrier: 'DHL', trackingNumber: null });
+        row('shipped', outcome.version, at + 3);
       }
       orders.set(orderId, outcome);
       n++;
@@ -186,6 +205,7 @@ export async function preloadEventHistory(options: {
       eventsPerTopic,
       events: emitted,
       orders,
+      orderEvents,
       products: productCount,
       customers: customerCount,
       loadSeconds: (performance.now() - started) / 1000,

@@ -8,8 +8,11 @@ import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayou
 import { postgresTableName, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
 import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
 import { dropBenchProjection } from '../history/benchCleanup.ts';
+import type { OrderEventRow } from '../history/eventHistory.ts';
 import { benchProjection, storeKindOf, type StoreKind } from '../history/benchProjections.ts';
 import { spawnBenchWorker, watchGeneration } from '../history/benchWorkers.ts';
+import type { JdbcSinkRow } from '../references/connectJsonRecords.ts';
+import { measureJdbcSink, type JdbcSinkMeasurement } from '../references/jdbcSinkReference.ts';
 import { measureRawConsume } from '../references/rawKafkaConsume.ts';
 import { elasticsearchBulkRewrite, postgresBulkRewrite, redisBulkRewrite, type BulkWriteFigures } from '../references/storeBulkWrites.ts';
 import { goal, ratioOf, row, type Scenario } from '../scenario.ts';
@@ -26,6 +29,25 @@ function steadyRate(samples: readonly [number, number][], total: number): number
   const to = samples.find(([, done]) => done >= total * 0.9);
   if (!from || !to || to[0] <= from[0]) return undefined;
   return Math.round((to[1] - from[1]) / ((to[0] - from[0]) / 1000));
+}
+
+const ORDER_EVENT_FIELDS = [
+  { name: 'order_id', type: 'string' },
+  { name: 'customer_id', type: 'string' },
+  { name: 'status', type: 'string' },
+  { name: 'total_cents', type: 'int64' },
+  { name: 'item_count', type: 'int32' },
+  { name: 'occurred_at', type: 'int64' },
+  { name: 'version', type: 'int64' },
+] as const;
+
+function* orderEventChunks(events: readonly OrderEventRow[]): Generator<JdbcSinkRow[]> {
+  for (let i = 0; i < events.length; i += 5000) {
+    yield events.slice(i, i + 5000).map((e) => ({
+      key: e.orderId,
+      value: { order_id: e.orderId, customer_id: e.customerId, status: e.status, total_cents: e.totalCents, item_count: e.itemCount, occurred_at: e.occurredAt, version: e.version },
+    }));
+  }
 }
 
 export const projectorThroughputScenario: Scenario = {
@@ -86,6 +108,24 @@ export const projectorThroughputScenario: Scenario = {
       }
       measurements.push({ id: `reference.bulk.${original.name}`, label: `${kind} bulk write of the same final documents`, subject: 'reference', value: written.documentsPerSecond, unit: 'documents/s', details: { ...written } });
       const bulkEventsPerSecond = Math.round(watch.total / written.seconds);
+      let jdbc: JdbcSinkMeasurement | undefined;
+      let jdbcNote: string | undefined;
+      if (kind === 'postgres') {
+        progress.note(`projector-throughput: Debezium JDBC sink connector on a copy of the ${history.orderEvents.length.toLocaleString('en')} order events`);
+        try {
+          jdbc = await measureJdbcSink({
+            config: context.config,
+            runId: `${runId}-sales`,
+            rows: orderEventChunks(history.orderEvents),
+            fields: ORDER_EVENT_FIELDS,
+            onProgress: (done, total) => progress.update('projector-throughput', `JDBC sink ${done}/${total}`),
+          });
+          measurements.push({ id: 'reference.jdbc-sink', label: 'Debezium JDBC sink connector (1 task)', subject: 'reference', value: jdbc.eventsPerSecondWithStartup, unit: 'events/s', details: { ...jdbc } });
+        } catch (error) {
+          jdbcNote = `Debezium JDBC sink not measured: ${error instanceof Error ? error.message : String(error)}`;
+          notes.push(jdbcNote);
+        }
+      }
 
       rows.push(
         row(`${original.name} (${kind}): events/s`, 'events/s', rate, { label: 'raw kafkajs consume', value: ceiling.eventsPerSecond }),
@@ -96,6 +136,15 @@ export const projectorThroughputScenario: Scenario = {
         }),
         row(`${original.name}: worker peak RSS`, 'MiB', peakRss ?? Number.NaN),
       );
+      if (kind === 'postgres') {
+        rows.push(
+          row(`${original.name}: events/s vs the JDBC sink`, 'events/s', rate, {
+            label: `Debezium JDBC sink ${jdbc?.connectorVersion ?? ''}, 1 task, upsert, start-up included`,
+            value: jdbc?.eventsPerSecondWithStartup,
+            note: jdbcNote,
+          }),
+        );
+      }
       chart.categories.push(original.name);
       ours.push(rate);
       raw.push(ceiling.eventsPerSecond);
@@ -114,8 +163,10 @@ export const projectorThroughputScenario: Scenario = {
                 ? { label: 'raw kafkajs consume of the same topic', value: ceiling.eventsPerSecond, unit: 'events/s' }
                 : kind === 'elasticsearch'
                   ? { label: 'ES _bulk of the same documents (as events/s)', value: bulkEventsPerSecond, unit: 'events/s' }
-                  : { label: 'multi-row INSERT of the same rows (as events/s)', value: bulkEventsPerSecond, unit: 'events/s' },
-              ratio: ratioOf(rate, kind === 'redis' ? ceiling.eventsPerSecond : bulkEventsPerSecond),
+                  : jdbc
+                    ? { label: 'Debezium JDBC sink connector on a copy of the events', value: jdbc.eventsPerSecondWithStartup, unit: 'events/s' }
+                    : { label: 'multi-row INSERT of the same rows (as events/s)', value: bulkEventsPerSecond, unit: 'events/s' },
+              ratio: ratioOf(rate, kind === 'redis' ? ceiling.eventsPerSecond : kind === 'postgres' && jdbc ? jdbc.eventsPerSecondWithStartup : bulkEventsPerSecond),
             },
             (measured) => measured >= target.goal && (kind !== 'redis' || (ratioOf(measured, ceiling.eventsPerSecond) ?? 0) >= 0.6),
           ),
@@ -132,7 +183,7 @@ export const projectorThroughputScenario: Scenario = {
       `History: ${history.events.toLocaleString('en')} events (${history.orders.size.toLocaleString('en')} orders, ${history.products} products, ${history.customers} customers) on ${Object.keys(history.topics).length} topics of ${context.config.events.partitions} partitions; each projection reads its own topics of it.`,
       'Each worker is a separate process running the production runtime (3 partitions at a time, 500-message chunks) on a benchmark copy of the projection; the rate counts from its spawn to the last checkpoint, start-up included.',
       'The bulk references write the final state (one document per order, customer, product or report row) straight to the store: fewer writes than events, no checkpoints, no idempotency. Their events/s is the history\'s events divided by that time.',
-      'Debezium JDBC sink reference for Postgres: not measured in this run (see the report notes of the Postgres row).',
+      'Debezium JDBC sink reference (Postgres): the order events as flat rows (order id, customer, status, total, item count, time, version) in Kafka Connect JSON with schemas, upserted by order id into one table of the read-model Postgres by one task (batch.size 2000). Its figure includes the task start; the sink writes one row per order where sales-report also maintains daily and per-category aggregates.',
     );
     return { parameters: { events: history.events, partitions: context.config.events.partitions, workerConcurrency: 3, chunkSize: 500 }, measurements, rows, goals, charts: [chart], notes };
   },

@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface StackVersions {
   readonly kafka: string;
   readonly debezium: string;
+  /** Debezium's JDBC sink on the same plugin path: the Postgres benchmark's reference. */
+  readonly debeziumJdbc: string;
   readonly apicurio: string;
   readonly elasticsearch: string;
 }
@@ -17,13 +19,15 @@ export function stackPomPath(repoRoot: string): string {
 export function readStackVersions(repoRoot: string): StackVersions {
   const pom = fs.readFileSync(stackPomPath(repoRoot), 'utf8');
   const pick = (name: string) => {
-    const match = new RegExp(`<version\\.${name}>([^<]+)</version\\.${name}>`).exec(pom);
+    const tag = `version\\.${name.replace(/\./g, '\\.')}`;
+    const match = new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(pom);
     if (!match?.[1]) throw new Error(`infra/local/pom.xml has no <version.${name}> property`);
     return match[1].trim();
   };
   return Object.freeze({
     kafka: pick('kafka'),
     debezium: pick('debezium'),
+    debeziumJdbc: pick('debezium.jdbc'),
     apicurio: pick('apicurio'),
     elasticsearch: pick('elasticsearch'),
   });

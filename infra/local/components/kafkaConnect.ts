@@ -1,5 +1,7 @@
 // Kafka Connect, one distributed worker, with the Debezium Postgres connector on
-// its plugin path. Connectors are registered later over its REST API.
+// its plugin path, and beside it Debezium's JDBC sink (the reference the Postgres
+// benchmark measures our projector against). Connectors are registered later over
+// its REST API.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from '../processControl.ts';
@@ -8,6 +10,10 @@ import { javaBinary, writeLog4j2Config, writeProperties, writeSecretsFile } from
 import { kafkaLibDir } from './kafka.ts';
 
 export const DEBEZIUM_POSTGRES_CONNECTOR = 'io.debezium.connector.postgresql.PostgresConnector';
+export const DEBEZIUM_JDBC_SINK_CONNECTOR = 'io.debezium.connector.jdbc.JdbcSinkConnector';
+
+/** The keys of the Connect host's secrets file that connector configs name as ${file:<file>:<key>}. */
+export const CONNECT_SECRET_KEYS = Object.freeze({ cdcPassword: 'cdc.password', readModelPassword: 'read.password' });
 
 export function kafkaConnectComponent(context: ComponentContext): StackComponent {
   const { config, layout, versions } = context;
@@ -19,7 +25,7 @@ export function kafkaConnectComponent(context: ComponentContext): StackComponent
 
   return {
     name: 'kafka-connect',
-    version: `${versions.kafka} + debezium ${versions.debezium}`,
+    version: `${versions.kafka} + debezium ${versions.debezium} (jdbc sink ${versions.debeziumJdbc})`,
     port: config.connect.port,
     dataDir,
     logFile,
@@ -55,7 +61,11 @@ export function kafkaConnectComponent(context: ComponentContext): StackComponent
         'config.providers': 'file',
         'config.providers.file.class': 'org.apache.kafka.common.config.provider.FileConfigProvider',
       });
-      writeSecretsFile(config.connect.secretsFile, { 'cdc.password': config.postgres.cdcPassword });
+      writeSecretsFile(config.connect.secretsFile, {
+        [CONNECT_SECRET_KEYS.cdcPassword]: config.postgres.cdcPassword,
+        // The projector role's, for the benchmark's JDBC sink writing into the read-model server.
+        [CONNECT_SECRET_KEYS.readModelPassword]: config.readModel.postgres.password,
+      });
       writeLog4j2Config(configDir, { 'org.reflections': 'error', 'org.apache.kafka.clients': 'warn' });
     },
 
@@ -80,7 +90,11 @@ export function kafkaConnectComponent(context: ComponentContext): StackComponent
       const list = (await plugins.json()) as { class: string; version: string }[];
       const debezium = list.find((p) => p.class === DEBEZIUM_POSTGRES_CONNECTOR);
       if (!debezium) throw new Error(`connector plugins do not include ${DEBEZIUM_POSTGRES_CONNECTOR}`);
-      return `connect ${version}, debezium ${debezium.version}`;
+      // Only the benchmark needs the JDBC sink, so its absence (a worker started before the pom
+      // added it) is reported, not unhealthy: Connect scans plugin.path only when it starts.
+      const jdbcSink = list.find((p) => p.class === DEBEZIUM_JDBC_SINK_CONNECTOR);
+      const sink = jdbcSink ? `jdbc sink ${jdbcSink.version}` : 'no jdbc sink (restart kafka-connect to load it)';
+      return `connect ${version}, debezium ${debezium.version}, ${sink}`;
     },
 
     stop: (pid) => stopProcess(pid, { signal: 'SIGTERM', graceMs: 30_000 }),
