@@ -21,7 +21,7 @@ export function latencyMeasurement(id: string, label: string, subject: 'ours' | 
     targetRate: result.targetRate,
     achievedRate: Math.round(result.achievedRate * 10) / 10,
     errors: result.errors,
-    details: { peakInFlight: result.peakInFlight, errorSamples: result.errorSamples },
+    details: { peakInFlight: result.peakInFlight, notSent: result.notSent, errorSamples: result.errorSamples },
   };
 }
 
@@ -55,4 +55,15 @@ export function percentileChart(id: string, title: string, measurements: readonl
 
 export function goal(check: Omit<GoalCheck, 'pass'> & { pass?: boolean }, passes: (measured: number) => boolean): GoalCheck {
   return { ...check, pass: check.pass ?? (Number.isFinite(check.measured) && passes(check.measured)) };
+}
+
+/** Notes on open-loop runs that fell behind (operations never sent) or had failures. */
+export function loadNotes(measurements: readonly Measurement[]): string[] {
+  const notes: string[] = [];
+  for (const m of measurements) {
+    const notSent = (m.details?.notSent as number | undefined) ?? 0;
+    if (notSent > 0) notes.push(`${m.label}: fell behind its schedule; ${notSent.toLocaleString('en')} operations were not sent when the run reached 1.5× its planned time (achieved ${m.achievedRate}/s of ${m.targetRate}/s).`);
+    if (m.errors) notes.push(`${m.label}: ${m.errors} failed, e.g. ${JSON.stringify((m.details?.errorSamples as string[] | undefined)?.[0] ?? '')}`);
+  }
+  return notes;
 }

@@ -10,6 +10,11 @@ export interface OpenLoopOptions {
   durationSeconds: number;
   /** Performs operation `i`, due at `due` (performance.now() time); resolves when complete, rejects (or returns false) on failure. */
   operation: (i: number, due: number) => Promise<boolean | void>;
+  /**
+   * A system that cannot keep up would make an open-loop run last until its backlog drains; after
+   * this many times the planned time, no more operations are sent (they count as not sent).
+   */
+  overrunFactor?: number;
   /** Upper bound on operations in flight; beyond it, due operations wait (and their latency grows). */
   maxInFlight?: number;
   /** Seconds of load before recording starts (connections, JIT, caches). */
@@ -29,6 +34,8 @@ export interface OpenLoopResult {
   errorSamples: string[];
   /** Most operations in flight at once. */
   peakInFlight: number;
+  /** Operations never sent because the run overran its planned time (the system fell behind). */
+  notSent: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,7 +62,10 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   };
 
   const start = performance.now();
-  for (let i = 0; i < total && !options.signal?.aborted; i++) {
+  const stopSendingAt = start + ((options.warmupSeconds ?? 0) + durationSeconds) * 1000 * (options.overrunFactor ?? 1.5) + 2000;
+  let sent = 0;
+  for (let i = 0; i < total && !options.signal?.aborted && performance.now() < stopSendingAt; i++) {
+    sent++;
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     // Never send early (its latency would count from a time it had not reached). Timers wake
@@ -97,5 +107,6 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     errors,
     errorSamples,
     peakInFlight,
+    notSent: total - sent,
   };
 }

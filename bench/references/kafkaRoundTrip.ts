@@ -59,7 +59,7 @@ export async function measureKafkaRoundTrip(options: {
     await Promise.all(sends);
     await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 30_000))]);
     const seconds = (performance.now() - start) / 1000;
-    return { histogram, targetRate: rate, achievedRate: received / seconds, completed: received, errors: errors + (total - received - errors), errorSamples, peakInFlight: 0 };
+    return { histogram, targetRate: rate, achievedRate: received / seconds, completed: received, errors: errors + (total - received - errors), errorSamples, peakInFlight: 0, notSent: 0 };
   } finally {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);

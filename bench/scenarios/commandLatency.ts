@@ -7,7 +7,7 @@ import { CommandClient } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
 import { runOpenLoop } from '../load/openLoopLoad.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
-import { goal, latencyMeasurement, percentileChart, row, type Scenario } from '../scenario.ts';
+import { goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
 
 const GOAL_RATE = 500;
 
@@ -71,7 +71,7 @@ export const commandLatencyScenario: Scenario = {
       'Reference: the same kinds of rows (order, lines, stock rows locked and updated, outbox rows with payloads of the real size) in one raw pg transaction per command, into private copies of the write tables on the same server; no HTTP, validation or Avro.',
       'The live pipeline (Debezium, four projector workers, Redis, Elasticsearch) consumes everything the command API writes while it is measured; the reference rows are not in the CDC publication.',
     ];
-    for (const m of measurements) if (m.errors) notes.push(`${m.label}: ${m.errors} failed, e.g. ${JSON.stringify((m.details?.errorSamples as string[] | undefined)?.[0] ?? '')}`);
+    notes.push(...loadNotes(measurements));
     return {
       parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: 20 },
       measurements,

@@ -11,7 +11,7 @@ import { CommandMix } from '../load/commandMix.ts';
 import { LatencyHistogram } from '../load/latencyHistogram.ts';
 import { runOpenLoop, type OpenLoopResult } from '../load/openLoopLoad.ts';
 import { runRedisBenchmarkGet } from '../references/redisBenchmark.ts';
-import { goal, latencyMeasurement, percentileChart, row, type Scenario } from '../scenario.ts';
+import { goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
 
 const SEARCH_EVERY = 20;
 
@@ -151,6 +151,7 @@ export const queryLatencyScenario: Scenario = {
         'Latency counts from when each read was due (open loop); the load generator shares the 2 cores with the stack, the query API and the projectors.',
         'The goal passes only if the achieved rate is within 5% of the rate asked for.',
         `Reads of ${orderCount} orders placed by the scenario; search: q=bench&category=kitchen.`,
+        ...loadNotes(measurements.filter((m) => !m.id.startsWith('ours.lookup') && !m.id.startsWith('ours.search'))),
         ...(benchmark ? [`redis-benchmark -t get -c 50 -n ${benchmark.requests}: ${Math.round(benchmark.requestsPerSecond)} req/s, p50 ${benchmark.p50} ms, p99 ${benchmark.p99} ms (closed loop: a server floor, not the same rate).`] : []),
       ],
     };
