@@ -4,6 +4,7 @@
 // day and per-category contribution, so a cancellation needs nothing else and a second
 // cancellation (or a second placement) finds the order already handled.
 import type pg from 'pg';
+import type { ProjectionEvent } from '../projection.ts';
 import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
 import { definePostgresProjection, postgresReadTarget } from '../stores/postgresStore.ts';
 
@@ -34,6 +35,72 @@ export function contributionsOf(items: readonly OrderLine[]): CategoryContributi
 
 const CONTRIBUTION_RECORD = `AS c(category text, "revenueCents" bigint, units bigint)`;
 
+type Placement = Extract<ProjectionEvent, { type: 'OrderPlaced' }>;
+
+/**
+ * A chunk's placements and cancellations, each kind in one statement. Placements go first; that is
+ * the order of the log as long as no placement follows a cancellation of the same order, so a
+ * segment ends where one would (a redelivered placement after its cancellation: it must find the
+ * order counted, as it would one event at a time).
+ */
+async function applySegments(events: readonly ProjectionEvent[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+  let placements = new Map<string, Placement>();
+  let cancellations = new Set<string>();
+  const flush = async () => {
+    if (placements.size) await placeOrders([...placements.values()], tx, tables);
+    if (cancellations.size) await cancelOrders([...cancellations], tx, tables);
+    placements = new Map();
+    cancellations = new Set();
+  };
+  for (const event of events) {
+    if (event.type === 'OrderPlaced') {
+      if (cancellations.has(event.event.orderId)) await flush();
+      // A second placement of an order in the segment adds nothing: the first one inserts the row.
+      if (!placements.has(event.event.orderId)) placements.set(event.event.orderId, event);
+    } else if (event.type === 'OrderCancelled') {
+      cancellations.add(event.event.orderId);
+    }
+  }
+  await flush();
+}
+
+async function placeOrders(placements: readonly Placement[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+  // Aggregated per (day, category) so the upsert touches each row once, in key order so two
+  // partitions' transactions lock the shared rows in the same order.
+  await tx.query(
+    `WITH placed AS (
+       INSERT INTO ${tables.orders} (order_id, day, contributions)
+       SELECT * FROM unnest($1::text[], $2::date[], $3::jsonb[])
+       ON CONFLICT (order_id) DO NOTHING RETURNING day, contributions),
+     sums AS (
+       SELECT placed.day, c.category, SUM(c."revenueCents") AS revenue, SUM(c.units) AS units, COUNT(*) AS orders
+       FROM placed, jsonb_to_recordset(placed.contributions) ${CONTRIBUTION_RECORD} GROUP BY 1, 2)
+     INSERT INTO ${tables.daily} AS d (day, category, revenue_cents, units, orders)
+     SELECT day, category, revenue, units, orders FROM sums ORDER BY day, category
+     ON CONFLICT (day, category) DO UPDATE
+       SET revenue_cents = d.revenue_cents + EXCLUDED.revenue_cents, units = d.units + EXCLUDED.units, orders = d.orders + EXCLUDED.orders`,
+    [
+      placements.map((p) => p.event.orderId),
+      placements.map((p) => utcDay(p.event.occurredAt)),
+      placements.map((p) => JSON.stringify(contributionsOf(p.event.items))),
+    ],
+  );
+}
+
+async function cancelOrders(orderIds: readonly string[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+  await tx.query(
+    `WITH cancelled AS (
+       UPDATE ${tables.orders} SET cancelled = true WHERE order_id = ANY($1::text[]) AND NOT cancelled RETURNING day, contributions),
+     sums AS (
+       SELECT cancelled.day, c.category, SUM(c."revenueCents") AS revenue, SUM(c.units) AS units, COUNT(*) AS orders
+       FROM cancelled, jsonb_to_recordset(cancelled.contributions) ${CONTRIBUTION_RECORD} GROUP BY 1, 2)
+     UPDATE ${tables.daily} AS d
+       SET revenue_cents = d.revenue_cents - sums.revenue, units = d.units - sums.units, orders = d.orders - sums.orders
+     FROM sums WHERE d.day = sums.day AND d.category = sums.category`,
+    [orderIds],
+  );
+}
+
 export const salesReportProjection = definePostgresProjection({
   name: SALES_REPORT,
   version: 1,
@@ -43,6 +110,8 @@ export const salesReportProjection = definePostgresProjection({
       PRIMARY KEY (day, category)`,
     orders: `order_id text PRIMARY KEY, day date NOT NULL, cancelled boolean NOT NULL DEFAULT false, contributions jsonb NOT NULL`,
   },
+  // The handlers below define the projection; this applies a chunk of them in a few statements.
+  handleBatch: (events, { tx, tables }) => applySegments(events, tx, tables),
   handlers: {
     // Only the placement that inserts the order row adds to the days: a repeat inserts nothing.
     OrderPlaced: async ({ event: e }, { tx, tables }) => {

@@ -67,21 +67,30 @@ export type PostgresHandlers<Thing extends string> = {
   [T in EventType]?: (event: Extract<ProjectionEvent, { type: T }>, context: PostgresHandlerContext<Thing>) => Promise<void>;
 };
 
+/**
+ * Applies a chunk's events in a few set-based statements instead of one per event. It must leave
+ * exactly the state the per-event handlers leave applied in order; the per-event handlers stay the
+ * definition, and the fallback when the batch fails (so a poison event is still named).
+ */
+export type PostgresBatchHandler<Thing extends string> = (events: readonly ProjectionEvent[], context: PostgresHandlerContext<Thing>) => Promise<void>;
+
 export interface PostgresProjectionSpec<Thing extends string> {
   name: string;
   version: number;
   /** Per table: its column definitions and constraints, the part between CREATE TABLE's parentheses. */
   tables: Readonly<Record<Thing, string>>;
   handlers: PostgresHandlers<Thing>;
+  handleBatch?: PostgresBatchHandler<Thing>;
 }
 
 export interface PostgresProjectionDefinition<Thing extends string = string> extends ProjectionDefinition {
   tables: Readonly<Record<Thing, string>>;
   handle(event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void>;
+  handleBatch?: PostgresBatchHandler<Thing>;
 }
 
 export function definePostgresProjection<Thing extends string>(spec: PostgresProjectionSpec<Thing>): PostgresProjectionDefinition<Thing> {
-  const { name, version, tables, handlers } = spec;
+  const { name, version, tables, handlers, handleBatch } = spec;
   const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
   const handle = async (event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void> => {
     // The mapped type pairs each event type with its handler; TS cannot follow the
@@ -95,6 +104,7 @@ export function definePostgresProjection<Thing extends string>(spec: PostgresPro
     eventTypes,
     tables,
     handle,
+    ...(handleBatch ? { handleBatch } : {}),
     createStore: (context: StoreContext) => new PostgresProjectionStore(context, definition),
   };
   return Object.freeze(definition);
@@ -176,7 +186,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
       );
       const checkpoint = BigInt(locked.rows[0]?.offset ?? '-1');
       const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
-      for (const event of fresh) await this.projectEvent(event, tx);
+      await this.projectEvents(fresh, tx);
       await tx.query(
         `UPDATE ${CHECKPOINT_TABLE} SET "offset" = GREATEST("offset", $5::bigint) WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
         [...key, batch.lastOffset],
@@ -226,6 +236,28 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   private things(): Thing[] {
     return Object.keys(this.definition.tables) as Thing[];
+  }
+
+  /**
+   * The batch handler when the projection has one, inside a savepoint: if the database refuses it
+   * (not a transient failure), the savepoint is rolled back and the events go one by one, so the
+   * poison event is the one named.
+   */
+  private async projectEvents(events: readonly ProjectionEvent[], tx: pg.PoolClient): Promise<void> {
+    const { handleBatch } = this.definition;
+    if (handleBatch && events.length > 1) {
+      await tx.query('SAVEPOINT batch_handler');
+      try {
+        await handleBatch(events, { tx, tables: this.tables });
+        await tx.query('RELEASE SAVEPOINT batch_handler');
+        return;
+      } catch (error) {
+        if (isTransientPostgresError(error)) throw error;
+        await tx.query('ROLLBACK TO SAVEPOINT batch_handler');
+        this.log.debug({ err: error instanceof Error ? error.message : String(error), events: events.length }, 'batch handler refused; applying event by event');
+      }
+    }
+    for (const event of events) await this.projectEvent(event, tx);
   }
 
   private async projectEvent(event: ProjectionEvent, tx: pg.PoolClient): Promise<void> {

@@ -143,6 +143,34 @@ t.test('every event again at new offsets: a second placement adds nothing, a sec
   t.same(await raw(doubled.generation), expectedRaw, 'the cancellation delivered a third time still subtracted once');
 });
 
+t.test('the batch handler: the whole stream, twice over, in one chunk gives the state of one event at a time', async (t) => {
+  const whole = await freshStore();
+  const copies = new OrderEventStream();
+  for (const event of [...events, ...events]) copies.redeliver(event);
+  await applyAll(whole.store, batchesOf(copies.events, copies.events.length));
+  t.same(await reports(whole.generation), expectedReports);
+  t.same(await raw(whole.generation), expectedRaw);
+});
+
+t.test('the batch handler keeps the log order where it matters: a cancellation before the order is placed, in one chunk', async (t) => {
+  const early = order('early');
+  const stream = new OrderEventStream();
+  stream.add('OrderCancelled', early, may1, { reason: null, items: [line('toys', 1, 700)], totalCents: 700 });
+  stream.add('OrderPlaced', early, may1 + 1, placed([line('toys', 1, 700)]));
+  stream.add('OrderCancelled', early, may1 + 2, { reason: null, items: [line('toys', 1, 700)], totalCents: 700 });
+  stream.add('OrderPlaced', early, may1 + 3, placed([line('toys', 1, 700)]));
+  const oneByOne = await freshStore();
+  await applyAll(oneByOne.store, batchesOf(stream.events.slice(0, 2), 1));
+  const batched = await freshStore();
+  await applyAll(batched.store, batchesOf(stream.events.slice(0, 2), 2));
+  t.same(await raw(batched.generation), await raw(oneByOne.generation), 'cancel-then-place: counted, not cancelled, as one event at a time');
+  t.match((await raw(batched.generation)).orders, [{ orderId: early.orderId, cancelled: false }]);
+  await applyAll(oneByOne.store, batchesOf(stream.events, 1));
+  const all = await freshStore();
+  await applyAll(all.store, batchesOf(stream.events, stream.events.length));
+  t.same(await raw(all.generation), await raw(oneByOne.generation), 'cancel, place, cancel, place: the same state either way');
+});
+
 t.test('a handler the database refuses fails the batch as poison, naming the event; nothing of it stays', async (t) => {
   const poisoned = await freshStore();
   const bad = new OrderEventStream();
