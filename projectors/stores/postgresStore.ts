@@ -128,6 +128,13 @@ export function isTransientPostgresError(error: unknown): boolean {
   return (typeof code === 'string' && code.startsWith('E')) || /connection terminated|timeout exceeded when trying to connect/i.test(error.message);
 }
 
+/** The batch handler failed for a reason a retry would not fix; the chunk goes event by event. */
+class BatchHandlerRefused extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 export class PostgresProjectionStore<Thing extends string = string> implements ProjectionStore {
   private readonly pool: pg.Pool;
   private readonly generation: number;
@@ -176,25 +183,61 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   /** applyBatch, returning what it did. */
   async applyBatchCounted(batch: PartitionBatch): Promise<AppliedPgBatch> {
-    const counts = await inTransaction(this.pool, async (tx) => {
-      const key = [this.definition.name, this.generation, batch.topic, batch.partition];
-      await tx.query(`INSERT INTO ${CHECKPOINT_TABLE} (projection, generation, topic, partition, "offset") VALUES ($1, $2, $3, $4, -1) ON CONFLICT DO NOTHING`, key);
-      // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
-      const locked = await tx.query<{ offset: string }>(
-        `SELECT "offset" FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4 FOR UPDATE`,
-        key,
-      );
-      const checkpoint = BigInt(locked.rows[0]?.offset ?? '-1');
-      const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
-      await this.projectEvents(fresh, tx);
-      await tx.query(
-        `UPDATE ${CHECKPOINT_TABLE} SET "offset" = GREATEST("offset", $5::bigint) WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
-        [...key, batch.lastOffset],
-      );
-      return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
-    });
+    let counts: AppliedPgBatch;
+    try {
+      counts = await this.applyInTransaction(batch, true);
+    } catch (error) {
+      // The batch handler was refused (not a transient failure): everything rolled back, so the
+      // chunk goes again one event at a time, and a poison event is the one named.
+      if (!(error instanceof BatchHandlerRefused)) throw error;
+      this.log.debug({ err: error.message, topic: batch.topic, partition: batch.partition }, 'batch handler refused; applying event by event');
+      counts = await this.applyInTransaction(batch, false);
+    }
     this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
     return counts;
+  }
+
+  /**
+   * One chunk in one transaction, in as few round trips as the live path allows (a chunk there
+   * is often one or two events): BEGIN with the commit mode, the checkpoint row created or locked
+   * and read in one statement, the events, the new checkpoint, COMMIT.
+   */
+  private applyInTransaction(batch: PartitionBatch, batched: boolean): Promise<AppliedPgBatch> {
+    return inTransaction(
+      this.pool,
+      async (tx) => {
+        const key = [this.definition.name, this.generation, batch.topic, batch.partition];
+        // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
+        const locked = await tx.query<{ offset: string }>(
+          `INSERT INTO ${CHECKPOINT_TABLE} AS c (projection, generation, topic, partition, "offset") VALUES ($1, $2, $3, $4, -1)
+           ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET "offset" = c."offset" RETURNING "offset"`,
+          key,
+        );
+        const checkpoint = BigInt(locked.rows[0]?.offset ?? '-1');
+        const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
+        const { handleBatch } = this.definition;
+        if (batched && handleBatch && fresh.length > 1) {
+          try {
+            await handleBatch(fresh, { tx, tables: this.tables });
+          } catch (error) {
+            if (isTransientPostgresError(error)) throw error;
+            throw new BatchHandlerRefused(error);
+          }
+        } else {
+          for (const event of fresh) await this.projectEvent(event, tx);
+        }
+        await tx.query(
+          `UPDATE ${CHECKPOINT_TABLE} SET "offset" = GREATEST("offset", $5::bigint) WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
+          [...key, batch.lastOffset],
+        );
+        return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
+      },
+      // A read model is rebuilt from Kafka and its checkpoint commits with its rows: a crash that
+      // loses the last commits loses their checkpoint too, and those events are applied again.
+      // Not waiting for the WAL flush is what lets live traffic (a transaction per small chunk,
+      // the same daily rows in each) keep up.
+      { asynchronousCommit: true },
+    );
   }
 
   /** Drops the generation's tables (and, through CASCADE, the views if they pointed here) and its checkpoints. */
@@ -236,28 +279,6 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   private things(): Thing[] {
     return Object.keys(this.definition.tables) as Thing[];
-  }
-
-  /**
-   * The batch handler when the projection has one, inside a savepoint: if the database refuses it
-   * (not a transient failure), the savepoint is rolled back and the events go one by one, so the
-   * poison event is the one named.
-   */
-  private async projectEvents(events: readonly ProjectionEvent[], tx: pg.PoolClient): Promise<void> {
-    const { handleBatch } = this.definition;
-    if (handleBatch && events.length > 1) {
-      await tx.query('SAVEPOINT batch_handler');
-      try {
-        await handleBatch(events, { tx, tables: this.tables });
-        await tx.query('RELEASE SAVEPOINT batch_handler');
-        return;
-      } catch (error) {
-        if (isTransientPostgresError(error)) throw error;
-        await tx.query('ROLLBACK TO SAVEPOINT batch_handler');
-        this.log.debug({ err: error instanceof Error ? error.message : String(error), events: events.length }, 'batch handler refused; applying event by event');
-      }
-    }
-    for (const event of events) await this.projectEvent(event, tx);
   }
 
   private async projectEvent(event: ProjectionEvent, tx: pg.PoolClient): Promise<void> {
