@@ -9,9 +9,13 @@ import { createBenchContext } from './benchContext.ts';
 import { openBenchConnections } from './benchConnections.ts';
 import type { RunMode, ScenarioName, ScenarioResult } from './benchResult.ts';
 import { preloadEventHistory } from './history/eventHistory.ts';
+import { waitForPipelineIdle } from './load/pipelineDrain.ts';
 import { ProgressLine } from './progressLine.ts';
 import { readScenarioResults, writeReport, writeScenarioResult } from './report/resultFiles.ts';
 import { scenarioCatalog } from './scenarioCatalog.ts';
+
+/** Scenarios that measure the live pipeline: they start only once the earlier load has drained. */
+const LIVE_PIPELINE_SCENARIOS: ReadonlySet<ScenarioName> = new Set(['commands', 'freshness', 'queries', 'memory']);
 
 export interface BenchRunOptions {
   config: Config;
@@ -66,6 +70,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunOutcom
   try {
     for (const name of options.scenarios) {
       const scenario = scenarioCatalog[name];
+      if (LIVE_PIPELINE_SCENARIOS.has(name)) {
+        const seconds = await waitForPipelineIdle(context);
+        if (seconds > 1) progress.note(`${name}: waited ${seconds.toFixed(1)} s for the pipeline to catch up with earlier load`);
+      }
       const machine = await context.machine();
       const startedAt = new Date();
       progress.note(`${scenario.name}: ${scenario.title} (${options.mode})`);

@@ -1,0 +1,27 @@
+// Waits until the live pipeline has caught up with everything written so far (the connector has
+// streamed the outbox, every live read model has applied its topics), as `outflow verify` does:
+// a latency scenario that starts while an earlier one's backlog drains would measure that backlog.
+import { liveGenerations } from '../../projectors/generations/generationRegistry.ts';
+import { allProjections } from '../../projectors/projections/index.ts';
+import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { waitForCdc, waitForProjections } from '../../projectors/verification/catchUp.ts';
+import type { BenchContext } from '../benchContext.ts';
+
+export async function waitForPipelineIdle(context: BenchContext, timeoutMs = 300_000): Promise<number> {
+  const began = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  await waitForCdc(context.config, deadline);
+  const stores = openStoreContext({ ...context.config, logLevel: 'silent' }, 1);
+  try {
+    const live = await liveGenerations(stores.context.readPostgres, allProjections.map((p) => p.name));
+    const targets = allProjections.map((p) => {
+      const generation = live.get(p.name) ?? 1;
+      return { projection: p.name, generation, topics: topicsOf(p), store: p.createStore({ ...stores.context, generation }) };
+    });
+    await waitForProjections(context.connections.admin, targets, deadline);
+  } finally {
+    await stores.close();
+  }
+  return (performance.now() - began) / 1000;
+}
