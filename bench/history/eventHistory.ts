@@ -11,6 +11,7 @@ import { AGGREGATE_TYPES, topicOf, type AggregateType } from '../../schemas/even
 import { EventCodec } from '../../schemas/eventCodec.ts';
 import type { EventPayloads } from '../../schemas/generated/eventTypes.ts';
 import type { BenchConnections } from '../benchConnections.ts';
+import { seededRandom } from '../../lib/seededRandom.ts';
 
 export interface OrderOutcome {
   status: 'placed' | 'shipped' | 'cancelled';
@@ -48,18 +49,6 @@ export interface EventHistory {
 const CATEGORIES = ['kitchen', 'shoes', 'garden', 'books', 'toys', 'sports'];
 const BRANDS = ['Outflow', 'Acme', 'Northwind', 'Globex'];
 const DAY_MS = 86_400_000;
-
-/** mulberry32: reproducible histories for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Emit = <T extends keyof EventPayloads>(aggregate: AggregateType, type: T, event: Omit<EventPayloads[T], 'eventId' | 'correlationId' | 'causationId'>) => Promise<void>;
 
@@ -101,7 +90,7 @@ export async function preloadEventHistory(options: {
 }): Promise<EventHistory> {
   const { config, connections, runId } = options;
   const started = performance.now();
-  const random = prng(options.seed ?? 20261123);
+  const random = seededRandom(options.seed ?? 20261123);
   const topics = Object.fromEntries(AGGREGATE_TYPES.map((aggregate) => [topicOf(aggregate), `bench.${runId}.${topicOf(aggregate)}`]));
   await connections.admin.createTopics({
     waitForLeaders: true,

@@ -3,6 +3,8 @@
 // cancelled. Some are refused on purpose (stock runs out, an order is already shipped, a stale
 // If-Match), so the pipeline must also show that refused commands leave no trace.
 
+import { seededRandom } from '../../lib/seededRandom.ts';
+
 export interface CommandReply {
   status: number;
   body: unknown;
@@ -25,18 +27,6 @@ export interface CommandTally {
 const CATEGORIES = ['kitchen', 'shoes', 'garden', 'books'];
 const BRANDS = ['Outflow', 'Acme', 'Northwind'];
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class RandomCommands {
   readonly tally: CommandTally = { sent: 0, accepted: {}, refused: {}, orders: new Map(), skus: [] };
   private readonly random: () => number;
@@ -46,7 +36,7 @@ export class RandomCommands {
     private readonly send: SendCommand,
     private readonly options: { runId: string; seed: number; customers?: number; products?: number },
   ) {
-    this.random = prng(options.seed);
+    this.random = seededRandom(options.seed);
     this.customers = Array.from({ length: options.customers ?? 8 }, (_, i) => `${options.runId}-customer-${i}`);
   }
 
