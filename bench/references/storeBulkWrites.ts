@@ -3,10 +3,10 @@
 // into a private copy: Redis pipelines (1,000 commands per round trip), Elasticsearch `_bulk`
 // (5,000 documents per request), Postgres multi-row INSERTs (5,000 rows per statement). No
 // events, no checkpoints, no idempotency: the ceiling for writing that much final state.
-import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
+import type { Client as ElasticsearchClient, estypes } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import { redisGenerationPrefix, redisPrefixPattern } from '../../projectors/stores/redisKeys.ts';
+import { redisGenerationPrefix, redisPrefixPattern, scanKeys } from '../../projectors/stores/redisKeys.ts';
 
 export interface BulkWriteFigures {
   documents: number;
@@ -23,12 +23,7 @@ const figures = (documents: number, started: number): BulkWriteFigures => {
 export async function redisBulkRewrite(redis: Redis, projection: string, generation: number, targetPrefix: string): Promise<BulkWriteFigures> {
   const prefix = redisGenerationPrefix(projection, generation);
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', redisPrefixPattern(prefix), 'COUNT', 5000);
-    cursor = next;
-    keys.push(...found.filter((k) => !k.startsWith(`${prefix}checkpoints:`)));
-  } while (cursor !== '0');
+  for await (const found of scanKeys(redis, redisPrefixPattern(prefix), 5000)) keys.push(...found.filter((k) => !k.startsWith(`${prefix}checkpoints:`)));
   const documents: { key: string; type: string; hash?: Record<string, string>; zset?: string[] }[] = [];
   for (let i = 0; i < keys.length; i += 1000) {
     const slice = keys.slice(i, i + 1000);
@@ -56,12 +51,7 @@ export async function redisBulkRewrite(redis: Redis, projection: string, generat
     await write.exec();
   }
   const result = figures(documents.length, started);
-  let del = '0';
-  do {
-    const [next, found] = await redis.scan(del, 'MATCH', redisPrefixPattern(targetPrefix), 'COUNT', 5000);
-    del = next;
-    if (found.length) await redis.unlink(...found);
-  } while (del !== '0');
+  for await (const found of scanKeys(redis, redisPrefixPattern(targetPrefix), 5000)) await redis.unlink(...found);
   return result;
 }
 
@@ -75,12 +65,12 @@ export async function elasticsearchBulkRewrite(es: ElasticsearchClient, index: s
   await es.indices.create({ index: targetIndex, mappings: Object.values(mapping)[0]!.mappings });
   try {
     const documents: { id: string; source: unknown }[] = [];
-    let after: estypesSortResults | undefined;
+    let after: estypes.SortResults | undefined;
     for (;;) {
       const page = await es.search({ index, size: 5000, sort: ['_doc'], ...(after ? { search_after: after } : {}), query: { match_all: {} } });
       if (page.hits.hits.length === 0) break;
       for (const hit of page.hits.hits) documents.push({ id: hit._id!, source: hit._source });
-      after = page.hits.hits.at(-1)!.sort as estypesSortResults;
+      after = page.hits.hits.at(-1)!.sort;
     }
     const writes = Math.max(operations ?? documents.length, documents.length);
     const started = performance.now();
@@ -99,7 +89,6 @@ export async function elasticsearchBulkRewrite(es: ElasticsearchClient, index: s
     await es.indices.delete({ index: targetIndex }).catch(() => undefined);
   }
 }
-type estypesSortResults = (string | number | boolean | null)[];
 
 /** Every row of the given tables, inserted into copies (LIKE ... INCLUDING ALL) in 5,000-row statements. */
 export async function postgresBulkRewrite(pool: pg.Pool, tables: readonly string[], targetSuffix: string): Promise<BulkWriteFigures> {
