@@ -1,7 +1,7 @@
 // One projector worker as its own process, the way `outflow projector run` runs one, but for a
 // benchmark copy of a projection (benchProjections.ts). The parent measures it from outside:
 // store checkpoints for progress, /health for its partitions, /proc for its memory.
-//   node --import tsx bench/history/benchWorkerProcess.ts <projection> <runId> <label> <generation> <topicMap JSON> <httpPort>
+//   node --import tsx bench/history/benchWorkerProcess.ts <projection> <runId> <label> <generation> <topicMap JSON> <httpPort: 0 = any free port>
 import { config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';

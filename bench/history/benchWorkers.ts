@@ -15,32 +15,34 @@ export interface BenchWorker {
   pid: number;
   httpPort: number;
   health(): Promise<HealthReport>;
+  /** The worker's Prometheus metrics, as text. */
+  metrics(): Promise<string>;
   peakRssMiB(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
-let nextPort = 0;
-
 export async function spawnBenchWorker(context: BenchContext, options: { projection: string; label?: string; generation: number }): Promise<BenchWorker> {
   const history = await context.history();
-  const httpPort = context.config.projector.httpPort + 50 + (nextPort++ % 40);
   const script = path.join(context.config.repoRoot, 'bench', 'history', 'benchWorkerProcess.ts');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', script, options.projection, context.runId, options.label ?? '', String(options.generation), JSON.stringify(history.topics), String(httpPort)],
+    ['--import', 'tsx', script, options.projection, context.runId, options.label ?? '', String(options.generation), JSON.stringify(history.topics), '0'],
     { cwd: context.config.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
+  // The worker listens on a free port of its own choosing and names it when it is ready.
+  const httpPort = await new Promise<number>((resolve, reject) => {
     const lines = readline.createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      if (line.startsWith('ready')) resolve();
+      const ready = /^ready (\d+)$/.exec(line);
+      if (ready) resolve(Number(ready[1]));
     });
     child.once('exit', (code) => reject(new Error(`bench worker for ${options.projection} exited with ${code} before it was ready: ${stderr}`)));
   });
   const pid = child.pid!;
+  const base = `http://${context.config.stack.host}:${httpPort}`;
   context.onClose(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -48,8 +50,11 @@ export async function spawnBenchWorker(context: BenchContext, options: { project
     pid,
     httpPort,
     async health() {
-      const response = await fetch(`http://${context.config.stack.host}:${httpPort}/health`, { signal: AbortSignal.timeout(3000) });
+      const response = await fetch(`${base}/health`, { signal: AbortSignal.timeout(3000) });
       return (await response.json()) as HealthReport;
+    },
+    async metrics() {
+      return (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
     },
     peakRssMiB: async () => (await processMemoryMiB(pid))?.peak,
     async stop() {

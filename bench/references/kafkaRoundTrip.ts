@@ -1,13 +1,13 @@
 // The reference for end-to-end freshness: a message produced (acks=all, as Debezium's producer
 // does) and consumed by a kafkajs consumer on the same broker, at the same open-loop rate. The
 // pipeline adds the outbox commit, WAL decoding, Connect and the store write to this floor.
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { LatencyHistogram } from '../load/latencyHistogram.ts';
 import type { OpenLoopResult } from '../load/openLoopLoad.ts';
 
 export async function measureKafkaRoundTrip(options: {
   kafka: Kafka;
-  admin: import('kafkajs').Admin;
+  admin: Admin;
   topic: string;
   partitions: number;
   rate: number;

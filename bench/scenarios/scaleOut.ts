@@ -23,9 +23,8 @@ async function assignedPartitions(worker: BenchWorker): Promise<number> {
   }
 }
 
-async function eventsApplied(worker: BenchWorker, port: number, host: string): Promise<number> {
-  const text = await (await fetch(`http://${host}:${port}/metrics`)).text();
-  return text
+async function eventsApplied(worker: BenchWorker): Promise<number> {
+  return (await worker.metrics())
     .split('\n')
     .filter((l) => l.startsWith('outflow_projector_events_applied_total'))
     .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
@@ -37,7 +36,7 @@ export const scaleOutScenario: Scenario = {
   name: 'scale-out',
   title: 'Scale-out: a second worker joins a projection under load',
   async run(context) {
-    const { progress, connections, config } = context;
+    const { progress, connections } = context;
     const history = await context.history();
     const definition = benchProjection(PROJECTION, context.runId, history.topics, 's');
     context.onClose(() => dropBenchProjection(context, definition, [1]));
@@ -71,7 +70,7 @@ export const scaleOutScenario: Scenario = {
     const afterRebalance = samples.at(-1)!;
     await watch.untilComplete({ timeoutMs: 1_800_000, pollMs: 100, onProgress: (done) => samples.push([performance.now(), done]) });
     const end = samples.find(([, done]) => done >= watch.total * 0.95) ?? samples.at(-1)!;
-    const applied = (await eventsApplied(first, first.httpPort, config.stack.host)) + (await eventsApplied(second, second.httpPort, config.stack.host));
+    const applied = (await eventsApplied(first)) + (await eventsApplied(second));
     const split = [await assignedPartitions(first), await assignedPartitions(second)];
     await Promise.all([first.stop(), second.stop()]);
 
