@@ -45,6 +45,15 @@ function readPositiveInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** An integer, or undefined when the variable is unset. */
+function readOptionalInt(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw new ConfigError(name, raw, 'an integer');
+  return n;
+}
+
 function readUrl(env: Env, name: string, fallback: string): string {
   const value = readString(env, name, fallback);
   try {
@@ -87,6 +96,9 @@ function deepFreeze<T>(value: T): T {
 export function loadConfig(env: Env = process.env) {
   const host = readString(env, 'OUTFLOW_HOST', '127.0.0.1');
   const stackDir = path.resolve(readString(env, 'OUTFLOW_STACK_DIR', path.join(repoRoot, '.stack')));
+  // Downloads are the same for every stack instance (the user's and the test suite's), so
+  // they live apart from any one instance's data and are fetched once.
+  const distDir = path.resolve(readString(env, 'OUTFLOW_STACK_DIST_DIR', path.join(repoRoot, '.stack', 'dist')));
 
   const pgPort = readPort(env, 'OUTFLOW_PG_PORT', 15432);
   const redisPort = readPort(env, 'OUTFLOW_REDIS_PORT', 16379);
@@ -107,6 +119,8 @@ export function loadConfig(env: Env = process.env) {
     logLevel,
     stack: {
       dir: stackDir,
+      /** Unpacked artifacts fetched through Maven, shared by every stack instance. */
+      distDir,
       host,
       /** Unprivileged OS users the stack runs Postgres and Elasticsearch as when started by root. */
       postgresOsUser: readString(env, 'OUTFLOW_PG_OS_USER', 'postgres'),
@@ -200,6 +214,12 @@ export function loadConfig(env: Env = process.env) {
         'OUTFLOW_API_KEYS',
         'local-admin=outflow-local-admin-key:admin,local-customer=outflow-local-customer-key:customer:customer-1',
       ),
+    },
+    tests: {
+      /** Seeds every random generator of the test suite (default: a fresh seed each run, printed beside each test). */
+      seed: readOptionalInt(env, 'OUTFLOW_TEST_SEED'),
+      /** Seeds the shuffled order of the test files (default: a fresh seed each run, printed first). */
+      orderSeed: readOptionalInt(env, 'OUTFLOW_TEST_ORDER_SEED'),
     },
     elasticsearch: {
       url: readUrl(env, 'OUTFLOW_ES_URL', `http://${host}:${esPort}`),

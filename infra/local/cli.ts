@@ -2,7 +2,9 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { formatTable } from '../../lib/table.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { LocalStack, type ComponentStatus } from './localStack.ts';
+import { testStackEnvironment } from './testStackInstance.ts';
 import { tailFile } from './processControl.ts';
 
 export function printStatusTable(statuses: readonly ComponentStatus[]): void {
@@ -14,6 +16,13 @@ export function printStatusTable(statuses: readonly ComponentStatus[]): void {
   );
 }
 
+const TEST_OPTION = ['--test', "the test suite's own instance (.stack-test/, ports +10,000) instead of the user's"] as const;
+
+/** The user's stack, or with --test the test suite's own instance. */
+function selectedStack(options: { test?: boolean }): LocalStack {
+  return options.test ? new LocalStack({ config: loadConfig(testStackEnvironment(process.env)) }) : new LocalStack();
+}
+
 export function registerStackCommands(program: Command): void {
   const stack = program.command('stack').description('run the native local stack (Postgres, Redis, Kafka, Connect + Debezium, Apicurio Registry, Elasticsearch)');
 
@@ -22,9 +31,10 @@ export function registerStackCommands(program: Command): void {
     .description('start every component that is not running and wait until each is healthy (idempotent)')
     .argument('[components...]', 'only these components (default: all)')
     .option('--json', 'print the status as JSON')
-    .action(async (components: string[], options: { json?: boolean }) => {
+    .option(...TEST_OPTION)
+    .action(async (components: string[], options: { json?: boolean; test?: boolean }) => {
       const started = Date.now();
-      const { statuses } = await new LocalStack().up(components);
+      const { statuses } = await selectedStack(options).up(components);
       if (options.json) console.log(JSON.stringify(statuses, null, 2));
       else printStatusTable(statuses);
       console.error(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -35,8 +45,9 @@ export function registerStackCommands(program: Command): void {
     .description('stop the components the stack started (by pid); data is kept unless --wipe')
     .argument('[components...]', 'only these components (default: all)')
     .option('--wipe', 'also delete their data (all of .stack/ when no component is named)')
-    .action(async (components: string[], options: { wipe?: boolean }) => {
-      const stopped = await new LocalStack().down({ names: components, wipe: options.wipe ?? false });
+    .option(...TEST_OPTION)
+    .action(async (components: string[], options: { wipe?: boolean; test?: boolean }) => {
+      const stopped = await selectedStack(options).down({ names: components, wipe: options.wipe ?? false });
       console.error(stopped.length ? `stopped ${stopped.join(', ')}` : 'nothing was running');
     });
 
@@ -45,8 +56,9 @@ export function registerStackCommands(program: Command): void {
     .description('show each component and its health; exits 1 if any is not healthy')
     .argument('[components...]', 'only these components (default: all)')
     .option('--json', 'print the status as JSON')
-    .action(async (components: string[], options: { json?: boolean }) => {
-      const statuses = await new LocalStack().status(components);
+    .option(...TEST_OPTION)
+    .action(async (components: string[], options: { json?: boolean; test?: boolean }) => {
+      const statuses = await selectedStack(options).status(components);
       if (options.json) console.log(JSON.stringify(statuses, null, 2));
       else printStatusTable(statuses);
       const unhealthy = statuses.filter((s) => s.health !== 'healthy');
@@ -62,8 +74,9 @@ export function registerStackCommands(program: Command): void {
     .argument('<component>', 'postgres, redis, kafka, registry, kafka-connect or elasticsearch')
     .option('-n, --lines <n>', 'how many lines', '50')
     .option('-f, --follow', 'keep printing as the log grows')
-    .action(async (name: string, options: { lines: string; follow?: boolean }) => {
-      const [component] = new LocalStack().select([name]);
+    .option(...TEST_OPTION)
+    .action(async (name: string, options: { lines: string; follow?: boolean; test?: boolean }) => {
+      const [component] = selectedStack(options).select([name]);
       if (!component) return;
       const lines = Number.parseInt(options.lines, 10);
       if (!options.follow) {

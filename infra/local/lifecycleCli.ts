@@ -41,12 +41,15 @@ Stop it with: npx outflow stack down`);
 
   program
     .command('test')
-    .description('run the test suite against the local stack (starting it if needed, stopping what it started)')
+    .description(
+      "run the test suite on its own stack instance (.stack-test/, ports 2xxxx; started if needed, stopped if started here); the stack `npm start` runs is never touched, and its data is checked unchanged afterwards",
+    )
     .argument('[files...]', 'test files (default: every test/**/*.test.ts)')
-    .option('--unit', 'only test/unit, without the stack')
-    .action(async (files: string[], options: { unit?: boolean }) => {
+    .option('--unit', 'only test/unit, without any stack')
+    .option('--keep-stack', 'leave the test stack running afterwards, so the next run starts at once')
+    .action(async (files: string[], options: { unit?: boolean; keepStack?: boolean }) => {
       const unit = options.unit ?? false;
-      const summary = await runTestSuite({ files: unit && files.length === 0 ? ['test/unit/**/*.test.ts'] : files, withoutStack: unit });
+      const summary = await runTestSuite({ files, directory: unit ? 'test/unit' : 'test', withoutStack: unit, keepStack: options.keepStack ?? false });
       for (const failure of summary.failures) console.error(`FAILED: ${failure}`);
       const skipped = summary.skipped ? `, ${summary.skipped} skipped` : '';
       console.log(`${summary.passed} passed, ${summary.failed} failed${skipped}`);

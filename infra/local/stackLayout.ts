@@ -22,7 +22,7 @@ export function stackLayout(config: Config): StackLayout {
   const logsDir = path.join(root, 'logs');
   return Object.freeze({
     root,
-    dist: path.join(root, 'dist'),
+    dist: config.stack.distDir,
     data: (component: string) => path.join(root, 'data', component),
     logFile: (component: string) => path.join(logsDir, `${component}.log`),
     pidFile: (component: string) => path.join(runDir, `${component}.pid`),

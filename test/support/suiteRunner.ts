@@ -1,48 +1,135 @@
-// `npm test`: make sure the local stack is up, run every tap test file against it,
-// print one summary line, and stop whatever this run started (and only that).
+// `npm test`: make sure the test suite's own stack instance is up, run every tap test file
+// against it, print one summary line, and stop whatever this run started (and only that).
+// The stack a user runs with `npm start` is never touched: when it is up, its data is
+// fingerprinted before and after the suite, and any difference fails the run.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { config } from '../../lib/config.ts';
+import { config as userConfig, loadConfig, type Config } from '../../lib/config.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
+import { seededRandom } from '../../lib/seededRandom.ts';
 import { summarizeTap, type TapSummary } from './tapSummary.ts';
+import { coverageDirectories, coverageTable, reportCoverage, resetCoverage } from './coverageReport.ts';
+import { fingerprintDifferences, fingerprintDigest, stackDataFingerprint, type StackDataFingerprint } from './stackDataFingerprint.ts';
+import { testStackEnvironment } from '../../infra/local/testStackInstance.ts';
 
 export interface SuiteOptions {
-  /** Test files or globs; every test file when empty. */
+  /** Test files or globs, run in one tap run; when empty, every test file under `directory` in a shuffled order. */
   files: string[];
-  /** Run without touching the stack (unit tests need no services). */
+  /** Where the test files are when `files` is empty (default `test`). */
+  directory?: string;
+  /** Run without touching any stack (unit tests need no services). */
   withoutStack: boolean;
+  /** Leave the test stack running afterwards, so the next run starts at once. */
+  keepStack?: boolean;
+  log?: (line: string) => void;
 }
 
-export async function runTestSuite({ files, withoutStack }: SuiteOptions): Promise<TapSummary> {
-  const stack = new LocalStack();
+/** The user's stack data, when every one of its infrastructure components is up; otherwise why not. */
+async function userStackFingerprint(config: Config): Promise<{ fingerprint?: StackDataFingerprint; note: string }> {
+  const statuses = await new LocalStack({ config, log: () => {} }).status();
+  const down = statuses.filter((s) => s.health !== 'healthy');
+  if (down.length === statuses.length) return { note: `the stack in ${config.stack.dir} is not running: nothing of the user's to guard` };
+  if (down.length) return { note: `the stack in ${config.stack.dir} is partly down (${down.map((s) => s.name).join(', ')}): its data is not fingerprinted` };
+  return { fingerprint: await stackDataFingerprint(config), note: '' };
+}
+
+/** Every `*.test.ts` under `directory`, relative to the repository, sorted. */
+function testFilesUnder(repoRoot: string, directory: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(repoRoot, dir), { withFileTypes: true })) {
+      const relative = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(relative);
+      else if (entry.name.endsWith('.test.ts')) found.push(relative);
+    }
+  };
+  walk(directory);
+  return found.sort();
+}
+
+/** Fisher-Yates with the seeded generator: the same seed gives the same order. */
+export function shuffled<T>(list: readonly T[], seed: number): T[] {
+  const random = seededRandom(seed);
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+export async function runTestSuite({ files, directory = 'test', withoutStack, keepStack = false, log = (line) => console.error(line) }: SuiteOptions): Promise<TapSummary> {
+  const testEnv = testStackEnvironment(process.env);
+  const testConfig = loadConfig(testEnv);
+  // Every process of the run, the services and workers the tests start included, writes its coverage here.
+  testEnv.NODE_V8_COVERAGE = resetCoverage(testConfig.repoRoot);
+  const stack = new LocalStack({ config: testConfig });
   let runningBefore: string[] = [];
+  let userBefore: StackDataFingerprint | undefined;
   if (!withoutStack) {
+    const user = await userStackFingerprint(userConfig());
+    userBefore = user.fingerprint;
+    log(userBefore ? `the user's stack (${userConfig().stack.dir}) is up; its data fingerprint before the suite: ${fingerprintDigest(userBefore)}` : user.note);
+    log(`tests run on their own stack in ${testConfig.stack.dir} (Postgres ${testConfig.postgres.port}, Kafka ${testConfig.kafka.port}, ...)`);
     runningBefore = (await stack.status()).filter((s) => s.pid !== undefined).map((s) => s.name);
     await stack.up();
   }
+  let summary: TapSummary;
   try {
-    const tap = await runTap(files);
-    const summary = summarizeTap(tap.output);
-    if (tap.code !== 0 && summary.failed === 0) {
-      summary.failed++;
-      summary.failures.push(`tap exited with code ${tap.code}`);
+    summary = { passed: 0, failed: 0, skipped: 0, failures: [] };
+    // tap sorts the files of one run; the suite must not depend on that order, so without
+    // chosen files each file gets a tap run of its own, in an order shuffled afresh each time.
+    let runs: string[][] = [files];
+    if (files.length === 0) {
+      const orderSeed = testConfig.tests.orderSeed ?? Date.now() % 2 ** 31;
+      const order = shuffled(testFilesUnder(testConfig.repoRoot, directory), orderSeed);
+      log(`${order.length} test files in a shuffled order: seed ${orderSeed} (OUTFLOW_TEST_ORDER_SEED=${orderSeed} repeats it)`);
+      runs = order.map((file) => [file]);
     }
-    return summary;
+    for (const run of runs) {
+      const tap = await runTap(run, testEnv, testConfig.repoRoot);
+      const part = summarizeTap(tap.output);
+      if (tap.code !== 0 && part.failed === 0) {
+        part.failed++;
+        part.failures.push(`${run.join(' ') || 'tap'}: tap exited with code ${tap.code}`);
+      }
+      summary.passed += part.passed;
+      summary.failed += part.failed;
+      summary.skipped += part.skipped;
+      summary.failures.push(...part.failures);
+    }
   } finally {
-    if (!withoutStack) {
+    if (!withoutStack && !keepStack) {
       const startedHere = stack.components.map((c) => c.name).filter((name) => !runningBefore.includes(name));
       if (startedHere.length) await stack.down({ names: startedHere });
     }
   }
+  try {
+    const folders = await reportCoverage(testConfig.repoRoot);
+    log(`coverage of this run (every process it started), per folder; details in ${path.join(coverageDirectories(testConfig.repoRoot).report, 'index.html')}:\n${coverageTable(folders)}`);
+  } catch (error) {
+    log(`coverage could not be reported: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (userBefore) {
+    const differences = fingerprintDifferences(userBefore, await stackDataFingerprint(userConfig()));
+    if (differences.length === 0) {
+      summary.passed++;
+      log(`the user's stack data is unchanged by the suite (fingerprint ${fingerprintDigest(userBefore)})`);
+    } else {
+      summary.failed++;
+      summary.failures.push(
+        `the user's stack data changed while the suite ran (a test wrote outside its own stack, or the stack was used meanwhile):\n  ${differences.join('\n  ')}`,
+      );
+    }
+  }
+  return summary;
 }
 
-function runTap(files: string[]): Promise<{ code: number; output: string }> {
-  const tapBin = path.join(config().repoRoot, 'node_modules', '.bin', 'tap');
+function runTap(files: string[], env: NodeJS.ProcessEnv, repoRoot: string): Promise<{ code: number; output: string }> {
+  const tapBin = path.join(repoRoot, 'node_modules', '.bin', 'tap');
   return new Promise((resolve, reject) => {
-    const child = spawn(tapBin, ['--reporter=tap', ...files], {
-      cwd: config().repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(tapBin, ['--reporter=tap', ...files], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
