@@ -3,6 +3,7 @@
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { pipelineHarness, waitForAssignment } from '../support/pipelineHarness.ts';
+import { testSeed } from '../support/testSeed.ts';
 import { RandomCommands } from '../support/randomCommands.ts';
 import { config } from '../../lib/config.ts';
 
@@ -23,7 +24,7 @@ t.test('two workers split the partitions; kill one, the other takes over; zero d
   t.same([...split.ofA, ...split.ofB].sort((x, y) => x - y), Array.from({ length: config().events.partitions }, (_, i) => i), 'every partition is assigned');
   t.comment(`split ${split.ofA.length}/${split.ofB.length}`);
 
-  const load = new RandomCommands(h.send, { runId: h.runId, seed: Date.now() % 2 ** 31 });
+  const load = new RandomCommands(h.send, { runId: h.runId, seed: testSeed(t, 'the random commands') });
   const loading = load.run(600, 4);
   await pollUntil('a third of the load sent', async () => (load.tally.sent >= 200 ? true : undefined), { timeoutMs: 120_000, intervalMs: 50 });
   await a.kill('SIGKILL');

@@ -4,13 +4,14 @@
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { pipelineHarness } from '../support/pipelineHarness.ts';
+import { testSeed } from '../support/testSeed.ts';
 import { RandomCommands } from '../support/randomCommands.ts';
 
 const h = await pipelineHarness(t);
 
 t.test('kill -9 a worker mid-stream, start it again: zero differences', async (t) => {
   const generation = h.newGeneration();
-  const load = new RandomCommands(h.send, { runId: h.runId, seed: Date.now() % 2 ** 31 });
+  const load = new RandomCommands(h.send, { runId: h.runId, seed: testSeed(t, 'the random commands') });
   const first = await h.spawnWorker({ generation });
   const loading = load.run(800, 4);
   // Mid-stream: the worker is applying this run's events when it dies.
