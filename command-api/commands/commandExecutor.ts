@@ -2,7 +2,7 @@
 // locks and changes the aggregates), the outbox rows, the stored response. Either all
 // of it commits or none of it does; a rejected command leaves nothing behind.
 import type pg from 'pg';
-import { IdempotencyKeyReused } from '../../lib/errors.ts';
+import { IdempotencyKeyReused, OutflowError } from '../../lib/errors.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
 import { findProcessedCommand, recordProcessedCommand } from '../persistence/processedCommands.ts';
 import { writeToOutbox, type EventEncoder } from '../persistence/outboxWriter.ts';
@@ -57,6 +57,7 @@ export class CommandExecutor {
   private async attempt(request: CommandRequest, decide: (tx: pg.ClientBase, now: Date) => Promise<Decision>): Promise<CommandResponse> {
     const { idempotencyKey, principal, requestHash } = request;
     const tx = await this.pool.connect();
+    let released = false;
     try {
       await tx.query('BEGIN');
       if (idempotencyKey) {
@@ -92,12 +93,27 @@ export class CommandExecutor {
       await tx.query('COMMIT');
       return response;
     } catch (error) {
-      await tx.query('ROLLBACK').catch(() => undefined);
+      let broken: Error | undefined;
+      await tx.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // A connection that cannot roll back is not given back to the pool.
+      tx.release(broken);
+      released = true;
+      // A request with the same key may have committed while this one waited on its locks and
+      // changed what this one found (it took the last unit in stock): its answer is the answer.
+      if (idempotencyKey && isRejection(error)) {
+        const winner = await findProcessedCommand(this.pool, principal.name, idempotencyKey);
+        if (winner) return replay(winner, requestHash, idempotencyKey);
+      }
       throw error;
     } finally {
-      tx.release();
+      if (!released) tx.release();
     }
   }
+}
+
+/** A business rule or a precondition refused the command (4xx): not a fault of the server. */
+function isRejection(error: unknown): boolean {
+  return error instanceof OutflowError && error.httpStatus !== undefined && error.httpStatus >= 400 && error.httpStatus < 500;
 }
 
 function replay(stored: { requestHash: string; status: number; body: unknown }, requestHash: string, key: string): CommandResponse {

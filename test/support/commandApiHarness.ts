@@ -2,10 +2,11 @@
 // fastify's inject(): no port, real transactions, real Avro encoding.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
-import { config } from '../../lib/config.ts';
+import { config, type Config } from '../../lib/config.ts';
 import { buildCommandApi } from '../../command-api/server.ts';
 import { writePool } from '../../command-api/main.ts';
-import { migrateWriteSchema } from '../../command-api/writeSchema.ts';
+import type { EventEncoder } from '../../command-api/persistence/outboxWriter.ts';
+import { migrateWriteSchema, withWriteDatabase } from '../../command-api/writeSchema.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { ensureStack, uniqueName } from './stack.ts';
@@ -14,24 +15,50 @@ export const ADMIN_KEY = 'harness-admin-key-0123456789';
 export const CUSTOMER_KEY = 'harness-customer-key-0123456789';
 export const OTHER_CUSTOMER_KEY = 'harness-other-customer-key-0123';
 
+const WRITE_TABLES = ['products', 'inventory', 'orders', 'order_items', 'outbox', 'processed_commands'];
+
+export interface HarnessOptions {
+  /**
+   * Runs on a write database of its own (same server, same migrations), created here and dropped
+   * by close(): nothing but this harness writes to it, so whole tables can be compared before and
+   * after a command even while other test files write to the shared one.
+   */
+  ownWriteDatabase?: boolean;
+  /** Wraps the real codec the command API encodes outbox payloads with (to inject a fault). */
+  encoder?: (codec: EventCodec) => EventEncoder;
+}
+
 export interface Harness {
   app: FastifyInstance;
   pool: pg.Pool;
   codec: EventCodec;
+  /** The configuration the command API runs with (its write database included). */
+  config: Config;
   customerId: string;
   otherCustomerId: string;
   send(method: string, url: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   /** Row counts of every write table: a rejected command must leave them unchanged. */
   writeCounts(): Promise<Record<string, number>>;
+  /** Row count and checksum of every write table's rows: equal means not a byte changed. */
+  writeChecksums(): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
-export async function commandApiHarness(): Promise<Harness> {
+export async function commandApiHarness(options: HarnessOptions = {}): Promise<Harness> {
   await ensureStack('postgres', 'registry');
   const customerId = uniqueName('customer');
   const otherCustomerId = uniqueName('customer');
-  const base = config();
-  const harnessConfig = {
+  const shared = config();
+  const ownDatabase = options.ownWriteDatabase ? uniqueName('outflow_write_test').replaceAll('-', '_') : undefined;
+  const dropOwnDatabase = async () => {
+    if (ownDatabase) await withWriteDatabase(shared, (client) => client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(ownDatabase)} WITH (FORCE)`));
+  };
+  if (ownDatabase) {
+    // TEMPLATE template0: nobody connects to it, so the copy cannot fail on a busy template1.
+    await withWriteDatabase(shared, (client) => client.query(`CREATE DATABASE ${pg.escapeIdentifier(ownDatabase)} TEMPLATE template0`));
+  }
+  const base: Config = ownDatabase ? { ...shared, postgres: { ...shared.postgres, writeDatabase: ownDatabase } } : shared;
+  const harnessConfig: Config = {
     ...base,
     logLevel: 'silent',
     auth: {
@@ -42,15 +69,19 @@ export async function commandApiHarness(): Promise<Harness> {
       ],
     },
   };
-  await migrateWriteSchema(base);
+  await migrateWriteSchema(base).catch(async (error: unknown) => {
+    await dropOwnDatabase();
+    throw error;
+  });
   await registerCatalogSchemas(base);
   const pool = writePool({ ...base, logLevel: 'silent' });
   const codec = await EventCodec.connect(base);
-  const app = await buildCommandApi({ config: harnessConfig, pool, encoder: codec });
+  const app = await buildCommandApi({ config: harnessConfig, pool, encoder: options.encoder ? options.encoder(codec) : codec });
   return {
     app,
     pool,
     codec,
+    config: harnessConfig,
     customerId,
     otherCustomerId,
     send: (method, url, { key = ADMIN_KEY, body, headers = {} } = {}) =>
@@ -61,15 +92,22 @@ export async function commandApiHarness(): Promise<Harness> {
         ...(body === undefined ? {} : { payload: body as object }),
       }),
     async writeCounts() {
-      const tables = ['products', 'inventory', 'orders', 'order_items', 'outbox', 'processed_commands'];
       const { rows } = await pool.query<Record<string, string>>(
-        `SELECT ${tables.map((t) => `(SELECT count(*) FROM write.${t}) AS ${t}`).join(', ')}`,
+        `SELECT ${WRITE_TABLES.map((t) => `(SELECT count(*) FROM write.${t}) AS ${t}`).join(', ')}`,
       );
       return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+    },
+    async writeChecksums() {
+      // One statement, so every table is read from the same snapshot.
+      const { rows } = await pool.query<Record<string, string>>(
+        `SELECT ${WRITE_TABLES.map((t) => `(SELECT count(*) || ' rows, md5 ' || coalesce(md5(string_agg(r::text, E'\\n' ORDER BY r::text)), '-') FROM write.${t} r) AS ${t}`).join(', ')}`,
+      );
+      return { ...rows[0] };
     },
     async close() {
       await app.close();
       await pool.end();
+      await dropOwnDatabase();
     },
   };
 }
