@@ -54,6 +54,7 @@ export function registerProjectorCommands(program: Command): void {
 
 interface VerifyCliOptions {
   projections?: string[];
+  generation?: number;
   timeout: number;
   rounds: number;
   show: number;
@@ -71,6 +72,7 @@ function registerVerifyCommand(program: Command): void {
     .command('verify')
     .description('wait for the pipeline to catch up, compare every read model with the write model, exit 1 on any difference')
     .option('--projections <names>', 'comma-separated projection names (default: all)', nameList)
+    .option('--generation <n>', "compare this physical generation of each projection instead of its live one (e.g. a rebuild's, before the switch)", positiveInteger)
     .option('--timeout <duration>', 'how long to wait for the connector and projections to catch up, per round', seconds, 120_000)
     .option('--rounds <n>', 'compare up to n times and report only differences seen every time (live traffic moves entities)', positiveInteger, 3)
     .option('--show <n>', 'differences to print', positiveInteger, 50)
@@ -79,8 +81,11 @@ function registerVerifyCommand(program: Command): void {
       const { verifyPipeline } = await import('./verification/verifyPipeline.ts');
       const { verifyReportText } = await import('./verification/verifyReportText.ts');
       const { ReadModelsDiffer } = await import('../lib/errors.ts');
+      const { allProjections } = await import('./projections/index.ts');
+      const { generation } = options;
       const report = await verifyPipeline(config(), {
         projections: options.projections,
+        ...(generation === undefined ? {} : { generations: Object.fromEntries(allProjections.map((p) => [p.name, generation])) }),
         timeoutMs: options.timeout,
         rounds: options.rounds,
         log: (line) => console.error(line),

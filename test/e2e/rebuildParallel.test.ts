@@ -1,5 +1,6 @@
 // `--parallel 4` gives the same read model as `--parallel 1`: two rebuilds of
-// customer-orders, one after the other without traffic in between, compared key by key.
+// customer-orders, one after the other without traffic in between, compared key by key. A
+// switch --to rolls a rebuild back to the generation it replaced.
 import t from 'tap';
 import type { Redis } from 'ioredis';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
@@ -44,10 +45,16 @@ t.test('--parallel 4 and --parallel 1 build identical stores', async (t) => {
 });
 
 t.test('switch --to rolls back to the retired generation; verify agrees', async (t) => {
-  const rows = await listGenerations(stores.context.readPostgres, CUSTOMER_ORDERS);
-  const live = rows.find((row) => row.state === 'live')!;
-  const retired = rows.filter((row) => row.state === 'retired').at(-1)!;
-  t.same(await switchGeneration(stores.context, customerOrdersProjection, retired.generation), { projection: CUSTOMER_ORDERS, from: live.generation, to: retired.generation, switched: true });
+  // A rebuild of its own: the generation it replaces is the retired one to roll back to.
+  const rebuilt = await rebuildProjection({ config: pipeline.config, definition: customerOrdersProjection });
+  t.ok(rebuilt.switched, `generation ${rebuilt.generation} built and live, ${rebuilt.previous} retired`);
+  const before = await listGenerations(stores.context.readPostgres, CUSTOMER_ORDERS);
+  t.same(
+    before.filter((row) => row.generation === rebuilt.generation || row.generation === rebuilt.previous).map((row) => [row.generation, row.state]),
+    [[rebuilt.previous, 'retired'], [rebuilt.generation, 'live']],
+    'the registry: the previous generation retired, the new one live',
+  );
+  t.same(await switchGeneration(stores.context, customerOrdersProjection, rebuilt.previous), { projection: CUSTOMER_ORDERS, from: rebuilt.generation, to: rebuilt.previous, switched: true });
   t.same((await pipeline.verify([CUSTOMER_ORDERS])).differences, [], 'the rolled-back generation is complete');
-  await switchGeneration(stores.context, customerOrdersProjection, live.generation);
+  await switchGeneration(stores.context, customerOrdersProjection, rebuilt.generation);
 });

@@ -3,9 +3,9 @@
 // the new field.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
+import { pollUntil } from '../../lib/pollUntil.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { dropGeneration } from '../../projectors/generations/generationSwitch.ts';
 import { projectionStatus } from '../../projectors/generations/projectionStatus.ts';
@@ -29,42 +29,83 @@ t.teardown(async () => {
   await stores.close();
   await pipeline.close();
 });
+const pool = stores.context.readPostgres;
 const { skus } = await pipeline.seedProducts(3);
-await pipeline.placeOrders(skus, 30);
+// More history, a wider window for the kill below to land in the middle of the replay.
+await pipeline.placeOrders(skus, 120);
+const cli = path.join(pipeline.config.repoRoot, 'bin', 'outflow.js');
+
+async function noRebuildRunning(): Promise<void> {
+  await pollUntil('no rebuild of customer-orders holds its lock', async () => ((await runningRebuilds(pool)).some((r) => r.projection === CUSTOMER_ORDERS) ? undefined : true), { timeoutMs: 120_000 });
+}
+
+interface KilledRebuild {
+  generation: number;
+  /** Replay progress right after the kill, against end offsets taken before the rebuild started. */
+  done: number;
+  total: number;
+}
+
+/**
+ * `outflow projections rebuild` as a child process, killed with SIGKILL as soon as its new
+ * generation holds part of the history. A building generation an earlier run left is dropped
+ * first, so the rebuild starts at 0.
+ */
+async function rebuildKilledOnceStarted(): Promise<KilledRebuild> {
+  await noRebuildRunning();
+  const leftover = (await listGenerations(pool, CUSTOMER_ORDERS)).find((row) => row.state === 'building');
+  if (leftover) await dropGeneration(stores.context, customerOrdersProjection, leftover.generation, admin);
+  // Taken before the child starts: its own replay target is at least this, so done < total here means its replay was unfinished.
+  const ranges = await captureEndOffsets(admin, ['events.order']);
+  // --concurrency 1 and manual switching keep the run in its replay as long as possible.
+  const child = spawn(process.execPath, [cli, 'projections', 'rebuild', CUSTOMER_ORDERS, '--json', '--switch', 'manual', '--concurrency', '1'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exitedEarly = exited.then(() => Promise.reject(new Error(`the rebuild exited (code ${child.exitCode}) before it was killed`)));
+  exitedEarly.catch(() => undefined); // raced below; after the kill nobody waits for it
+  try {
+    const generation = await Promise.race([
+      pollUntil('the rebuild registers its building generation', async () => (await listGenerations(pool, CUSTOMER_ORDERS)).find((row) => row.state === 'building')?.generation, { timeoutMs: 60_000, intervalMs: 10 }),
+      exitedEarly,
+    ]);
+    const store = customerOrdersProjection.createStore({ ...stores.context, generation });
+    await Promise.race([
+      pollUntil('part of the history replayed', async () => ((await replayProgress(store, ranges)).done > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 5 }),
+      exitedEarly,
+    ]);
+    child.kill('SIGKILL');
+    await exited;
+    return { generation, ...(await replayProgress(store, ranges)) };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
 
 t.test('kill -9 during the replay, run again: the same generation resumes from its checkpoints and completes', async (t) => {
-  const cli = path.join(pipeline.config.repoRoot, 'bin', 'outflow.js');
-  // --concurrency 1 and manual switching keep the first run in its replay as long as possible.
-  const child = spawn(process.execPath, [cli, 'projections', 'rebuild', CUSTOMER_ORDERS, '--json', '--switch', 'manual', '--concurrency', '1'], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  // Watch the building generation's own checkpoints and kill as soon as part of the history is in.
-  let generation: number | undefined;
-  while (generation === undefined) {
-    generation = (await listGenerations(stores.context.readPostgres, CUSTOMER_ORDERS)).find((row) => row.state === 'building')?.generation;
-    if (generation === undefined) await sleep(20);
+  // The precondition, made to hold: the kill lands with part, not all, of the history replayed.
+  let killed: KilledRebuild | undefined;
+  for (let attempt = 1; attempt <= 3 && !killed; attempt++) {
+    const run = await rebuildKilledOnceStarted();
+    if (run.done > 0 && run.done < run.total) killed = run;
+    else {
+      t.comment(`attempt ${attempt}: killed with ${run.done} of ${run.total} events replayed, not mid-replay; more history, then again`);
+      await pipeline.placeOrders(skus, 300);
+    }
   }
-  const store = customerOrdersProjection.createStore({ ...stores.context, generation });
-  const ranges = await captureEndOffsets(admin, ['events.order']);
-  let killedAt = await replayProgress(store, ranges);
-  while (killedAt.done === 0) {
-    await sleep(5);
-    killedAt = await replayProgress(store, ranges);
-  }
-  child.kill('SIGKILL');
-  killedAt = await replayProgress(store, ranges);
-  await new Promise((resolve) => child.once('exit', resolve));
-  t.ok(killedAt.done > 0, `killed with ${killedAt.done} of ${killedAt.total} events replayed`);
-  if (killedAt.done < killedAt.total) t.pass('the kill landed during the replay');
-  else t.comment('this machine replayed the whole history before the kill landed');
-  const building = (await listGenerations(stores.context.readPostgres, CUSTOMER_ORDERS)).find((row) => row.state === 'building');
-  t.ok(building, 'the registry still records the building generation');
-  t.notOk((await runningRebuilds(stores.context.readPostgres)).some((r) => r.projection === CUSTOMER_ORDERS), 'its lock went with the killed process');
+  t.ok(killed, killed ? `killed mid-replay with ${killed.done} of ${killed.total} events replayed` : 'the kill landed mid-replay within 3 attempts');
+  if (!killed) return;
+  const building = (await listGenerations(pool, CUSTOMER_ORDERS)).find((row) => row.state === 'building');
+  t.equal(building?.generation, killed.generation, 'the registry still records the building generation');
+  const released = await noRebuildRunning().then(() => true, () => false);
+  t.ok(released, 'its lock went with the killed process');
 
   let firstProgress: RebuildProgress | undefined;
   const result = await rebuildProjection({ config: pipeline.config, definition: customerOrdersProjection, onProgress: (p) => (firstProgress ??= p) });
   t.ok(result.resumed, 'resumed');
-  t.equal(result.generation, building!.generation, 'the same generation');
-  t.ok(firstProgress!.done >= killedAt.done, `started at ${firstProgress!.done} events done, not 0`);
+  t.equal(result.generation, killed.generation, 'the same generation');
+  t.ok(firstProgress && firstProgress.done >= killed.done, `started at ${firstProgress?.done} events done, not 0`);
   t.ok(result.switched, 'completed and switched');
   const report = await pipeline.verify([CUSTOMER_ORDERS]);
   t.same(report.differences, [], 'zero differences');

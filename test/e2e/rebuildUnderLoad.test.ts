@@ -2,6 +2,7 @@
 // query fails or sees a half-built read model, and verify finds nothing to report after.
 // Then a read model corrupted by hand is restored by a rebuild.
 import t from 'tap';
+import { pollUntil } from '../../lib/pollUntil.ts';
 import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
 import { ORDER_SUMMARY, orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
 import { productSearchProjection } from '../../projectors/projections/productSearch.ts';
@@ -61,8 +62,7 @@ t.test('rebuilds under query and command load: every answer is complete, verify 
   ]);
   // A little more load on the new generations, with the workers now on them.
   const more = queries + 40;
-  while (queries < more && failures.length === 0) await new Promise((resolve) => setImmediate(resolve));
-  running = false;
+  await pollUntil('40 more queries on the new generations', async () => (queries >= more || failures.length > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 10 }).finally(() => (running = false));
   await Promise.all(load);
 
   t.same(failures, [], 'no query failed or saw a partial read model');

@@ -1,11 +1,14 @@
 // GET /orders/:id and GET /customers/:id/orders against real Redis read models, seeded
 // through the real order-summary and customer-orders stores in a generation of the test's own.
 import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
 import t from 'tap';
+import { pollUntil } from '../../lib/pollUntil.ts';
 import type { OrderPlaced } from '../../schemas/generated/eventTypes.ts';
 import { customerOrdersProjection } from '../../projectors/projections/customerOrders.ts';
-import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
-import { CUSTOMER_KEY, OTHER_CUSTOMER_KEY, queryApiHarness } from '../support/queryApiHarness.ts';
+import { ORDER_SUMMARY, orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { CUSTOMER_KEY, OTHER_CUSTOMER_KEY, queryApiHarness, type QueryApiHarness } from '../support/queryApiHarness.ts';
 import { uniqueName } from '../support/stack.ts';
 
 const h = await queryApiHarness();
@@ -84,9 +87,11 @@ t.test("a customer's orders come newest first, a page at a time", async (t) => {
   t.same(second.orders.map((o: { orderId: string }) => o.orderId), newestFirst.slice(2));
   t.equal(second.nextCursor, null);
   t.same((await h.send(`/customers/${customer}/orders`)).json(), { orders: [...page1.orders, ...second.orders], nextCursor: null }, 'limit defaults to 20');
+  const mine = placed(h.customerId);
+  await h.apply(stores, [mine]);
   const own = await h.send(`/customers/${h.customerId}/orders`, { key: CUSTOMER_KEY });
   t.equal(own.statusCode, 200, 'a customer key reads its own list');
-  t.ok(own.json().orders.length > 0);
+  t.ok(own.json().orders.some((o: { orderId: string }) => o.orderId === mine.event.orderId), 'with its order in it');
 });
 
 t.test('bad parameters are 400 naming each field', async (t) => {
@@ -107,37 +112,79 @@ t.test('bad parameters are 400 naming each field', async (t) => {
   await bad(`/orders/${crypto.randomUUID()}`, ['headers.x-min-version'], { 'x-min-version': 'latest' });
 });
 
-t.test('X-Min-Version waits until the projection reaches the version, then answers it', async (t) => {
-  const order = placed(h.customerId);
-  await h.apply(stores, [order]);
-  const started = Date.now();
-  // The projection catches up while the request is already waiting.
-  const catchUp = new Promise<void>((resolve, reject) => {
-    setTimeout(() => h.apply(stores, [shipped(order.event, 2)]).then(resolve, reject), 200);
+/**
+ * Counts the query API's reads of one order summary as the Redis server executes them (MONITOR):
+ * what shows that a request is waiting, without timing it.
+ */
+async function watchReads(h: QueryApiHarness, key: string) {
+  // monitor() opens a connection of its own; the client it is called on never connects.
+  const monitor = await new Redis(h.config.redis.url, { lazyConnect: true }).monitor();
+  let reads = 0;
+  const seen = new Set<string>();
+  // Commands a Lua script runs (the store's apply) come with source "lua"; the reader's are plain HGETALLs.
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (source !== 'lua' && args[0]?.toLowerCase() === 'hgetall' && args[1] === key) reads += 1;
+    if (args[0]?.toLowerCase() === 'echo' && args[1]) seen.add(args[1]);
   });
-  const response = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '2' } });
-  await catchUp;
+  return {
+    /** Reads counted so far, once every command sent before this call has reached the monitor. */
+    async count(): Promise<number> {
+      // MONITOR reports commands in the order Redis ran them: once our marker is in, every earlier read is.
+      const marker = `watch-reads-${crypto.randomUUID()}`;
+      await h.connections.redis.echo(marker);
+      await pollUntil('the monitor caught up', async () => (seen.has(marker) ? true : undefined), { timeoutMs: 30_000, intervalMs: 5 });
+      return reads;
+    },
+    close: () => monitor.disconnect(),
+  };
+}
+
+t.test('X-Min-Version waits until the projection reaches the version, then answers it', async (t) => {
+  // A deadline no request reaches here: the answer must come from the projection catching up.
+  const patient = await queryApiHarness({ minVersionTimeoutMs: 120_000 });
+  t.teardown(() => patient.close());
+  const patientStores = [patient.store(orderSummaryProjection), patient.store(customerOrdersProjection)];
+  const order = placed(patient.customerId);
+  await patient.apply(patientStores, [order]);
+  const reads = await watchReads(patient, `${redisGenerationPrefix(ORDER_SUMMARY, patient.generation)}order:${order.event.orderId}`);
+  t.teardown(() => reads.close());
+
+  let settled = false;
+  const waiting = patient.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '2' } }).finally(() => (settled = true));
+  // Two reads of version 1: the request saw the old version and is polling for the new one.
+  await pollUntil('the request read version 1 and reads again', async () => ((await reads.count()) >= 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 5 });
+  t.notOk(settled, 'no answer while the read model has version 1');
+  // The projection catches up while the request is waiting.
+  await patient.apply(patientStores, [shipped(order.event, 2)]);
+  const response = await waiting;
   t.equal(response.statusCode, 200, response.body);
   t.match(response.json(), { version: 2, status: 'shipped', carrier: 'DHL', trackingNumber: 'JD2' });
-  t.ok(Date.now() - started >= 200, 'it waited for the update');
-  const viaQuery = await h.send(`/orders/${order.event.orderId}?minVersion=2`, { key: CUSTOMER_KEY });
-  t.equal(viaQuery.json().version, 2, '?minVersion= works too, at once when already reached');
+
+  const readsBefore = await reads.count();
+  const viaQuery = await patient.send(`/orders/${order.event.orderId}?minVersion=2`, { key: CUSTOMER_KEY });
+  t.equal(viaQuery.statusCode, 200, viaQuery.body);
+  t.equal(viaQuery.json().version, 2, '?minVersion= works too');
+  t.equal((await reads.count()) - readsBefore, 1, 'a version already reached is answered from the first read, at once');
 });
 
 t.test('X-Min-Version that is not reached in time is 409 with the version the read model has', async (t) => {
-  const order = placed(h.customerId);
-  await h.apply(stores, [order, shipped(order.event, 2)]);
-  const started = Date.now();
-  const stale = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '5' } });
-  const waited = Date.now() - started;
+  // A short deadline: the outcome at the deadline is what is checked, not how long it took.
+  const impatient = await queryApiHarness({ minVersionTimeoutMs: 50 });
+  t.teardown(() => impatient.close());
+  const impatientStores = [impatient.store(orderSummaryProjection), impatient.store(customerOrdersProjection)];
+  const order = placed(impatient.customerId);
+  await impatient.apply(impatientStores, [order, shipped(order.event, 2)]);
+  const stale = await impatient.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '5' } });
   t.equal(stale.statusCode, 409);
   t.match(stale.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { requestedVersion: 5, currentVersion: 2 } });
-  t.ok(waited >= h.config.queryApi.minVersionTimeoutMs, `waited the configured ${h.config.queryApi.minVersionTimeoutMs} ms (${waited} ms)`);
-  t.ok(waited < h.config.queryApi.minVersionTimeoutMs + 1000, 'and not much longer');
+  const reached = await impatient.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY, headers: { 'x-min-version': '2' } });
+  t.equal(reached.statusCode, 200, 'the same deadline is no obstacle for a version the read model has');
+  t.equal(reached.json().version, 2);
 
-  const absent = await h.send(`/orders/${crypto.randomUUID()}`, { headers: { 'x-min-version': '1' } });
+  const absent = await impatient.send(`/orders/${crypto.randomUUID()}`, { headers: { 'x-min-version': '1' } });
   t.equal(absent.statusCode, 409, 'an order still absent at the deadline is 409, not 404');
   t.match(absent.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { requestedVersion: 1, currentVersion: 0 } });
-  const othersOrder = await h.send(`/orders/${order.event.orderId}`, { key: OTHER_CUSTOMER_KEY, headers: { 'x-min-version': '1' } });
+  const othersOrder = await impatient.send(`/orders/${order.event.orderId}`, { key: OTHER_CUSTOMER_KEY, headers: { 'x-min-version': '1' } });
+  t.equal(othersOrder.statusCode, 409);
   t.match(othersOrder.json().error, { code: 'OUTFLOW_ERR_STALE_READ', details: { currentVersion: 0 } }, "another customer's order looks absent");
 });

@@ -1,10 +1,11 @@
 // The projector runtime against real Kafka, registry and read-model Postgres: events applied
 // with their checkpoint, offsets committed after the store write, a restarted worker resumes
-// at checkpoint + 1 without applying anything twice, and a graceful stop hands the
-// partitions to the next worker at once.
+// at checkpoint + 1 without applying anything twice, and a graceful stop leaves the group, so
+// the next worker takes the partitions without waiting for a session timeout.
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import type { AssignmentEvent, BatchStartEvent } from '../../projectors/runtime/lifecycleEvents.ts';
+import type { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
 import { runtimeHarness } from '../support/runtimeHarness.ts';
 import { aggregateRows, RUNTIME_TEST_PROJECTION } from '../support/runtimeTestProjection.ts';
 
@@ -59,28 +60,44 @@ t.test('applies events, checkpoints them and commits offsets; a restart resumes 
   for (const row of after.values()) t.equal(new Set(row.offsets).size, row.offsets.length, `${row.key}: no offset applied twice`);
 });
 
-t.test('a graceful stop commits and leaves the group: the other worker takes every partition at once', async (t) => {
+/** The partitions of the topic a worker's (only) projection owns, sorted. */
+function partitionsOf(worker: ProjectorWorker, topic: string): number[] {
+  return [...(Object.values(worker.health().projections)[0]?.assignment[topic] ?? [])].sort((x, y) => x - y);
+}
+
+t.test('a graceful stop commits and leaves the group: the other worker takes every partition', async (t) => {
   const h = await runtimeHarness(t);
-  const first = await h.startWorker();
-  const second = await h.startWorker();
+  const all = Array.from({ length: 12 }, (_, i) => i);
+  // Named clients, so the group's member list says which worker is still in it.
+  const first = await h.startWorker(undefined, { clientId: 'outflow-runtime-test-first' });
+  const second = await h.startWorker(undefined, { clientId: 'outflow-runtime-test-second' });
   const assignments: AssignmentEvent[] = [];
   second.on('assignment', (event) => assignments.push(event));
-  await pollUntil('both workers share the partitions', async () => {
-    const mine = Object.values(second.health().projections)[0]?.assignment[h.topic]?.length ?? 0;
-    const theirs = Object.values(first.health().projections)[0]?.assignment[h.topic]?.length ?? 0;
-    return mine > 0 && theirs > 0 && mine + theirs === 12 ? true : undefined;
+  const split = await pollUntil('both workers share the partitions', async () => {
+    const mine = partitionsOf(second, h.topic);
+    const theirs = partitionsOf(first, h.topic);
+    return mine.length > 0 && theirs.length > 0 && mine.length + theirs.length === all.length ? { mine, theirs } : undefined;
   }, deadline);
+  t.same(split.mine.filter((p) => split.theirs.includes(p)), [], 'no partition is assigned to both');
+  t.same([...split.mine, ...split.theirs].sort((x, y) => x - y), all, 'together they cover every partition');
   const key = `${h.keyPrefix}handover`;
   const [offset] = await h.produce([h.orderPlaced(key)]);
   await pollUntil('the event applied', async () => ((await aggregateRows(h.pool, h.generation)).has(key) ? true : undefined), deadline);
 
-  const stoppedAt = Date.now();
+  const admin = h.kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  const membersBefore = (await admin.describeGroups([h.groupId])).groups[0]?.members.map((m) => m.clientId).sort();
+  t.same(membersBefore, ['outflow-runtime-test-first', 'outflow-runtime-test-second'], 'both workers are members of the group');
   await first.stop();
+  // A worker that only disconnected would stay a member until its session timed out; one that left is gone when stop() returns.
+  const membersAfter = (await admin.describeGroups([h.groupId])).groups[0]?.members.map((m) => m.clientId);
+  t.notOk(membersAfter?.includes('outflow-runtime-test-first'), `the stopped worker left the group (members: ${membersAfter?.join(', ')})`);
   await pollUntil('the remaining worker owns all 12 partitions', async () => {
     const last = assignments.at(-1);
-    return last && last.assignment[h.topic]?.length === 12 ? true : undefined;
-  }, { timeoutMs: 20_000, intervalMs: 50 });
-  t.ok(Date.now() - stoppedAt < 10_000, `rebalanced in ${Date.now() - stoppedAt} ms: the stopped worker left the group instead of timing out`);
+    return last && [...(last.assignment[h.topic] ?? [])].sort((x, y) => x - y).join() === all.join() ? true : undefined;
+  }, deadline);
+  t.same(partitionsOf(second, h.topic), all, 'its health reports every partition');
   const committed = await h.committedOffset(0);
   t.ok(committed !== undefined && BigInt(committed) > BigInt(offset!), 'partition 0 was committed past the applied event');
   const rows = await aggregateRows(h.pool, h.generation);

@@ -26,11 +26,14 @@ t.test('`projector run --help` documents its options', async (t) => {
   for (const option of ['--projections', '--concurrency', '--generation', '--http-port']) t.match(stdout, option);
 });
 
-t.test('`verify` refuses an unknown projection and a bad timeout before touching any service', async (t) => {
+t.test('`verify` refuses an unknown projection, a bad timeout and a bad generation before touching any service', async (t) => {
   const unknown = run('verify', '--projections', 'order-summary,nope');
   t.equal(unknown.status, 1);
   t.match(unknown.stderr, /unknown projection nope; known: .*sales-report.*\[OUTFLOW_ERR_UNKNOWN_PROJECTION\]/);
   const badTimeout = run('verify', '--timeout', 'soon');
   t.equal(badTimeout.status, 1);
   t.match(badTimeout.stderr, /expected a duration like 90, 90s or 2m/);
+  const badGeneration = run('verify', '--generation', 'live');
+  t.equal(badGeneration.status, 1);
+  t.match(badGeneration.stderr, /--generation <n>.*expected a positive integer/);
 });
