@@ -26,12 +26,27 @@ const orders = await pipeline.placeOrders(skus, 40);
 const before = await pipeline.verify(['order-summary', 'product-search']);
 const get = (url: string) => query.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } });
 
+// Nothing changes these orders during the tests, so each answer must equal the one taken
+// before the rebuilds exactly; the search must find every product.
+const expected = new Map<string, unknown>();
+for (const id of orders) expected.set(id, (await get(`/orders/${id}`)).json());
+const expectedSkus = [...skus].sort();
+
+/** The check every query of the load makes: what is wrong with the answers for order `i`, if anything. */
+async function incompleteAnswers(i: number): Promise<string[]> {
+  const failures: string[] = [];
+  const id = orders[i % orders.length]!;
+  const order = await get(`/orders/${id}`);
+  if (order.statusCode !== 200) failures.push(`GET /orders/${id}: ${order.statusCode} ${order.body}`);
+  else if (JSON.stringify(order.json()) !== JSON.stringify(expected.get(id))) failures.push(`GET /orders/${id}: ${order.body}`);
+  const search = await get(`/products/search?q=${word}&pageSize=100`);
+  const found = search.statusCode === 200 ? (search.json().products as { sku: string }[]).map((p) => p.sku).sort() : [];
+  if (search.statusCode !== 200 || JSON.stringify(found) !== JSON.stringify(expectedSkus)) failures.push(`search: ${search.statusCode} ${found.length} of ${skus.length}`);
+  return failures;
+}
+
 t.test('rebuilds under query and command load: every answer is complete, verify finds no difference', async (t) => {
   t.same(before.differences, [], 'the pipeline agrees with the write model before');
-  // Nothing changes these orders during the test, so each answer must equal this one exactly.
-  const expected = new Map<string, unknown>();
-  for (const id of orders) expected.set(id, (await get(`/orders/${id}`)).json());
-  const expectedSkus = [...skus].sort();
 
   let running = true;
   let queries = 0;
@@ -39,13 +54,7 @@ t.test('rebuilds under query and command load: every answer is complete, verify 
   const failures: string[] = [];
   const queryLoop = async (offset: number) => {
     for (let i = offset; running; i++) {
-      const id = orders[i % orders.length]!;
-      const order = await get(`/orders/${id}`);
-      if (order.statusCode !== 200) failures.push(`GET /orders/${id}: ${order.statusCode} ${order.body}`);
-      else if (JSON.stringify(order.json()) !== JSON.stringify(expected.get(id))) failures.push(`GET /orders/${id}: ${order.body}`);
-      const search = await get(`/products/search?q=${word}&pageSize=100`);
-      const found = search.statusCode === 200 ? (search.json().products as { sku: string }[]).map((p) => p.sku).sort() : [];
-      if (search.statusCode !== 200 || JSON.stringify(found) !== JSON.stringify(expectedSkus)) failures.push(`search: ${search.statusCode} ${found.length} of ${skus.length}`);
+      failures.push(...(await incompleteAnswers(i)));
       queries += 2;
     }
   };
@@ -86,6 +95,14 @@ t.test('a read model corrupted by hand (keys and documents deleted) is restored 
   for (const sku of skus.slice(0, 2)) await elasticsearch.delete({ index: elasticsearchIndexOf('product-search', searchGeneration), id: sku, refresh: true });
   const corrupted = await pipeline.verify(['order-summary', 'product-search'], 1);
   t.equal(corrupted.differences.filter((d) => d.kind === 'missing').length, 5, 'verify sees the 5 deleted entities');
+  // The load's check, shown to fail: a half-built read model looks like this one to a query.
+  t.equal(expected.size, orders.length, 'the answers taken before any damage are the reference');
+  t.same(
+    (await incompleteAnswers(0)).map((f) => f.replace(/:.*$/, '')),
+    [`GET /orders/${orders[0]}`, 'search'],
+    "the load's check reports a missing order and an incomplete search",
+  );
+  t.same(await incompleteAnswers(3), ['search: 200 4 of 6'], 'an order still there passes; the search is still short of 2 products');
 
   for (const definition of [orderSummaryProjection, productSearchProjection]) {
     const result = await rebuildProjection({ config: pipeline.config, definition });
