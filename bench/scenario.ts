@@ -3,6 +3,7 @@
 import type { BenchContext } from './benchContext.ts';
 import type { ChartSpec, ComparisonRow, GoalCheck, Measurement, ScenarioName, ScenarioResult } from './benchResult.ts';
 import type { OpenLoopResult } from './load/openLoopLoad.ts';
+import { GENERATOR_SATURATED, type GeneratorCpu } from './load/loadSpec.ts';
 
 export type ScenarioFindings = Pick<ScenarioResult, 'parameters' | 'measurements' | 'rows' | 'goals' | 'charts' | 'notes'>;
 
@@ -12,17 +13,28 @@ export interface Scenario {
   run(context: BenchContext): Promise<ScenarioFindings>;
 }
 
-export function latencyMeasurement(id: string, label: string, subject: 'ours' | 'reference', result: OpenLoopResult): Measurement {
+export function latencyMeasurement(id: string, label: string, subject: 'ours' | 'reference', result: OpenLoopResult & { generatorCpu?: GeneratorCpu }): Measurement {
   return {
     id,
     label,
     subject,
     latency: result.histogram.summary(),
-    targetRate: result.targetRate,
+    ...(Number.isFinite(result.targetRate) ? { targetRate: result.targetRate } : {}),
     achievedRate: Math.round(result.achievedRate * 10) / 10,
     errors: result.errors,
-    details: { peakInFlight: result.peakInFlight, notSent: result.notSent, errorSamples: result.errorSamples },
+    details: {
+      peakInFlight: result.peakInFlight,
+      notSent: result.notSent,
+      errorSamples: result.errorSamples,
+      ...(result.generatorCpu ? { generatorCpu: result.generatorCpu, generatorSaturated: result.generatorCpu.coreShare > GENERATOR_SATURATED } : {}),
+    },
   };
+}
+
+/** The share of a core the load generator of a measurement used, in percent (NaN when it ran in-process). */
+export function generatorCpuPercent(measurement: Measurement): number {
+  const cpu = measurement.details?.generatorCpu as GeneratorCpu | undefined;
+  return cpu ? Math.round(cpu.coreShare * 100) : Number.NaN;
 }
 
 export function ratioOf(ours: number, reference: number | undefined): number | undefined {
@@ -64,6 +76,10 @@ export function loadNotes(measurements: readonly Measurement[]): string[] {
     const notSent = (m.details?.notSent as number | undefined) ?? 0;
     if (notSent > 0) notes.push(`${m.label}: fell behind its schedule; ${notSent.toLocaleString('en')} operations were not sent when the run reached 1.5× its planned time (achieved ${m.achievedRate}/s of ${m.targetRate}/s).`);
     if (m.errors) notes.push(`${m.label}: ${m.errors} failed, e.g. ${JSON.stringify((m.details?.errorSamples as string[] | undefined)?.[0] ?? '')}`);
+    const cpu = m.details?.generatorCpu as GeneratorCpu | undefined;
+    if (cpu && cpu.coreShare > GENERATOR_SATURATED) {
+      notes.push(`${m.label}: the load generator itself used ${Math.round(cpu.coreShare * 100)}% of a core, so it was (near) saturated: part of this latency is its own queueing, not the system's.`);
+    }
   }
   return notes;
 }

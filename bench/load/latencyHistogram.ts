@@ -7,13 +7,28 @@ import type { LatencySummary } from '../benchResult.ts';
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
 
 export class LatencyHistogram {
-  private readonly histogram = hdr.build({
-    bitBucketSize: 'packed',
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
+  private readonly histogram: hdr.Histogram;
+
+  constructor(histogram?: hdr.Histogram) {
+    this.histogram =
+      histogram ??
+      hdr.build({
+        bitBucketSize: 'packed',
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_TRACKABLE_US,
+        numberOfSignificantValueDigits: 3,
+        useWebAssembly: false,
+      });
+  }
+
+  /** A histogram read back from `encoded()` (another process's, or a result file's). */
+  static decode(encoded: string): LatencyHistogram {
+    return new LatencyHistogram(hdr.decodeFromCompressedBase64(encoded, 'packed', false));
+  }
+
+  encoded(): string {
+    return hdr.encodeIntoCompressedBase64(this.histogram);
+  }
 
   /** Records one latency given in milliseconds. */
   record(milliseconds: number): void {

@@ -5,11 +5,14 @@
 import type { Measurement } from '../benchResult.ts';
 import { CommandClient } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
-import { runOpenLoop } from '../load/openLoopLoad.ts';
+import { runLoadGenerator } from '../load/loadGeneratorProcess.ts';
+import type { LoadShape } from '../load/loadSpec.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
-import { goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
+import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
 
 const GOAL_RATE = 500;
+/** As many connections as the command API's own pool (command-api/main.ts). */
+const REFERENCE_POOL_SIZE = 20;
 
 export const commandLatencyScenario: Scenario = {
   name: 'commands',
@@ -17,7 +20,8 @@ export const commandLatencyScenario: Scenario = {
   async run(context) {
     const { sizes, connections, progress } = context;
     const client = new CommandClient(context.config, connections.commandApi);
-    const mix = new CommandMix(`${context.runId}-${this.name}`);
+    const mixRunId = `${context.runId}-${this.name}`;
+    const mix = new CommandMix(mixRunId);
     await mix.seed(client);
     const reference = new RawPgCommandWrites(connections.writePostgres, context.runId);
     await reference.setUp();
@@ -26,25 +30,19 @@ export const commandLatencyScenario: Scenario = {
       for (const rate of sizes.commandRates) {
         progress.note(`commands: ${rate}/s through the command API for ${sizes.commandSeconds} s`);
         let offset = rate * 1_000_000;
-        const ours = await runOpenLoop({
-          rate,
-          durationSeconds: sizes.commandSeconds,
-          warmupSeconds: sizes.warmupSeconds,
-          maxInFlight: 256,
-          operation: (i) => mix.send(client, offset + i),
-          onProgress: (done, total) => progress.update('commands', `ours ${rate}/s ${done}/${total}`),
-        });
+        const shape: LoadShape = { mode: 'open', rate, durationSeconds: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256 };
+        // Each load from a generator process of its own: the bench's event loop shapes neither figure.
+        const ours = await runLoadGenerator(context.config.repoRoot, { target: { kind: 'commands', runId: mixRunId, offset }, shape, connections: 256 }, (done, total) =>
+          progress.update('commands', `ours ${rate}/s ${done}/${total ?? '?'}`),
+        );
         measurements.push(latencyMeasurement(`ours.${rate}`, `command API ${rate}/s`, 'ours', ours));
         progress.note(`commands: ${rate}/s raw pg reference for ${sizes.commandSeconds} s`);
         offset += 500_000;
-        const raw = await runOpenLoop({
-          rate,
-          durationSeconds: sizes.commandSeconds,
-          warmupSeconds: sizes.warmupSeconds,
-          maxInFlight: 256,
-          operation: (i) => reference.write(offset + i),
-          onProgress: (done, total) => progress.update('commands', `reference ${rate}/s ${done}/${total}`),
-        });
+        const raw = await runLoadGenerator(
+          context.config.repoRoot,
+          { target: { kind: 'raw-pg', runId: context.runId, offset, poolSize: REFERENCE_POOL_SIZE }, shape, connections: REFERENCE_POOL_SIZE },
+          (done, total) => progress.update('commands', `reference ${rate}/s ${done}/${total ?? '?'}`),
+        );
         measurements.push(latencyMeasurement(`reference.raw-pg.${rate}`, `raw pg ${rate}/s`, 'reference', raw));
       }
     } finally {
@@ -60,6 +58,7 @@ export const commandLatencyScenario: Scenario = {
         row(`max at ${rate} cmd/s`, 'ms', ours.latency!.max, { label: 'raw pg', value: raw.latency!.max }),
         row(`achieved rate at ${rate} cmd/s`, 'cmd/s', ours.achievedRate!, { label: 'raw pg', value: raw.achievedRate }),
         row(`errors at ${rate} cmd/s`, 'count', ours.errors!, { label: 'raw pg', value: raw.errors }),
+        row(`load generator CPU at ${rate} cmd/s`, '% of a core', generatorCpuPercent(ours), { label: 'raw pg generator', value: generatorCpuPercent(raw) }),
       ];
     });
     const goalRate = sizes.commandRates.includes(GOAL_RATE) ? GOAL_RATE : sizes.commandRates.at(-1)!;
@@ -67,13 +66,14 @@ export const commandLatencyScenario: Scenario = {
     const raw = at('reference.raw-pg', goalRate)!;
     const notes = [
       'Open loop: each command is due at start + i/rate and its latency counts from then, so a stall shows in the percentiles instead of slowing the sender.',
+      'Both loads come from a generator process of their own, which records its own CPU use (flagged below when near a full core).',
       'Mix: 60% PlaceOrder (1-3 lines), 15% UpdateProduct, 10% AdjustInventory, 10% CancelOrder, 5% UpdateShippingAddress; all accepted (stock is ample).',
       'Reference: the same kinds of rows (order, lines, stock rows locked and updated, outbox rows with payloads of the real size) in one raw pg transaction per command, into private copies of the write tables on the same server; no HTTP, validation or Avro.',
       'The live pipeline (Debezium, four projector workers, Redis, Elasticsearch) consumes everything the command API writes while it is measured; the reference rows are not in the CDC publication.',
     ];
     notes.push(...loadNotes(measurements));
     return {
-      parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: 20 },
+      parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: REFERENCE_POOL_SIZE },
       measurements,
       rows,
       goals: [
