@@ -8,9 +8,16 @@ import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { EventCodec } from '../schemas/eventCodec.ts';
 import { buildCommandApi } from './server.ts';
 
+/**
+ * The command API's pool. Its connections are pipelined: the statements of one round trip are
+ * sent back to back without waiting for each answer (commandExecutor.ts).
+ */
 export function writePool(config: Config): pg.Pool {
   const { host, port, user, password, writeDatabase } = config.postgres;
-  return postgresPool({ host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api' }, createLogger('command-api', config.logLevel));
+  return postgresPool(
+    { host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api', pipeline: true },
+    createLogger('command-api', config.logLevel),
+  );
 }
 
 export async function runCommandApi(config: Config): Promise<void> {

@@ -8,6 +8,7 @@ import { CommandMix } from '../load/commandMix.ts';
 import { runLoadGenerator } from '../load/loadGeneratorProcess.ts';
 import type { LoadShape } from '../load/loadSpec.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
+import { measureCommandRoundTrips } from '../roundTrips/commandRoundTrips.ts';
 import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
 
 const GOAL_RATE = 500;
@@ -48,6 +49,11 @@ export const commandLatencyScenario: Scenario = {
     } finally {
       await reference.tearDown();
     }
+    // Counted, not timed: one command of each kind (and its replay) through a command API built in
+    // this process, whose pool goes through a proxy that counts round trips on the wire.
+    progress.note('commands: round trips to Postgres per command kind');
+    const roundTrips = await measureCommandRoundTrips(context.config, { idempotencyKeys: true });
+    const mostRoundTrips = Math.max(...roundTrips.map((m) => m.applied.roundTrips));
     const at = (subject: string, rate: number) => measurements.find((m) => m.id === `${subject}.${rate}`);
     const rows = sizes.commandRates.flatMap((rate) => {
       const ours = at('ours', rate)!;
@@ -71,12 +77,18 @@ export const commandLatencyScenario: Scenario = {
       'Reference: the same kinds of rows (order, lines, stock rows locked and updated, outbox rows with payloads of the real size) in one raw pg transaction per command, into private copies of the write tables on the same server; no HTTP, validation or Avro.',
       'The live pipeline (Debezium, four projector workers, Redis, Elasticsearch) consumes everything the command API writes while it is measured; the reference rows are not in the CDC publication.',
     ];
+    rows.push(
+      ...roundTrips.map((m) => row(`round trips to Postgres: ${m.kind}`, 'count', m.applied.roundTrips)),
+      row('round trips to Postgres: a replay (Idempotency-Key), most of any kind', 'count', Math.max(...roundTrips.map((m) => m.replayed!.roundTrips))),
+    );
+    notes.push('Round trips per command: counted on the wire by a proxy between a command API built in the bench process and Postgres (bench/roundTrips/), one command of each kind with an Idempotency-Key and then its replay; connection start-ups are not counted.');
     notes.push(...loadNotes(measurements));
     return {
       parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: REFERENCE_POOL_SIZE },
       measurements,
       rows,
       goals: [
+        goal({ figure: 'round trips to Postgres per command, most of any kind', goal: '≤ 3 for every command kind', measured: mostRoundTrips, unit: 'round trips' }, (n) => n <= 3),
         goal(
           {
             figure: `command latency p99 at ${goalRate} cmd/s`,

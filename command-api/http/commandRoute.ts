@@ -2,10 +2,9 @@
 // headers, and turning the executor's answer into a response.
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../auth/principal.ts';
-import type { CommandExecutor, Decision } from '../commands/commandExecutor.ts';
+import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
 import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
 import { commandAccepted, commandHeaders } from './requestSchemas.ts';
 
@@ -40,7 +39,7 @@ export async function sendCommand(
   executor: CommandExecutor,
   request: FastifyRequest,
   reply: FastifyReply,
-  decide: (tx: pg.ClientBase, now: Date) => Promise<Decision>,
+  plan: CommandPlan,
 ) {
   const idempotencyKey = request.headers['idempotency-key'];
   const requestHash = crypto
@@ -56,7 +55,7 @@ export async function sendCommand(
       correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
       commandId: request.id,
     },
-    decide,
+    plan,
   );
   if (result.location) reply.header('location', result.location);
   if (result.replayed) reply.header('idempotent-replayed', 'true');

@@ -2,6 +2,8 @@
 // queue in the same order and cannot deadlock.
 import type pg from 'pg';
 import type { Inventory } from '../domain/inventory.ts';
+import type { Read } from '../commands/commandPlan.ts';
+import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 interface InventoryRow {
   sku: string;
@@ -11,25 +13,53 @@ interface InventoryRow {
 
 const toInventory = (row: InventoryRow): Inventory => ({ sku: row.sku, available: row.available, version: Number(row.version) });
 
-export async function lockInventory(tx: pg.ClientBase, skus: readonly string[]): Promise<Map<string, Inventory>> {
-  const { rows } = await tx.query<InventoryRow>(
-    'SELECT sku, available, version FROM write.inventory WHERE sku = ANY($1) ORDER BY sku FOR UPDATE',
-    [[...skus]],
+const bySku = (result: pg.QueryResult | undefined) =>
+  new Map((result as pg.QueryResult<InventoryRow>).rows.map((row) => [row.sku, toInventory(row)]));
+
+export function inventoryForUpdate(skus: readonly string[]): Read<Map<string, Inventory>> {
+  return {
+    queries: [preparedQuery('SELECT sku, available, version FROM write.inventory WHERE sku = ANY($1) ORDER BY sku FOR UPDATE', [skus])],
+    parse: ([result]) => bySku(result),
+  };
+}
+
+/**
+ * The stock of an order's SKUs, locked in SKU order. The SKUs come from the order's lines in the
+ * same statement (lines never change once placed), so the lock needs no round trip of its own.
+ */
+export function inventoryOfOrderForUpdate(orderId: string): Read<Map<string, Inventory>> {
+  return {
+    queries: [
+      preparedQuery(
+        `SELECT sku, available, version FROM write.inventory
+         WHERE sku IN (SELECT sku FROM write.order_items WHERE order_id = $1) ORDER BY sku FOR UPDATE`,
+        [orderId],
+      ),
+    ],
+    parse: ([result]) => bySku(result),
+  };
+}
+
+export function insertInventory(statement: WriteStatement, inventory: Inventory, now: Date): void {
+  const v = (value: unknown, type?: string) => statement.param(value, type);
+  statement.insert(
+    'inventory_rows',
+    `INSERT INTO write.inventory (sku, available, version, updated_at)
+     VALUES (${v(inventory.sku, 'text')}, ${v(inventory.available, 'int')}, ${v(inventory.version, 'bigint')}, ${v(now, 'timestamptz')})
+     RETURNING 1`,
   );
-  return new Map(rows.map((row) => [row.sku, toInventory(row)]));
 }
 
-export async function insertInventory(tx: pg.ClientBase, inventory: Inventory, now: Date): Promise<void> {
-  await tx.query('INSERT INTO write.inventory (sku, available, version, updated_at) VALUES ($1, $2, $3, $4)', [
-    inventory.sku, inventory.available, inventory.version, now,
-  ]);
-}
-
-export async function saveInventory(tx: pg.ClientBase, inventories: readonly Inventory[], now: Date): Promise<void> {
-  if (inventories.length === 0) return;
-  await tx.query(
-    `UPDATE write.inventory AS i SET available = u.available, version = u.version, updated_at = $4
-     FROM unnest($1::text[], $2::int[], $3::bigint[]) AS u(sku, available, version) WHERE i.sku = u.sku`,
-    [inventories.map((i) => i.sku), inventories.map((i) => i.available), inventories.map((i) => i.version), now],
+/** Each row changes only from the version before the one written (the version the decision read). */
+export function updateInventory(statement: WriteStatement, inventories: readonly Inventory[], now: Date): void {
+  const v = (value: unknown, type?: string) => statement.param(value, type);
+  statement.update(
+    'inventory_rows',
+    `UPDATE write.inventory AS i SET available = u.available, version = u.version, updated_at = ${v(now, 'timestamptz')}
+     FROM unnest(${v(inventories.map((i) => i.sku), 'text[]')}, ${v(inventories.map((i) => i.available), 'int[]')},
+       ${v(inventories.map((i) => i.version), 'bigint[]')}) AS u(sku, available, version)
+     WHERE i.sku = u.sku AND i.version = u.version - 1
+     RETURNING 1`,
+    inventories.length,
   );
 }

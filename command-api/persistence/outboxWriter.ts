@@ -1,11 +1,12 @@
-// Writes a command's events to the outbox in the command's own transaction: the
-// only way anything leaves the write model. The payload is encoded here, already in
-// the Confluent wire format, so Debezium can pass it through untouched.
+// The outbox: the only way anything leaves the write model. Payloads are encoded here, in Node,
+// through the registry codec, already in the Confluent wire format, so Debezium passes them
+// through untouched; the rows are inserted by the command's one write statement, after its
+// state rows and in the same transaction.
 import crypto from 'node:crypto';
-import type pg from 'pg';
 import { eventCatalog, type EventType } from '../../schemas/eventCatalog.ts';
 import type { EventPayloads } from '../../schemas/generated/eventTypes.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
+import type { WriteStatement } from './writeStatement.ts';
 
 /** What the outbox needs of the schema codec: synchronous, registry ids already known. */
 export interface EventEncoder {
@@ -19,20 +20,15 @@ export interface EventContext {
   causationId: string;
 }
 
-export interface WrittenEvent {
+export interface EncodedEvent {
   eventId: string;
-  type: EventType;
-  aggregateId: string;
-  aggregateVersion: number;
+  event: PendingEvent;
+  payload: Buffer;
 }
 
-export async function writeToOutbox(
-  tx: pg.ClientBase,
-  encoder: EventEncoder,
-  events: readonly PendingEvent[],
-  context: EventContext,
-): Promise<WrittenEvent[]> {
-  const written = events.map((event) => {
+/** Stamps each event with its envelope and encodes it, in the order given (the outbox's order). */
+export function encodeEvents(encoder: EventEncoder, events: readonly PendingEvent[], context: EventContext): EncodedEvent[] {
+  return events.map((event) => {
     const eventId = crypto.randomUUID();
     // The body's shape is checked against the Avro schema by the encoder (field paths in the error).
     const payload = encoder.encode(event.type, {
@@ -46,20 +42,19 @@ export async function writeToOutbox(
     } as unknown as EventPayloads[EventType]);
     return { eventId, event, payload };
   });
-  await tx.query(
+}
+
+/** The outbox rows of the write statement, inserted after its state rows (FROM state_written). */
+export function writeOutboxRows(statement: WriteStatement, encoded: readonly EncodedEvent[], now: Date): void {
+  const p = (value: unknown, type?: string) => statement.param(value, type);
+  statement.then(
+    'outbox_rows',
     `INSERT INTO write.outbox (event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload, occurred_at)
-     SELECT u.event_id, u.aggregate_type, u.aggregate_id, u.aggregate_version, u.event_type, u.payload, $7
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bytea[])
-       AS u(event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload)`,
-    [
-      written.map((w) => w.eventId),
-      written.map((w) => eventCatalog[w.event.type].aggregateType),
-      written.map((w) => w.event.aggregateId),
-      written.map((w) => w.event.aggregateVersion),
-      written.map((w) => w.event.type),
-      written.map((w) => w.payload),
-      context.now,
-    ],
+     SELECT u.event_id, u.aggregate_type, u.aggregate_id, u.aggregate_version, u.event_type, u.payload, ${p(now, 'timestamptz')}
+     FROM state_written, unnest(${p(encoded.map((e) => e.eventId), 'uuid[]')}, ${p(encoded.map((e) => eventCatalog[e.event.type].aggregateType), 'text[]')},
+       ${p(encoded.map((e) => e.event.aggregateId), 'text[]')}, ${p(encoded.map((e) => e.event.aggregateVersion), 'bigint[]')},
+       ${p(encoded.map((e) => e.event.type), 'text[]')}, ${p(encoded.map((e) => e.payload), 'bytea[]')})
+       AS u(event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload)
+     RETURNING 1`,
   );
-  return written.map(({ eventId, event }) => ({ eventId, type: event.type, aggregateId: event.aggregateId, aggregateVersion: event.aggregateVersion }));
 }

@@ -1,7 +1,9 @@
-// Products in the write model. `forUpdate` reads take the row lock that serializes
-// concurrent commands on one product for the rest of the transaction.
+// Products in the write model. The reads lock: FOR UPDATE serializes commands on one product for
+// the rest of the transaction, FOR SHARE keeps an order's prices stable until it commits.
 import type pg from 'pg';
 import type { Product } from '../domain/product.ts';
+import type { Read } from '../commands/commandPlan.ts';
+import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 interface ProductRow {
   sku: string;
@@ -13,6 +15,9 @@ interface ProductRow {
   version: string;
 }
 
+// Named columns, not *: a prepared statement fails once its result columns change.
+const PRODUCT_COLUMNS = 'sku, name, description, category, brand, price_cents, version';
+
 const toProduct = (row: ProductRow): Product => ({
   sku: row.sku,
   name: row.name,
@@ -23,31 +28,51 @@ const toProduct = (row: ProductRow): Product => ({
   version: Number(row.version),
 });
 
-export async function findProduct(tx: pg.ClientBase, sku: string, { forUpdate = false } = {}): Promise<Product | undefined> {
-  const { rows } = await tx.query<ProductRow>(`SELECT * FROM write.products WHERE sku = $1${forUpdate ? ' FOR UPDATE' : ''}`, [sku]);
-  return rows[0] && toProduct(rows[0]);
+export function productForUpdate(sku: string): Read<Product | undefined> {
+  return {
+    queries: [preparedQuery(`SELECT ${PRODUCT_COLUMNS} FROM write.products WHERE sku = $1 FOR UPDATE`, [sku])],
+    parse: ([result]) => {
+      const row = (result as pg.QueryResult<ProductRow>).rows[0];
+      return row && toProduct(row);
+    },
+  };
 }
 
-/** The products of an order's lines; a shared lock keeps prices stable until commit. */
-export async function findProducts(tx: pg.ClientBase, skus: readonly string[]): Promise<Map<string, Product>> {
-  const { rows } = await tx.query<ProductRow>('SELECT * FROM write.products WHERE sku = ANY($1) FOR SHARE', [skus]);
-  return new Map(rows.map((row) => [row.sku, toProduct(row)]));
+/** The products of an order's lines, under a shared lock. */
+export function productsForShare(skus: readonly string[]): Read<Map<string, Product>> {
+  return {
+    queries: [preparedQuery(`SELECT ${PRODUCT_COLUMNS} FROM write.products WHERE sku = ANY($1) FOR SHARE`, [skus])],
+    parse: ([result]) => new Map((result as pg.QueryResult<ProductRow>).rows.map((row) => [row.sku, toProduct(row)])),
+  };
 }
 
-/** Inserts the product; false when the SKU exists already. */
-export async function insertProduct(tx: pg.ClientBase, p: Product, now: Date): Promise<boolean> {
-  const { rowCount } = await tx.query(
+/** Inserts the product; a SKU that exists already raises products_pkey (isDuplicateProduct). */
+export function insertProduct(statement: WriteStatement, p: Product, now: Date): void {
+  const v = (value: unknown, type?: string) => statement.param(value, type);
+  const at = v(now, 'timestamptz');
+  statement.insert(
+    'product_row',
     `INSERT INTO write.products (sku, name, description, category, brand, price_cents, version, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (sku) DO NOTHING`,
-    [p.sku, p.name, p.description, p.category, p.brand, p.priceCents, p.version, now],
+     VALUES (${v(p.sku, 'text')}, ${v(p.name, 'text')}, ${v(p.description, 'text')}, ${v(p.category, 'text')}, ${v(p.brand, 'text')},
+       ${v(p.priceCents, 'bigint')}, ${v(p.version, 'bigint')}, ${at}, ${at})
+     RETURNING 1`,
   );
-  return rowCount === 1;
 }
 
-export async function updateProductRow(tx: pg.ClientBase, p: Product, now: Date): Promise<void> {
-  await tx.query(
-    `UPDATE write.products SET name = $2, description = $3, category = $4, brand = $5, price_cents = $6, version = $7, updated_at = $8
-     WHERE sku = $1`,
-    [p.sku, p.name, p.description, p.category, p.brand, p.priceCents, p.version, now],
+export function updateProduct(statement: WriteStatement, p: Product, now: Date): void {
+  const v = (value: unknown, type?: string) => statement.param(value, type);
+  statement.update(
+    'product_row',
+    `UPDATE write.products SET name = ${v(p.name, 'text')}, description = ${v(p.description, 'text')}, category = ${v(p.category, 'text')},
+       brand = ${v(p.brand, 'text')}, price_cents = ${v(p.priceCents, 'bigint')}, version = ${v(p.version, 'bigint')}, updated_at = ${v(now, 'timestamptz')}
+     WHERE sku = ${v(p.sku, 'text')} AND version = ${v(p.version - 1, 'bigint')}
+     RETURNING 1`,
+    1,
   );
+}
+
+/** The write statement failed because the product (or its inventory row) exists already. */
+export function isDuplicateProduct(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' && (constraint === 'products_pkey' || constraint === 'inventory_pkey');
 }

@@ -26,6 +26,11 @@ export interface HarnessOptions {
   ownWriteDatabase?: boolean;
   /** Wraps the real codec the command API encodes outbox payloads with (to inject a fault). */
   encoder?: (codec: EventCodec) => EventEncoder;
+  /**
+   * Where the command API's pool connects instead of the write database's server: a proxy in front
+   * of it (one that counts round trips). Migrations and `config` still name the server itself.
+   */
+  postgresVia?: { host: string; port: number };
 }
 
 export interface Harness {
@@ -74,7 +79,7 @@ export async function commandApiHarness(options: HarnessOptions = {}): Promise<H
     throw error;
   });
   await registerCatalogSchemas(base);
-  const pool = writePool({ ...base, logLevel: 'silent' });
+  const pool = writePool({ ...base, logLevel: 'silent', postgres: { ...base.postgres, ...options.postgresVia } });
   const codec = await EventCodec.connect(base);
   const app = await buildCommandApi({ config: harnessConfig, pool, encoder: options.encoder ? options.encoder(codec) : codec });
   return {
