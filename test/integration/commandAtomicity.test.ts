@@ -1,6 +1,6 @@
 // Late failures of the command API, on the real write Postgres and registry: a fault after the
-// state rows are written (the payload encoder, the outbox insert, the COMMIT) leaves every write
-// table exactly as it was; two requests racing with one Idempotency-Key write once; a deadlock
+// aggregates were read and locked and the decision made (the payload encoder), or after the state
+// rows are written (the outbox insert, the COMMIT), leaves every write table exactly as it was; two requests racing with one Idempotency-Key write once; a deadlock
 // is retried and applied once.
 //
 // The harness runs on a write database of its own (created and dropped here), so whole tables
@@ -145,7 +145,8 @@ t.test('the outbox encoder throws on the last event: every write table is as bef
   const before = await h.writeChecksums();
   const response = await placeOrder(skus, { 'idempotency-key': key, 'x-correlation-id': correlationId });
   assertInternalError(t, response);
-  // Events exist only once the decision returned, i.e. once the order and stock rows were written.
+  // Events exist only once the decision returned, i.e. once the order and stock rows were read,
+  // locked and decided (their rows are written in the same statement as the outbox, after encoding).
   t.same(encoded, ['OrderPlaced', `InventoryAdjusted ${skus[0]}`, `InventoryAdjusted ${skus[1]}`], 'the fault hit the last event, after the others encoded');
   t.same(await h.writeChecksums(), before, 'products, inventory, orders, order_items, outbox and processed_commands unchanged');
 
