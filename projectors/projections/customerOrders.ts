@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import { ValidationFailed } from '../../lib/errors.ts';
 import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../stores/redisKeys.ts';
+import { readIndexPage } from '../stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../stores/redisStore.ts';
 import type { OrderStatus } from './orderSummary.ts';
 
@@ -81,24 +82,6 @@ function pairs(flat: string[]): { orderId: string; placedAt: number }[] {
   return out;
 }
 
-/** Up to `count` entries after the cursor, newest first (placedAt desc, orderId desc). */
-async function rangeAfter(redis: Redis, key: string, cursor: { placedAt: number; orderId: string } | undefined, count: number) {
-  if (!cursor) return pairs(await redis.zrevrange(key, 0, count - 1, 'WITHSCORES'));
-  // Orders of the cursor's millisecond that sort after it, then the older ones; in one
-  // MULTI so both ranges see the same set.
-  const replies = await redis
-    .multi()
-    .zrevrangebyscore(key, cursor.placedAt, cursor.placedAt, 'WITHSCORES')
-    .zrevrangebyscore(key, `(${cursor.placedAt}`, '-inf', 'WITHSCORES', 'LIMIT', 0, count)
-    .exec();
-  const [sameMs, older] = (replies ?? []).map(([error, reply]) => {
-    if (error) throw error;
-    return pairs(reply as string[]);
-  });
-  const sameMsAfter = (sameMs ?? []).filter((entry) => memberBefore(entry.orderId, cursor.orderId));
-  return [...sameMsAfter, ...(older ?? [])].slice(0, count);
-}
-
 function parseSummaries(orderIds: string[], values: (string | null)[]): CustomerOrderSummary[] {
   const out: CustomerOrderSummary[] = [];
   values.forEach((value, i) => {
@@ -116,7 +99,10 @@ function parseSummaries(orderIds: string[], values: (string | null)[]): Customer
   return out;
 }
 
-/** One page of a customer's orders from the live generation (or `generation`), newest first. */
+/**
+ * One page of a customer's orders from the live generation (or `generation`), newest first
+ * (placedAt desc, orderId desc), in one round trip: the index page and the summaries it lists.
+ */
 export async function readCustomerOrders(
   redis: Redis,
   customerId: string,
@@ -125,16 +111,24 @@ export async function readCustomerOrders(
   const { limit } = options;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationFailed([{ field: 'query.limit', message: 'must be a positive integer' }]);
   const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
-  const generation = await resolveGeneration(redis, CUSTOMER_ORDERS, options.generation);
-  if (generation === undefined) return { orders: [], nextCursor: null };
-  const prefix = redisGenerationPrefix(CUSTOMER_ORDERS, generation);
-  const entries = await rangeAfter(redis, prefix + ordersKey(customerId), cursor, limit + 1);
+  // One entry more than the page: whether it exists says whether there is a next page.
+  const read = await readIndexPage(redis, CUSTOMER_ORDERS, {
+    indexKey: ordersKey(customerId),
+    valuesKey: summariesKey(customerId),
+    count: limit + 1,
+    ...(cursor ? { cursorScore: cursor.placedAt } : {}),
+    ...(options.generation === undefined ? {} : { generation: options.generation }),
+  });
+  if (!read) return { orders: [], nextCursor: null };
+  // Orders of the cursor's millisecond that sort after it, then the older ones.
+  const sameMsAfter = cursor ? read.atScore.filter((entry) => memberBefore(entry.member, cursor.orderId)) : [];
+  const entries = [...sameMsAfter, ...read.below].slice(0, limit + 1);
   const page = entries.slice(0, limit);
   if (page.length === 0) return { orders: [], nextCursor: null };
-  const orderIds = page.map((entry) => entry.orderId);
-  const orders = parseSummaries(orderIds, await redis.hmget(prefix + summariesKey(customerId), ...orderIds));
+  const orderIds = page.map((entry) => entry.member);
+  const orders = parseSummaries(orderIds, orderIds.map((orderId) => read.values.get(orderId) ?? null));
   const last = page[page.length - 1];
-  return { orders, nextCursor: entries.length > limit && last ? encodeCursor(last.placedAt, last.orderId) : null };
+  return { orders, nextCursor: entries.length > limit && last ? encodeCursor(last.score, last.member) : null };
 }
 
 async function inOnePipeline(redis: Redis, commands: (string | number)[][]): Promise<unknown[]> {

@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../stores/redisKeys.ts';
+import { readHash } from '../stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../stores/redisStore.ts';
 
 export const ORDER_SUMMARY = 'order-summary';
@@ -98,11 +99,9 @@ export function parseOrderSummary(hash: Record<string, string>): OrderSummary | 
   };
 }
 
-/** The order as the live generation (or `generation`) has it; undefined if unknown there. */
+/** The order as the live generation (or `generation`) has it; undefined if unknown there. One round trip. */
 export async function readOrderSummary(redis: Redis, orderId: string, options: { generation?: number } = {}): Promise<OrderSummary | undefined> {
-  const generation = await resolveGeneration(redis, ORDER_SUMMARY, options.generation);
-  if (generation === undefined) return undefined;
-  return parseOrderSummary(await redis.hgetall(redisGenerationPrefix(ORDER_SUMMARY, generation) + orderKey(orderId)));
+  return parseOrderSummary(await readHash(redis, ORDER_SUMMARY, orderKey(orderId), options.generation));
 }
 
 /** Every order of a generation (default: the live one), each once, in no particular order. */

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { ValidationFailed, type FieldError } from '../../lib/errors.ts';
 import type { ReadModels } from '../readModels.ts';
 import { MAX_REPORT_DAYS, MAX_SEARCH_WINDOW, productSearchQuery, readSchema, salesReportQuery } from './querySchemas.ts';
+import { productSearchResponse, salesReportResponse } from './responseSchemas.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -31,7 +32,7 @@ function rejectIfAny(fields: FieldError[]): void {
 
 export function catalogRoutes(app: FastifyInstance, readModels: ReadModels): void {
   app.get('/products/search', {
-    schema: readSchema('Full-text product search with category and brand facets', { querystring: productSearchQuery }),
+    schema: readSchema('Full-text product search with category and brand facets', { querystring: productSearchQuery }, productSearchResponse),
   }, async (request) => {
     const { q, category, brand, minPrice, maxPrice, inStock, page, pageSize } = request.query as ProductSearchParams;
     const problems: FieldError[] = [];
@@ -53,7 +54,7 @@ export function catalogRoutes(app: FastifyInstance, readModels: ReadModels): voi
   });
 
   app.get('/reports/sales', {
-    schema: readSchema('Sales per day or per category over a date range', { querystring: salesReportQuery }),
+    schema: readSchema('Sales per day or per category over a date range', { querystring: salesReportQuery }, salesReportResponse),
   }, async (request) => {
     const { from, to, groupBy } = request.query as SalesReportParams;
     const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;

@@ -10,6 +10,7 @@ import { readAtLeastVersion } from '../minVersionWait.ts';
 import type { OrderSummary, ReadModels } from '../readModels.ts';
 import { mayReadCustomer, principalOf, requireCustomerAccess } from './access.ts';
 import { customerOrdersQuery, customerParams, minVersionHeaders, minVersionQuery, orderParams, readSchema } from './querySchemas.ts';
+import { customerOrdersResponse, orderSummaryResponse } from './responseSchemas.ts';
 
 export interface OrderRoutesOptions {
   minVersionTimeoutMs: number;
@@ -35,7 +36,7 @@ export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minV
       params: orderParams,
       headers: minVersionHeaders,
       querystring: minVersionQuery,
-    }),
+    }, orderSummaryResponse),
   }, async (request) => {
     const { id } = request.params as { id: string };
     const principal = principalOf(request);
@@ -58,7 +59,7 @@ export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minV
     schema: readSchema("A customer's orders, newest first, paged by cursor", {
       params: customerParams,
       querystring: customerOrdersQuery,
-    }),
+    }, customerOrdersResponse),
   }, async (request) => {
     const { id } = request.params as { id: string };
     requireCustomerAccess(request, id);

@@ -77,7 +77,7 @@ export const salesReportQuery = {
   },
 } as const;
 
-/** Schema parts every authenticated read shares. */
-export function readSchema(summary: string, parts: Record<string, unknown>) {
-  return { summary, security: [{ apiKey: [] }], ...parts, response: { '4xx': errorResponseSchema } };
+/** Schema parts every authenticated read shares; `ok` is the 200 answer's (responseSchemas.ts). */
+export function readSchema(summary: string, parts: Record<string, unknown>, ok: Record<string, unknown>) {
+  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, '4xx': errorResponseSchema } };
 }

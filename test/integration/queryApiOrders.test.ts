@@ -5,8 +5,8 @@ import { Redis } from 'ioredis';
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import type { OrderPlaced } from '../../schemas/generated/eventTypes.ts';
-import { customerOrdersProjection } from '../../projectors/projections/customerOrders.ts';
-import { ORDER_SUMMARY, orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { customerOrdersProjection, readCustomerOrders } from '../../projectors/projections/customerOrders.ts';
+import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary } from '../../projectors/projections/orderSummary.ts';
 import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
 import { CUSTOMER_KEY, OTHER_CUSTOMER_KEY, queryApiHarness, type QueryApiHarness } from '../support/queryApiHarness.ts';
 import { uniqueName } from '../support/stack.ts';
@@ -45,6 +45,38 @@ t.test('an order reads back as the projection wrote it, for its customer and for
     shippingAddress: address, cancelReason: null, carrier: null, trackingNumber: null, version: 1, placedAt: order.event.occurredAt,
   });
   t.same((await h.send(`/orders/${order.event.orderId}`)).json(), asCustomer.json(), 'an admin key reads any order');
+});
+
+t.test('every answer is byte for byte what JSON.stringify gave of the reader\'s value (the response schemas drop nothing)', async (t) => {
+  const customer = uniqueName('customer');
+  const start = Date.now() - 30_000;
+  const [placedOnly, cancelledOne, shippedOne] = [placed(customer, start), placed(customer, start + 1), placed(customer, start + 2)];
+  const base = (order: OrderPlaced, version: number) => ({ ...envelope(order.orderId, version, order.occurredAt + version * 1000), customerId: order.customerId });
+  await h.apply(stores, [
+    placedOnly, cancelledOne, shippedOne,
+    { type: 'OrderCancelled', event: { ...base(cancelledOne.event, 2), reason: 'changed my mind', items: lines, totalCents: 3998 } },
+    { type: 'ShippingAddressUpdated', event: { ...base(shippedOne.event, 2), shippingAddress: { ...address, line2: 'Flat 3' } } },
+    shipped(shippedOne.event, 3),
+  ]);
+  const generation = { generation: h.generation };
+  for (const [what, order] of [['placed: nulls', placedOnly], ['cancelled with a reason', cancelledOne], ['shipped, address line2 set', shippedOne]] as const) {
+    const response = await h.send(`/orders/${order.event.orderId}`);
+    t.equal(response.statusCode, 200, what);
+    t.equal(response.body, JSON.stringify(await readOrderSummary(h.connections.redis, order.event.orderId, generation)), what);
+  }
+  t.same(JSON.parse((await h.send(`/orders/${shippedOne.event.orderId}`)).body), {
+    orderId: shippedOne.event.orderId, customerId: customer, status: 'shipped', items: lines, totalCents: 3998,
+    shippingAddress: { ...address, line2: 'Flat 3' }, cancelReason: null, carrier: 'DHL', trackingNumber: 'JD3',
+    placedAt: start + 2, updatedAt: start + 2 + 1000, version: 3,
+  }, 'every field, nested ones included');
+  const firstPage = await h.send(`/customers/${customer}/orders?limit=2`);
+  const expectedFirst = await readCustomerOrders(h.connections.redis, customer, { limit: 2, ...generation });
+  t.equal(firstPage.body, JSON.stringify(expectedFirst), 'a page with a next cursor');
+  t.equal(expectedFirst.orders.length, 2);
+  const cursor = expectedFirst.nextCursor ?? '';
+  const lastPage = await h.send(`/customers/${customer}/orders?limit=2&cursor=${cursor}`);
+  t.equal(lastPage.body, JSON.stringify(await readCustomerOrders(h.connections.redis, customer, { limit: 2, cursor, ...generation })), 'the last page (nextCursor null)');
+  t.same(JSON.parse(lastPage.body), { orders: [{ orderId: placedOnly.event.orderId, status: 'placed', totalCents: 3998, itemCount: 1, placedAt: start, version: 1 }], nextCursor: null });
 });
 
 t.test("another customer's order is 404, like one that does not exist; another customer's list is 403", async (t) => {

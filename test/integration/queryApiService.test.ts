@@ -49,6 +49,12 @@ t.test('/docs/openapi.json documents every read route with its parameters', asyn
   t.same(searchParameters.sort(), ['brand', 'category', 'inStock', 'maxPrice', 'minPrice', 'page', 'pageSize', 'q']);
   const orderParameters = doc.paths['/orders/{id}'].get.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
   t.same(orderParameters.sort(), ['header:x-min-version', 'path:id', 'query:minVersion']);
+  const ok = (route: string) => doc.paths[route].get.responses['200']?.content['application/json'].schema;
+  t.same(Object.keys(ok('/orders/{id}').properties), [
+    'orderId', 'customerId', 'status', 'items', 'totalCents', 'shippingAddress', 'cancelReason', 'carrier', 'trackingNumber', 'placedAt', 'updatedAt', 'version',
+  ], 'the order answer is documented, field by field');
+  t.match(ok('/orders/{id}').properties.carrier, { type: 'string', nullable: true }, 'a nullable field as OpenAPI 3.0 writes it');
+  for (const route of ['/customers/{id}/orders', '/products/search', '/reports/sales']) t.equal(ok(route).type, 'object', `${route}: its answer is documented`);
 });
 
 /** Every project file reachable from `entry` through static and dynamic relative imports. */

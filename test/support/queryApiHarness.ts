@@ -47,7 +47,15 @@ const TOPIC_OF: Record<ProjectionEvent['type'], string> = {
   ShippingAddressUpdated: 'events.order',
 };
 
-export async function queryApiHarness(options: { minVersionTimeoutMs?: number } = {}): Promise<QueryApiHarness> {
+export interface QueryApiHarnessOptions {
+  minVersionTimeoutMs?: number;
+  /** Redis (read models, stores and pointers) at this URL instead of the stack's database 0, e.g. a claimed database. */
+  redisUrl?: string;
+  /** Read models this harness reads through their live pointers (which its stores' init() and activate() move) instead of its generation. */
+  live?: readonly ProjectionName[];
+}
+
+export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Promise<QueryApiHarness> {
   await ensureStack('redis', 'postgres-read', 'elasticsearch');
   const base = config();
   const customerId = uniqueName('customer');
@@ -58,6 +66,7 @@ export async function queryApiHarness(options: { minVersionTimeoutMs?: number } 
     ...base,
     logLevel: 'silent',
     postgres: { ...base.postgres, host: '127.0.0.1', port: CLOSED_PORT },
+    redis: { ...base.redis, url: options.redisUrl ?? base.redis.url },
     queryApi: { ...base.queryApi, minVersionTimeoutMs: options.minVersionTimeoutMs ?? base.queryApi.minVersionTimeoutMs },
     auth: {
       apiKeys: [
@@ -68,12 +77,13 @@ export async function queryApiHarness(options: { minVersionTimeoutMs?: number } 
     },
   };
   const connections = openReadConnections(harnessConfig);
-  const readGeneration: Record<ProjectionName, number> = {
+  const readGeneration: Partial<Record<ProjectionName, number>> = {
     'order-summary': generation,
     'customer-orders': generation,
     'product-search': generation,
     'sales-report': generation,
   };
+  for (const projection of options.live ?? []) delete readGeneration[projection];
   const app = await buildQueryApi({ config: harnessConfig, ...connections, readGeneration });
   const stores: ProjectionStore[] = [];
   const nextOffset = new Map<string, number>();
