@@ -33,35 +33,49 @@ export function contributionsOf(items: readonly OrderLine[]): CategoryContributi
   return [...byCategory.values()].sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
 }
 
-const CONTRIBUTION_RECORD = `AS c(category text, "revenueCents" bigint, units bigint)`;
-
 type Placement = Extract<ProjectionEvent, { type: 'OrderPlaced' }>;
 
+/** A run of a chunk whose placements and whose cancellations (order ids) each go in one statement. */
+export interface SalesSegment {
+  placements: Placement[];
+  cancellations: string[];
+}
+
 /**
- * A chunk's placements and cancellations, each kind in one statement. Placements go first; that is
- * the order of the log as long as no placement follows a cancellation of the same order, so a
- * segment ends where one would (a redelivered placement after its cancellation: it must find the
- * order counted, as it would one event at a time).
+ * A chunk's placements and cancellations, split so each kind of a segment is one statement.
+ * Placements go first; that is the order of the log as long as no placement follows a
+ * cancellation of the same order, so a segment ends where one would (a redelivered placement
+ * after its cancellation: it must find the order counted, as it would one event at a time).
  */
-async function applySegments(events: readonly ProjectionEvent[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+export function salesSegmentsOf(events: readonly ProjectionEvent[]): SalesSegment[] {
+  const segments: SalesSegment[] = [];
   let placements = new Map<string, Placement>();
   let cancellations = new Set<string>();
-  const flush = async () => {
-    if (placements.size) await placeOrders([...placements.values()], tx, tables);
-    if (cancellations.size) await cancelOrders([...cancellations], tx, tables);
+  const close = () => {
+    if (placements.size || cancellations.size) segments.push({ placements: [...placements.values()], cancellations: [...cancellations] });
     placements = new Map();
     cancellations = new Set();
   };
   for (const event of events) {
     if (event.type === 'OrderPlaced') {
-      if (cancellations.has(event.event.orderId)) await flush();
+      if (cancellations.has(event.event.orderId)) close();
       // A second placement of an order in the segment adds nothing: the first one inserts the row.
       if (!placements.has(event.event.orderId)) placements.set(event.event.orderId, event);
     } else if (event.type === 'OrderCancelled') {
       cancellations.add(event.event.orderId);
     }
   }
-  await flush();
+  close();
+  return segments;
+}
+
+const CONTRIBUTION_RECORD = `AS c(category text, "revenueCents" bigint, units bigint)`;
+
+async function applySegments(events: readonly ProjectionEvent[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+  for (const { placements, cancellations } of salesSegmentsOf(events)) {
+    if (placements.length) await placeOrders(placements, tx, tables);
+    if (cancellations.length) await cancelOrders(cancellations, tx, tables);
+  }
 }
 
 async function placeOrders(placements: readonly Placement[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {

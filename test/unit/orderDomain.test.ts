@@ -52,3 +52,93 @@ t.test('a product price must stay positive', async (t) => {
   t.throws(() => updateProduct(product, { priceCents: -1 }), { name: 'InvariantViolation', rule: 'price_not_positive' });
   t.match(updateProduct(product, { name: 'm' }), { product: { name: 'm', priceCents: 5, version: 2 }, event: { type: 'ProductUpdated' } });
 });
+
+t.test('placing an order: every line and every field of the order and its event', async (t) => {
+  const { order, event } = place([{ sku: 'sock', quantity: 3 }]);
+  const items = [{ sku: 'sock', name: 'Sock', category: 'socks', quantity: 3, unitPriceCents: 250, lineTotalCents: 750 }];
+  t.same(order, {
+    orderId: 'o-1', customerId: 'c-1', status: 'placed', items, totalCents: 750, shippingAddress: address,
+    cancelReason: null, carrier: null, trackingNumber: null, version: 1,
+  });
+  t.same(event, {
+    type: 'OrderPlaced', aggregateId: 'o-1', aggregateVersion: 1,
+    body: { orderId: 'o-1', customerId: 'c-1', items, totalCents: 750, shippingAddress: address },
+  });
+});
+
+t.test('an order of exactly 1 or exactly 100 lines is accepted', async (t) => {
+  t.equal(place([{ sku: 'shoe', quantity: 1 }]).order.items.length, 1);
+  t.equal(place(Array.from({ length: MAX_ORDER_LINES }, () => ({ sku: 'sock', quantity: 1 }))).order.totalCents, MAX_ORDER_LINES * 250);
+});
+
+t.test('a refused order says why, with the offending values', async (t) => {
+  t.throws(() => place([]), { message: 'an order has 1 to 100 lines, got 0', details: { rule: 'order_line_count', lines: 0 } });
+  t.throws(() => place([{ sku: 'shoe', quantity: 1.5 }]), {
+    rule: 'quantity_not_positive',
+    message: 'quantity of shoe must be a positive whole number, got 1.5',
+    details: { sku: 'shoe', quantity: 1.5 },
+  });
+  t.throws(() => place([{ sku: 'shoe', quantity: -1 }]), { name: 'InvariantViolation', rule: 'quantity_not_positive' });
+  t.throws(() => place([{ sku: 'hat', quantity: 1 }]), { message: 'SKU hat is not in the catalog', details: { sku: 'hat' } });
+});
+
+t.test('cancelling, shipping and re-addressing: the next version and exactly its event', async (t) => {
+  const { order } = place([{ sku: 'shoe', quantity: 2 }]);
+  const cancelled = cancelOrder(order, null);
+  t.same(cancelled.order, { ...order, status: 'cancelled', cancelReason: null, version: 2 });
+  t.same(cancelled.event, {
+    type: 'OrderCancelled', aggregateId: 'o-1', aggregateVersion: 2,
+    body: { orderId: 'o-1', customerId: 'c-1', reason: null, items: order.items, totalCents: 3998 },
+  });
+  const shipped = shipOrder(order, 'DHL', 'T1');
+  t.same(shipped.order, { ...order, status: 'shipped', carrier: 'DHL', trackingNumber: 'T1', version: 2 });
+  t.same(shipped.event, { type: 'OrderShipped', aggregateId: 'o-1', aggregateVersion: 2, body: { orderId: 'o-1', customerId: 'c-1', carrier: 'DHL', trackingNumber: 'T1' } });
+  const moved = { ...address, city: 'Bath' };
+  const readdressed = updateShippingAddress(order, moved);
+  t.same(readdressed.order, { ...order, shippingAddress: moved, version: 2 });
+  t.same(readdressed.event, { type: 'ShippingAddressUpdated', aggregateId: 'o-1', aggregateVersion: 2, body: { orderId: 'o-1', customerId: 'c-1', shippingAddress: moved } });
+});
+
+t.test('an order that is no longer placed says what it is and what was refused', async (t) => {
+  const { order } = place([{ sku: 'shoe', quantity: 1 }]);
+  const shipped = shipOrder(order, null, null).order;
+  const cancelled = cancelOrder(order, 'x').order;
+  t.throws(() => cancelOrder(shipped, null), { message: 'order o-1 is shipped: cannot cancel it', details: { rule: 'order_shipped', status: 'shipped' } });
+  t.throws(() => shipOrder(shipped, null, null), { message: 'order o-1 is shipped: cannot ship it' });
+  t.throws(() => updateShippingAddress(cancelled, address), { message: 'order o-1 is cancelled: cannot change its shipping address', details: { status: 'cancelled' } });
+  t.throws(() => cancelOrder(cancelled, null), { name: 'InvariantViolation', rule: 'order_cancelled' });
+});
+
+t.test('an inventory adjustment: whole non-zero units, the event carries the move and its reason', async (t) => {
+  const stock = { sku: 'shoe', available: 2, version: 4 };
+  t.same(adjustInventory(stock, 3, 'restock'), {
+    inventory: { sku: 'shoe', available: 5, version: 5 },
+    event: { type: 'InventoryAdjusted', aggregateId: 'shoe', aggregateVersion: 5, body: { sku: 'shoe', delta: 3, available: 5, reason: 'restock', orderId: null } },
+  });
+  t.throws(() => adjustInventory(stock, 0.5, 'correction'), {
+    rule: 'adjustment_not_whole',
+    message: 'an adjustment must move a non-zero whole number of units, got 0.5',
+    details: { delta: 0.5 },
+  });
+  t.throws(() => adjustInventory(stock, -3, 'damaged'), {
+    message: 'SKU shoe has 2 available, cannot take 3',
+    details: { rule: 'insufficient_stock', sku: 'shoe', available: 2, requested: 3 },
+  });
+});
+
+t.test('a product: created at version 1, every update a full event, prices whole and positive', async (t) => {
+  const fields = { name: 'n', description: 'd', category: 'c', brand: 'b', priceCents: 1 };
+  const created = createProduct('x', fields);
+  t.same(created, {
+    product: { sku: 'x', ...fields, version: 1 },
+    event: { type: 'ProductCreated', aggregateId: 'x', aggregateVersion: 1, body: { sku: 'x', ...fields } },
+  });
+  t.same(updateProduct(created.product, { priceCents: 7 }).event, {
+    type: 'ProductUpdated', aggregateId: 'x', aggregateVersion: 2, body: { sku: 'x', ...fields, priceCents: 7 },
+  });
+  t.throws(() => createProduct('x', { ...fields, priceCents: 9.99 }), {
+    rule: 'price_not_positive',
+    message: 'price must be a positive whole number of cents, got 9.99',
+    details: { priceCents: 9.99 },
+  });
+});

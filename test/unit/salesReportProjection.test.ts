@@ -1,8 +1,11 @@
 // The pure parts of sales-report and the Postgres store: UTC days, per-category
-// contributions, table and view names, and which database errors are worth retrying.
+// contributions, how a chunk is split into statements, table and view names, and which
+// database errors are worth retrying.
 import pg from 'pg';
 import t from 'tap';
-import { contributionsOf, salesReportProjection, utcDay } from '../../projectors/projections/salesReport.ts';
+import type { ProjectionEvent } from '../../projectors/projection.ts';
+import { contributionsOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../projectors/projections/salesReport.ts';
+import { exampleEvents } from '../../schemas/exampleEvents.ts';
 import { isTransientPostgresError, postgresReadTarget, postgresTableName, postgresViewName } from '../../projectors/stores/postgresStore.ts';
 
 t.test('an order counts on the UTC day it was placed', async (t) => {
@@ -17,6 +20,40 @@ t.test('contributions: revenue and units summed per category, sorted', async (t)
     { category: 'kitchen', revenueCents: 4497, units: 3 },
   ]);
   t.same(contributionsOf([]), []);
+});
+
+t.test('contributions come out in code-unit order of category, whatever order the lines had', async (t) => {
+  const line = (category: string) => ({ sku: 's', name: 'n', category, quantity: 1, unitPriceCents: 1, lineTotalCents: 1 });
+  t.same(contributionsOf(['toys', 'Zebra', 'garden', 'apparel', 'kitchen'].map(line)).map((c) => c.category), ['Zebra', 'apparel', 'garden', 'kitchen', 'toys']);
+  t.same(contributionsOf(['b', 'a'].map(line)).map((c) => c.category), ['a', 'b']);
+});
+
+const at = { topic: 'events.order', partition: 0 };
+const placed = (orderId: string, offset: number): ProjectionEvent => ({ type: 'OrderPlaced', event: { ...exampleEvents.OrderPlaced, orderId }, ...at, offset: String(offset), key: orderId });
+const cancelled = (orderId: string, offset: number): ProjectionEvent => ({ type: 'OrderCancelled', event: { ...exampleEvents.OrderCancelled, orderId }, ...at, offset: String(offset), key: orderId });
+const shipped = (orderId: string, offset: number): ProjectionEvent => ({ type: 'OrderShipped', event: { ...exampleEvents.OrderShipped, orderId }, ...at, offset: String(offset), key: orderId });
+const shape = (events: readonly ProjectionEvent[]) =>
+  salesSegmentsOf(events).map((s) => ({ placements: s.placements.map((p) => `${p.event.orderId}@${p.offset}`), cancellations: s.cancellations }));
+
+t.test('a chunk is one segment while no placement follows a cancellation of the same order', async (t) => {
+  t.same(shape([]), [], 'an empty chunk writes nothing');
+  t.same(shape([placed('a', 1), cancelled('b', 2), placed('c', 3), cancelled('a', 4)]), [{ placements: ['a@1', 'c@3'], cancellations: ['b', 'a'] }]);
+  t.same(shape([placed('a', 1)]), [{ placements: ['a@1'], cancellations: [] }], 'placements alone');
+  t.same(shape([cancelled('a', 1)]), [{ placements: [], cancellations: ['a'] }], 'cancellations alone');
+  t.same(shape([placed('a', 1), placed('a', 2), cancelled('b', 3), cancelled('b', 4)]), [{ placements: ['a@1'], cancellations: ['b'] }], 'a redelivery in the segment counts once: the first');
+  t.same(shape([shipped('a', 1), placed('b', 2), shipped('b', 3)]), [{ placements: ['b@2'], cancellations: [] }], 'other event types add nothing');
+  t.same(shape([shipped('a', 1)]), [], 'a chunk without placements or cancellations writes nothing');
+});
+
+t.test('a placement after a cancellation of its order starts a new segment', async (t) => {
+  t.same(shape([placed('a', 1), cancelled('a', 2), placed('b', 3), placed('a', 4), cancelled('b', 5)]), [
+    { placements: ['a@1', 'b@3'], cancellations: ['a'] },
+    { placements: ['a@4'], cancellations: ['b'] },
+  ]);
+  t.same(shape([cancelled('a', 1), placed('b', 2), placed('a', 3)]), [
+    { placements: ['b@2'], cancellations: ['a'] },
+    { placements: ['a@3'], cancellations: [] },
+  ], 'placements before the split stay in the segment that applies first');
 });
 
 t.test('names: generation tables, pointer views, quoted read targets', async (t) => {
