@@ -12,6 +12,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { consumerGroupOf } from '../../projectors/projection.ts';
 import { ProjectorWorker, type ProjectorWorkerOptions } from '../../projectors/runtime/projectorWorker.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
+import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
 import { ensureParkedKeysTable } from '../../projectors/runtime/parkedKeysTable.ts';
 import { ensureRuntimeTestTables, RUNTIME_TEST_PROJECTION, runtimeTestProjection, type RuntimeTestFaults } from './runtimeTestProjection.ts';
@@ -51,6 +52,11 @@ function orderMessage(codec: EventCodec, type: 'OrderPlaced' | 'OrderShipped', k
 export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
   await ensureStack('postgres-read', 'kafka', 'registry');
   const base = config();
+  // The events these tests produce are encoded with the catalog's schemas: registered here, so the
+  // harness does not depend on an earlier test file having registered them (idempotent). Before any
+  // connection is opened, so a failure here leaves nothing open that would keep the file running.
+  await registerCatalogSchemas(base);
+  const codec = await EventCodec.connect(base);
   const cfg = { ...base, logLevel: 'silent' };
   const generation = crypto.randomInt(1_000_000, 2 ** 31);
   const keyPrefix = `${uniqueName('rt')}-`;
@@ -61,7 +67,6 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
-  const codec = await EventCodec.connect(base);
   await ensureParkedKeysTable(pool);
   await ensureRuntimeTestTables(pool);
   const topic = uniqueName('test.runtime.order');

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config as userConfig, loadConfig, type Config } from '../../lib/config.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
+import { migrateWriteSchema } from '../../command-api/writeSchema.ts';
+import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { seededRandom } from '../../lib/seededRandom.ts';
 import { summarizeTap, type TapSummary } from './tapSummary.ts';
 import { coverageDirectories, coverageTable, reportCoverage, resetCoverage } from './coverageReport.ts';
@@ -74,6 +77,12 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     log(`tests run on their own stack in ${testConfig.stack.dir} (Postgres ${testConfig.postgres.port}, Kafka ${testConfig.kafka.port}, ...)`);
     runningBefore = (await stack.status()).filter((s) => s.pid !== undefined).map((s) => s.name);
     await stack.up();
+    // The test stack as `npm start` leaves a user's (without the services): the write schema
+    // migrated, the catalog's schemas registered, the event topics and the connector in place.
+    // Every step is idempotent; the files still set up what they rely on themselves.
+    await migrateWriteSchema(testConfig);
+    await registerCatalogSchemas(testConfig);
+    await applyOutboxConnector(testConfig, { log: () => {} });
   }
   let summary: TapSummary;
   try {
