@@ -1,7 +1,8 @@
 // Events to and from the Confluent wire format: byte 0 = 0x00 (magic), bytes 1-4 = schema id
 // (big endian), then the Avro binary body. The command API encodes on its hot path, so encode
 // is synchronous and never calls the registry: the ids of the local schemas are looked up once
-// in connect(). Decode fetches a writer schema only the first time it meets an id.
+// in connect(). Decode fetches a writer schema only the first time it meets an id; after that
+// (and always for the local schemas) decodeKnown decodes without waiting for anything.
 import type avro from 'avsc';
 import type { Config } from '../lib/config.ts';
 import {
@@ -49,6 +50,8 @@ export class EventCodec {
   readonly #schemaById: SchemaByIdLookup;
   readonly #eventTypeBySubject: ReadonlyMap<string, EventType>;
   readonly #readers = new Map<number, Promise<ReaderForId>>();
+  /** The readers already resolved: what decodeKnown uses without a promise per message. */
+  readonly #known = new Map<number, ReaderForId>();
   // One scratch buffer reused by every encode (encode is synchronous, so never shared).
   #scratch = Buffer.allocUnsafe(16 * 1024);
 
@@ -83,6 +86,7 @@ export class EventCodec {
     for (const eventType of EVENT_TYPES) {
       const reader = { eventType, type: schemas[eventType].type, resolver: undefined };
       this.#readers.set(schemaIds[eventType], Promise.resolve(reader));
+      this.#known.set(schemaIds[eventType], reader);
     }
   }
 
@@ -113,10 +117,22 @@ export class EventCodec {
    * EventUndecodable. RegistryUnavailable is retriable.
    */
   async decode(message: Buffer): Promise<DecodedEvent> {
-    if (message.length < WIRE_HEADER_BYTES) throw new NotWireFormat(`${message.length} bytes, the header alone is ${WIRE_HEADER_BYTES}`);
-    if (message[0] !== MAGIC_BYTE) throw new NotWireFormat(`magic byte is ${message[0]}, expected ${MAGIC_BYTE}`);
-    const schemaId = message.readInt32BE(1);
-    const reader = await this.#readerFor(schemaId);
+    const schemaId = wireSchemaId(message);
+    return this.#read(this.#known.get(schemaId) ?? (await this.#readerFor(schemaId)), schemaId, message);
+  }
+
+  /**
+   * decode, synchronously, when the message's writer schema is known already (a local schema or
+   * one fetched before); undefined when the registry must be asked first (use decode). Throws
+   * the same poison errors as decode. The replay's hot path: no promise per message.
+   */
+  decodeKnown(message: Buffer): DecodedEvent | undefined {
+    const schemaId = wireSchemaId(message);
+    const reader = this.#known.get(schemaId);
+    return reader && this.#read(reader, schemaId, message);
+  }
+
+  #read(reader: ReaderForId, schemaId: number, message: Buffer): DecodedEvent {
     let event: unknown;
     try {
       event = reader.type.fromBuffer(message.subarray(WIRE_HEADER_BYTES), reader.resolver);
@@ -132,7 +148,10 @@ export class EventCodec {
       reader = this.#fetchReader(schemaId);
       this.#readers.set(schemaId, reader);
       // Only successes stay cached: an unreachable registry must be asked again next time.
-      reader.catch(() => this.#readers.delete(schemaId));
+      reader.then(
+        (known) => this.#known.set(schemaId, known),
+        () => this.#readers.delete(schemaId),
+      );
     }
     return reader;
   }
@@ -156,6 +175,13 @@ export class EventCodec {
       throw new EventUndecodable(schemaId, eventType, `the local schema cannot read its writer schema: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
+}
+
+/** The schema id of a Confluent wire-format message; NotWireFormat when it is not one. */
+function wireSchemaId(message: Buffer): number {
+  if (message.length < WIRE_HEADER_BYTES) throw new NotWireFormat(`${message.length} bytes, the header alone is ${WIRE_HEADER_BYTES}`);
+  if (message[0] !== MAGIC_BYTE) throw new NotWireFormat(`magic byte is ${message[0]}, expected ${MAGIC_BYTE}`);
+  return message.readInt32BE(1);
 }
 
 /** Every path where the value breaks the schema, e.g. `items[0].quantity`, `shippingAddress`. */

@@ -39,17 +39,19 @@ export const orderSummaryProjection = defineRedisProjection({
   name: ORDER_SUMMARY,
   version: 1,
   handlers: {
-    OrderPlaced: ({ event: e }) =>
-      writeOrder(e.orderId, e.aggregateVersion, {
+    OrderPlaced: ({ event: e }) => {
+      const placedAt = String(e.occurredAt);
+      return writeOrder(e.orderId, e.aggregateVersion, {
         orderId: e.orderId,
         customerId: e.customerId,
         status: 'placed',
         items: JSON.stringify(e.items),
         totalCents: String(e.totalCents),
         shippingAddress: JSON.stringify(e.shippingAddress),
-        placedAt: String(e.occurredAt),
-        updatedAt: String(e.occurredAt),
-      }),
+        placedAt,
+        updatedAt: placedAt,
+      });
+    },
     // cancelReason, carrier and trackingNumber start absent (null): OrderPlaced is version 1,
     // so it only ever writes a hash that has nothing yet.
     OrderCancelled: ({ event: e }) =>

@@ -8,10 +8,10 @@ import type pg from 'pg';
 import type pino from 'pino';
 import type { EventType } from '../../schemas/eventCatalog.ts';
 import type { EventCodec } from '../../schemas/eventCodec.ts';
-import type { ProjectionStore } from '../projection.ts';
+import type { ProjectionEvent, ProjectionStore } from '../projection.ts';
 import type { DeadLetterWriter } from './deadLetterQueue.ts';
 import type { EmitLifecycle } from './lifecycleEvents.ts';
-import { decodeMessage, messageKey, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
+import { decodeMessage, decodeMessageNow, messageKey, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
 import type { ParkedKeyCache } from './parkedKeyCache.ts';
 import { parkBehind, parkKey } from './parkedKeysTable.ts';
 import { dlqReasonLabel, type ProjectorMetrics } from './projectorMetrics.ts';
@@ -44,6 +44,8 @@ export interface ChunkResult {
   skipped: number;
 }
 
+type DecodedEvent = Extract<DecodedMessage, { kind: 'event' }>;
+
 interface Item {
   message: ChunkMessage;
   decoded: DecodedMessage;
@@ -74,8 +76,13 @@ class ChunkRun {
         segment.push({ message, decoded: { kind: 'skipped', key: messageKey(message) } });
         continue;
       }
-      const decoded = await this.retry(message.offset, () => decodeMessage(codec, handled, position, message));
-      if (decoded === INTERRUPTED) return INTERRUPTED;
+      // Synchronous unless the message names a writer schema the codec has yet to fetch.
+      let decoded = decodeMessageNow(codec, handled, position, message);
+      if (decoded === undefined) {
+        const fetched = await this.retry(message.offset, () => decodeMessage(codec, handled, position, message));
+        if (fetched === INTERRUPTED) return INTERRUPTED;
+        decoded = fetched;
+      }
       const item = { message, decoded };
       if (decoded.kind !== 'poison' && !parked.has(decoded.key)) {
         segment.push(item);
@@ -98,11 +105,15 @@ class ChunkRun {
   }
 
   private async flush(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
-    const events = segment.flatMap((item) => (item.decoded.kind === 'event' ? [item.decoded] : []));
+    const decodedEvents: DecodedEvent[] = [];
+    const events: ProjectionEvent[] = [];
+    for (const { decoded } of segment) {
+      if (decoded.kind !== 'event') continue;
+      decodedEvents.push(decoded);
+      events.push(decoded.event);
+    }
     try {
-      const done = await this.retry(lastOffset, () =>
-        this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: events.map((e) => e.event), lastOffset }),
-      );
+      const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events, lastOffset }));
       if (done === INTERRUPTED) return INTERRUPTED;
     } catch (error) {
       // Without events the failure is the checkpoint write itself: no event to blame.
@@ -110,7 +121,7 @@ class ChunkRun {
       this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
       return this.flushOneByOne(segment, lastOffset);
     }
-    this.countApplied(events);
+    this.countApplied(decodedEvents);
     this.result.skipped += segment.length - events.length;
   }
 
@@ -137,7 +148,7 @@ class ChunkRun {
     if (done === INTERRUPTED) return INTERRUPTED;
   }
 
-  private async applyOne(offset: string, decoded: Extract<DecodedMessage, { kind: 'event' }>): Promise<'applied' | { poison: string } | Interrupted> {
+  private async applyOne(offset: string, decoded: DecodedEvent): Promise<'applied' | { poison: string } | Interrupted> {
     let lastError: unknown;
     for (let failures = 0; failures < this.context.poisonAttempts; failures++) {
       try {
@@ -189,12 +200,14 @@ class ChunkRun {
     return true;
   }
 
-  private countApplied(events: readonly Extract<DecodedMessage, { kind: 'event' }>[]): void {
+  private countApplied(events: readonly DecodedEvent[]): void {
     if (!events.length) return;
     const { metrics, projection } = this.context;
     this.result.applied += events.length;
     metrics.eventsApplied.inc({ projection }, events.length);
+    // The labels bound once per chunk rather than per event.
+    const freshness = metrics.freshness.labels({ projection });
     const now = Date.now();
-    for (const event of events) metrics.freshness.observe({ projection }, Math.max(0, now - event.occurredAt) / 1000);
+    for (const event of events) freshness.observe(Math.max(0, now - event.occurredAt) / 1000);
   }
 }

@@ -4,7 +4,7 @@
 import type { IHeaders } from 'kafkajs';
 import { EventHeadersInvalid } from '../../lib/errors.ts';
 import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
-import type { EventCodec } from '../../schemas/eventCodec.ts';
+import type { DecodedEvent, EventCodec } from '../../schemas/eventCodec.ts';
 import type { ProjectionEvent } from '../projection.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 
@@ -36,11 +36,12 @@ export function headerText(headers: IHeaders | undefined, name: string): string 
   const raw = headers?.[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.toString('utf8');
+  // toString() without arguments is UTF-8 and skips the encoding lookup: four calls per message.
+  return typeof value === 'string' ? value : value.toString();
 }
 
 export function messageKey(message: RawMessage): string {
-  return message.key?.toString('utf8') ?? '';
+  return message.key?.toString() ?? '';
 }
 
 /**
@@ -53,12 +54,39 @@ export async function decodeMessage(
   position: MessagePosition,
   message: RawMessage,
 ): Promise<DecodedMessage> {
+  const now = decodeMessageNow(codec, handled, position, message);
+  if (now !== undefined) return now;
+  // The message names a schema id the codec has not met yet: fetched from the registry once.
   const key = messageKey(message);
-  const missing = REQUIRED_HEADERS.filter((name) => !headerText(message.headers, name));
-  if (missing.length) return poison(key, new EventHeadersInvalid(`missing header(s) ${missing.join(', ')}`));
-  const headerType = headerText(message.headers, 'eventType') ?? '';
-  const headerVersion = headerText(message.headers, 'aggregateVersion') ?? '';
-  const eventId = headerText(message.headers, 'eventId') ?? '';
+  const headers = readHeaders(message.headers);
+  let decoded;
+  try {
+    decoded = await codec.decode(message.value!);
+  } catch (error) {
+    if (isRetriable(error)) throw error;
+    return poison(key, error);
+  }
+  return judgeBody(decoded, headers, position, key);
+}
+
+/**
+ * decodeMessage without waiting: the same verdict, or undefined when the message's writer schema
+ * must first be fetched from the registry (then use decodeMessage). The hot path of a replay,
+ * where every message is written with a schema the codec knows.
+ */
+export function decodeMessageNow(
+  codec: EventCodec,
+  handled: ReadonlySet<EventType>,
+  position: MessagePosition,
+  message: RawMessage,
+): DecodedMessage | undefined {
+  const key = messageKey(message);
+  const headers = readHeaders(message.headers);
+  if (!headers.eventId || !headers.eventType || !headers.aggregateVersion) {
+    const missing = REQUIRED_HEADERS.filter((name) => !headers[name]);
+    return poison(key, new EventHeadersInvalid(`missing header(s) ${missing.join(', ')}`));
+  }
+  const headerType = headers.eventType;
   if (!isEventType(headerType)) return poison(key, new EventHeadersInvalid(`eventType ${headerType} is not an event type of the catalog`));
   // Events the projection does not read are not its to judge: skipping them undecoded
   // also saves the decode on topics shared by several event types.
@@ -67,11 +95,26 @@ export async function decodeMessage(
 
   let decoded;
   try {
-    decoded = await codec.decode(message.value);
+    decoded = codec.decodeKnown(message.value);
   } catch (error) {
-    if (isRetriable(error)) throw error;
+    // Only poison: a known schema needs no registry, so nothing here is worth a retry.
     return poison(key, error);
   }
+  return decoded && judgeBody(decoded, headers, position, key);
+}
+
+type RequiredHeaders = Record<(typeof REQUIRED_HEADERS)[number], string | undefined>;
+
+/** The required headers, each read once. */
+function readHeaders(headers: IHeaders | undefined): RequiredHeaders {
+  return { eventId: headerText(headers, 'eventId'), eventType: headerText(headers, 'eventType'), aggregateVersion: headerText(headers, 'aggregateVersion') };
+}
+
+/** The decoded body must be what the headers say it is. */
+function judgeBody(decoded: DecodedEvent, headers: RequiredHeaders, position: MessagePosition, key: string): DecodedMessage {
+  const headerType = headers.eventType ?? '';
+  const headerVersion = headers.aggregateVersion ?? '';
+  const eventId = headers.eventId ?? '';
   if (decoded.eventType !== headerType) {
     return poison(key, new EventHeadersInvalid(`header eventType ${headerType} but the body is ${decoded.eventType}`));
   }
@@ -82,7 +125,7 @@ export async function decodeMessage(
     return poison(key, new EventHeadersInvalid(`header eventId ${eventId} but the body has ${decoded.event.eventId}`));
   }
   // The mapped union pairs each type with its payload; TS cannot follow that through `decoded`.
-  const event = { type: decoded.eventType, event: decoded.event, ...position, key } as ProjectionEvent;
+  const event = { type: decoded.eventType, event: decoded.event, topic: position.topic, partition: position.partition, offset: position.offset, key } as ProjectionEvent;
   return { kind: 'event', key, event, eventId, occurredAt: decoded.event.occurredAt };
 }
 

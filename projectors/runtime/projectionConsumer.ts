@@ -28,6 +28,14 @@ export function topicsOf(definition: ProjectionDefinition): string[] {
   return [...new Set(definition.eventTypes.map((eventType) => eventCatalog[eventType].topic))].sort();
 }
 
+/**
+ * Whether offset `a` comes before `b`. Kafka offsets are decimal strings without leading zeros,
+ * so comparing lengths, then text, orders them exactly without a BigInt per message.
+ */
+function offsetBefore(a: string, b: string): boolean {
+  return a.length === b.length ? a < b : a.length < b.length;
+}
+
 function rootCause(error: Error): unknown {
   let current: unknown = error;
   while (current instanceof Error && current.cause !== undefined) current = current.cause;
@@ -158,7 +166,8 @@ export class ProjectionConsumer {
       this.consumer.seek({ topic, partition, offset: String(next) });
       return;
     }
-    const messages = batch.messages.filter((message) => BigInt(message.offset) >= next);
+    const nextText = String(next);
+    const messages = batch.messages.filter((message) => !offsetBefore(message.offset, nextText));
     const parkedReload = await retryWhileTransient({ topic, partition, offset: first }, control, () => chunk.parked.reloadIfStale());
     if (parkedReload === INTERRUPTED) return;
 

@@ -8,14 +8,15 @@
 -- KEYS[2..n]  every key the ops write, declared as Redis asks of scripts
 -- ARGV[1]     partition
 -- ARGV[2]     lastOffset: recorded as the checkpoint unless it would move it backwards
--- ARGV[3..]   per event, in offset order: offset, op count, then each op (see encodeBatch
---             in redisOps.ts):
---               h keyIndex version setCount deleteCount (field value)* field*
---               j keyIndex field version propertyCount (property jsonFragment)*
---               z keyIndex score member
+-- ARGV[3]     one MessagePack array (unpacked into OPS) holding, per event in offset order:
+--             offset, op count, then each op (see encodeBatch in redisOps.ts; # = a number):
+--               h #keyIndex version #setCount #deleteCount (field value)* field*
+--               j #keyIndex field version #propertyCount (property jsonFragment)*
+--               z #keyIndex score member
 -- Returns {events applied, events skipped as already applied, ops skipped as stale}.
 
 local VERSION = 'version'
+local OPS = cmsgpack.unpack(ARGV[3])
 
 -- Kafka offsets are decimal strings without leading zeros; compared as text they keep
 -- their full 64-bit precision, which Lua numbers (doubles) would not.
@@ -38,20 +39,20 @@ local function encodeScalar(value)
   return cjson.encode(value)
 end
 
--- fields: ARGV[at..] holds setCount field/value pairs, then deleteCount field names.
+-- fields: OPS[at..] holds setCount field/value pairs, then deleteCount field names.
 local function hsetIfNewer(key, version, setCount, deleteCount, at)
   if not isNewer(version, tonumber(redis.call('HGET', key, VERSION))) then return false end
   local sets = { VERSION, version }
-  for i = at, at + 2 * setCount - 1 do sets[#sets + 1] = ARGV[i] end
+  for i = at, at + 2 * setCount - 1 do sets[#sets + 1] = OPS[i] end
   redis.call('HSET', key, unpack(sets))
   if deleteCount > 0 then
-    redis.call('HDEL', key, unpack(ARGV, at + 2 * setCount, at + 2 * setCount + deleteCount - 1))
+    redis.call('HDEL', key, unpack(OPS, at + 2 * setCount, at + 2 * setCount + deleteCount - 1))
   end
   return true
 end
 
 -- Properties are written sorted by name, so equal objects are equal strings.
--- patch: ARGV[at..] holds propertyCount property/JSON-fragment pairs.
+-- patch: OPS[at..] holds propertyCount property/JSON-fragment pairs.
 local function hmergeJsonIfNewer(key, field, version, propertyCount, at)
   local merged = {}
   local current = redis.call('HGET', key, field)
@@ -60,7 +61,7 @@ local function hmergeJsonIfNewer(key, field, version, propertyCount, at)
     if not isNewer(version, tonumber(decoded[VERSION])) then return false end
     for name, value in pairs(decoded) do merged[name] = encodeScalar(value) end
   end
-  for i = at, at + 2 * propertyCount - 1, 2 do merged[ARGV[i]] = ARGV[i + 1] end
+  for i = at, at + 2 * propertyCount - 1, 2 do merged[OPS[i]] = OPS[i + 1] end
   merged[VERSION] = version
   local names = {}
   for name in pairs(merged) do names[#names + 1] = name end
@@ -71,31 +72,31 @@ local function hmergeJsonIfNewer(key, field, version, propertyCount, at)
   return true
 end
 
--- How many ARGV entries the op starting at ARGV[at] takes.
+-- How many OPS entries the op starting at OPS[at] takes.
 local function opLength(at)
-  local kind = ARGV[at]
-  if kind == 'h' then return 5 + 2 * tonumber(ARGV[at + 3]) + tonumber(ARGV[at + 4]) end
-  if kind == 'j' then return 5 + 2 * tonumber(ARGV[at + 4]) end
+  local kind = OPS[at]
+  if kind == 'h' then return 5 + 2 * OPS[at + 3] + OPS[at + 4] end
+  if kind == 'j' then return 5 + 2 * OPS[at + 4] end
   if kind == 'z' then return 4 end
-  error('unknown op ' .. tostring(kind) .. ' at ARGV[' .. at .. ']')
+  error('unknown op ' .. tostring(kind) .. ' at OPS[' .. at .. ']')
 end
 
--- Applies the op starting at ARGV[at] (opLength has checked its kind); false when its
+-- Applies the op starting at OPS[at] (opLength has checked its kind); false when its
 -- version guard found it stale.
 local function apply(at)
-  local kind, key = ARGV[at], KEYS[tonumber(ARGV[at + 1])]
-  if kind == 'h' then return hsetIfNewer(key, ARGV[at + 2], tonumber(ARGV[at + 3]), tonumber(ARGV[at + 4]), at + 5) end
-  if kind == 'j' then return hmergeJsonIfNewer(key, ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4]), at + 5) end
-  redis.call('ZADD', key, ARGV[at + 2], ARGV[at + 3])
+  local kind, key = OPS[at], KEYS[OPS[at + 1]]
+  if kind == 'h' then return hsetIfNewer(key, OPS[at + 2], OPS[at + 3], OPS[at + 4], at + 5) end
+  if kind == 'j' then return hmergeJsonIfNewer(key, OPS[at + 2], OPS[at + 3], OPS[at + 4], at + 5) end
+  redis.call('ZADD', key, OPS[at + 2], OPS[at + 3])
   return true
 end
 
 local partition, lastOffset = ARGV[1], ARGV[2]
 local checkpoint = redis.call('HGET', KEYS[1], partition)
 local applied, alreadyApplied, stale = 0, 0, 0
-local at, argc = 3, #ARGV
-while at <= argc do
-  local offset, opCount = ARGV[at], tonumber(ARGV[at + 1])
+local at, count = 1, #OPS
+while at <= count do
+  local offset, opCount = OPS[at], OPS[at + 1]
   local fresh = not checkpoint or offsetAfter(offset, checkpoint)
   if fresh then applied = applied + 1 else alreadyApplied = alreadyApplied + 1 end
   at = at + 2

@@ -14,6 +14,7 @@
 // There is no delete: a deleted key forgets its version, so a late duplicate would bring it
 // back. A read model that needs deletion should keep a tombstone (a status) instead.
 import type { ProjectionEvent } from '../projection.ts';
+import { MsgpackArrayWriter } from './msgpackArrayWriter.ts';
 
 export type JsonScalar = string | number | boolean | null;
 
@@ -28,7 +29,8 @@ export const VERSION_FIELD = 'version';
 /** What redisApplyBatch.lua receives: KEYS and ARGV, ready for EVALSHA. */
 export interface EncodedBatch {
   keys: string[];
-  argv: string[];
+  /** partition, lastOffset, and the events' operations as one MessagePack array (see encodeBatch). */
+  argv: [partition: string, lastOffset: string, ops: Buffer];
 }
 
 /**
@@ -44,34 +46,70 @@ function opProblem(op: RedisOp): string | undefined {
   if (op.key === '') return 'the key is empty';
   if (op.op === 'zadd') return Number.isFinite(op.score) ? undefined : `score must be a finite number, got ${op.score}`;
   if (!Number.isSafeInteger(op.version) || op.version < 1) return `version must be a positive integer, got ${op.version}`;
-  const values = op.op === 'hsetIfNewer' ? op.fields : op.patch;
+  const values: Readonly<Record<string, JsonScalar>> = op.op === 'hsetIfNewer' ? op.fields : op.patch;
   if (Object.hasOwn(values, VERSION_FIELD)) return `the op sets "${VERSION_FIELD}" itself`;
-  const notFinite = Object.entries(values).find(([, value]) => typeof value === 'number' && !Number.isFinite(value));
-  return notFinite ? `${notFinite[0]} is not a finite number` : undefined;
+  // Called for every op of every event: a loop over the names, not Object.entries(...).find.
+  for (const name of Object.keys(values)) {
+    const value = values[name];
+    if (typeof value === 'number' && !Number.isFinite(value)) return `${name} is not a finite number`;
+  }
+  return undefined;
 }
 
-// Flat ARGV, one string per value: Redis parses it natively, where a JSON payload would
-// cost a cjson decode in the script and escape every JSON-valued field a second time.
-function pushOp(argv: string[], op: RedisOp, keyIndex: number): void {
+/** A value as the client would send a command argument: strings as they are, null and undefined as ''. */
+function argText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return value === null || value === undefined ? '' : String(value);
+}
+
+// One MessagePack array, one value per entry: cmsgpack unpacks it in C where a JSON payload would
+// cost a cjson decode in the script and escape every JSON-valued field a second time; integers
+// (indexes, counts) arrive as Lua numbers, everything else as the same strings flat ARGV carried.
+function writeOp(out: MsgpackArrayWriter, op: RedisOp, keyIndex: number): void {
   switch (op.op) {
     case 'hsetIfNewer': {
-      const entries = Object.entries(op.fields);
-      const sets = entries.filter((entry): entry is [string, string] => entry[1] !== null);
-      argv.push('h', String(keyIndex), String(op.version), String(sets.length), String(entries.length - sets.length));
-      for (const [name, value] of sets) argv.push(name, value);
-      for (const [name, value] of entries) if (value === null) argv.push(name);
+      const { fields } = op;
+      const names = Object.keys(fields);
+      let deletes = 0;
+      for (const name of names) if (fields[name] === null) deletes += 1;
+      out.string('h');
+      out.uint(keyIndex);
+      out.string(String(op.version));
+      out.uint(names.length - deletes);
+      out.uint(deletes);
+      for (const name of names) {
+        const value = fields[name];
+        if (value === null) continue;
+        out.string(name);
+        out.string(argText(value));
+      }
+      if (deletes > 0) for (const name of names) if (fields[name] === null) out.string(name);
       return;
     }
     case 'hmergeJsonIfNewer': {
-      const entries = Object.entries(op.patch);
-      argv.push('j', String(keyIndex), op.field, String(op.version), String(entries.length));
-      for (const [name, value] of entries) argv.push(name, JSON.stringify(value));
+      const { patch } = op;
+      const names = Object.keys(patch);
+      out.string('j');
+      out.uint(keyIndex);
+      out.string(argText(op.field));
+      out.string(String(op.version));
+      out.uint(names.length);
+      for (const name of names) {
+        out.string(name);
+        out.string(argText(JSON.stringify(patch[name])));
+      }
       return;
     }
     case 'zadd':
-      argv.push('z', String(keyIndex), String(op.score), op.member);
+      out.string('z');
+      out.uint(keyIndex);
+      out.string(String(op.score));
+      out.string(argText(op.member));
   }
 }
+
+// encodeBatch is synchronous and copies its result out, so one writer serves every batch.
+const opsWriter = new MsgpackArrayWriter();
 
 /**
  * Encodes a partition batch for redisApplyBatch.lua. Keys become absolute (under the
@@ -79,10 +117,11 @@ function pushOp(argv: string[], op: RedisOp, keyIndex: number): void {
  * checkpoints hash. Events without operations are left out: the checkpoint covers them.
  * The ops must have passed checkOp.
  *
- * ARGV: partition, lastOffset, then per event: offset, op count, and per op
- *   h keyIndex version setCount deleteCount (field value)*setCount field*deleteCount
- *   j keyIndex field version propertyCount (property jsonFragment)*propertyCount
- *   z keyIndex score member
+ * ARGV[1] partition, ARGV[2] lastOffset, ARGV[3] one MessagePack array holding, per event:
+ * offset, op count (integer), and per op (integers marked #)
+ *   h #keyIndex version #setCount #deleteCount (field value)*setCount field*deleteCount
+ *   j #keyIndex field version #propertyCount (property jsonFragment)*propertyCount
+ *   z #keyIndex score member
  */
 export function encodeBatch(input: {
   prefix: string;
@@ -93,10 +132,11 @@ export function encodeBatch(input: {
 }): EncodedBatch {
   const keys = [input.checkpointsKey];
   const keyIndexes = new Map<string, number>();
-  const argv = [String(input.partition), input.lastOffset];
+  opsWriter.reset();
   for (const event of input.events) {
     if (event.ops.length === 0) continue;
-    argv.push(event.offset, String(event.ops.length));
+    opsWriter.string(event.offset);
+    opsWriter.uint(event.ops.length);
     for (const op of event.ops) {
       const key = input.prefix + op.key;
       let index = keyIndexes.get(key);
@@ -105,10 +145,10 @@ export function encodeBatch(input: {
         index = keys.length;
         keyIndexes.set(key, index);
       }
-      pushOp(argv, op, index);
+      writeOp(opsWriter, op, index);
     }
   }
-  return { keys, argv };
+  return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish()] };
 }
 
 /** What a handler sees: the event narrowed to its type. */

@@ -10,7 +10,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
 import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, scanKeys } from './redisKeys.ts';
-import { checkOp, encodeBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
+import { checkOp, encodeBatch, type EncodedBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
 
 export type { RedisHandlers, RedisOp } from './redisOps.ts';
 
@@ -131,16 +131,19 @@ export class RedisProjectionStore implements ProjectionStore {
     }
   }
 
-  private async runApplyScript(keys: string[], argv: string[]): Promise<[number, number, number]> {
-    // One array, not spread arguments: a big batch has more values than a call may take.
-    const args = [keys.length, ...keys, ...argv];
+  private async runApplyScript(keys: readonly string[], argv: EncodedBatch['argv']): Promise<[number, number, number]> {
+    // One array, not spread arguments: a big batch has more keys than a call may take.
+    const args: (string | number | Buffer)[] = [applyBatchSha, keys.length];
+    for (const key of keys) args.push(key);
+    args.push(...argv);
     let reply: unknown;
     try {
-      reply = await this.redis.call('evalsha', [applyBatchSha, ...args]);
+      reply = await this.redis.call('evalsha', args);
     } catch (error) {
       // A restarted or flushed server has forgotten the script: send it once in full.
       if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-      reply = await this.redis.call('eval', [applyBatchScript, ...args]);
+      args[0] = applyBatchScript;
+      reply = await this.redis.call('eval', args);
     }
     const [applied = 0, alreadyApplied = 0, staleOps = 0] = reply as number[];
     return [applied, alreadyApplied, staleOps];

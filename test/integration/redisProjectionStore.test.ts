@@ -101,6 +101,15 @@ t.test('a handler that throws or returns a bad op fails the batch with the event
   t.same(await harness.dump(name, generation), {});
 });
 
+t.test('values of every length and script reach Redis unchanged', async (t) => {
+  const { store, generation } = harness.freshStore(projection);
+  const names = ['', 'a', 'Tea "pot" / 茶壺 \u0000 end', 'é'.repeat(86), 'x'.repeat(21_846), '🎉'.repeat(40_000)];
+  const events = names.map((name, i) => at('ProductCreated', { ...exampleEvents.ProductCreated, sku: `SKU-len-${i}`, aggregateId: `SKU-len-${i}`, name }));
+  t.match(await store.applyBatchCounted(batch(events)), { applied: names.length, staleOps: 0 });
+  const dump = await harness.dump(name, generation);
+  for (const [i, value] of names.entries()) t.equal((dump[`product:SKU-len-${i}`] as Record<string, string> | undefined)?.name, value, `${value.length} characters`);
+});
+
 t.test('a server that forgot the script gets it again', async (t) => {
   const { store } = harness.freshStore(projection);
   await redis.script('FLUSH');

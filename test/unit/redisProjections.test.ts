@@ -5,8 +5,42 @@ import type { ProjectionEvent } from '../../projectors/projection.ts';
 import { customerOrdersProjection, decodeCursor, encodeCursor } from '../../projectors/projections/customerOrders.ts';
 import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
 import { redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern } from '../../projectors/stores/redisKeys.ts';
+import { MsgpackArrayWriter } from '../../projectors/stores/msgpackArrayWriter.ts';
 import { checkOp, encodeBatch, type RedisOp } from '../../projectors/stores/redisOps.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
+
+/** The MessagePack array encodeBatch writes, read back: strings and unsigned integers only. */
+function unpackArray(buffer: Buffer): (string | number)[] {
+  const values: (string | number)[] = [];
+  let at = 0;
+  const byte = () => buffer[at++] ?? Number.NaN;
+  const uint = (bytes: number) => {
+    const value = buffer.readUIntBE(at, bytes);
+    at += bytes;
+    return value;
+  };
+  const text = (length: number) => {
+    const value = buffer.toString('utf8', at, at + length);
+    at += length;
+    return value;
+  };
+  if (byte() !== 0xdd) throw new Error('not an array32');
+  const count = uint(4);
+  for (let i = 0; i < count; i++) {
+    const type = byte();
+    if (type < 0x80) values.push(type);
+    else if (type >= 0xa0 && type <= 0xbf) values.push(text(type & 0x1f));
+    else if (type === 0xd9) values.push(text(uint(1)));
+    else if (type === 0xda) values.push(text(uint(2)));
+    else if (type === 0xdb) values.push(text(uint(4)));
+    else if (type === 0xcc) values.push(uint(1));
+    else if (type === 0xcd) values.push(uint(2));
+    else if (type === 0xce) values.push(uint(4));
+    else throw new Error(`unexpected MessagePack type 0x${type.toString(16)} at ${at - 1}`);
+  }
+  if (at !== buffer.length) throw new Error(`${buffer.length - at} bytes after the array`);
+  return values;
+}
 
 function wrap<T extends ProjectionEvent['type']>(type: T, event: Extract<ProjectionEvent, { type: T }>['event'], offset = '7'): ProjectionEvent {
   return { type, event, topic: 'events.order', partition: 2, offset, key: event.aggregateId } as ProjectionEvent;
@@ -66,11 +100,40 @@ t.test('encodeBatch: KEYS[1] is the checkpoints hash, keys are absolute and decl
     ],
   });
   t.same(encoded.keys, ['outflow:p:g1:checkpoints:events.order', 'outflow:p:g1:k1', 'outflow:p:g1:z', 'outflow:p:g1:j']);
-  t.same(encoded.argv, [
-    '4', '12',
-    '10', '2', 'h', '2', '1', '1', '1', 'a', 'x', 'b', 'z', '3', '1.5', 'm',
-    '12', '2', 'h', '2', '2', '1', '1', 'a', 'x', 'b', 'j', '4', 'f', '3', '4', 's', '"é\\""', 'n', '12', 'z', 'null', 'b', 'false',
+  t.same(encoded.argv.slice(0, 2), ['4', '12']);
+  t.same(unpackArray(encoded.argv[2]), [
+    '10', 2, 'h', 2, '1', 1, 1, 'a', 'x', 'b', 'z', 3, '1.5', 'm',
+    '12', 2, 'h', 2, '2', 1, 1, 'a', 'x', 'b', 'j', 4, 'f', '3', 4, 's', '"é\\""', 'n', '12', 'z', 'null', 'b', 'false',
   ]);
+});
+
+t.test('encodeBatch: long and multi-byte values, many keys, and a writer reused after a failed encode', async (t) => {
+  const long = 'ü'.repeat(30_000);
+  const events = Array.from({ length: 300 }, (_, i) => ({
+    offset: String(1_000 + i),
+    ops: [{ op: 'hsetIfNewer', key: `k${i}`, version: 70_000 + i, fields: { v: [long, `${'茶'.repeat(i % 40)}${i}`, 'x'.repeat(100 + i)][i % 3]!, none: null } } as RedisOp],
+  }));
+  const input = { prefix: 'p:', checkpointsKey: 'p:checkpoints:t', partition: 0, lastOffset: '1299', events };
+  const unprintable = { toString: () => { throw new Error('no text'); } } as unknown as string;
+  t.throws(() => encodeBatch({ ...input, events: [{ offset: '1', ops: [{ op: 'hsetIfNewer', key: 'k', version: 1, fields: { a: 'written', n: unprintable } }] }] }), /no text/);
+  const encoded = encodeBatch(input);
+  t.equal(encoded.keys.length, 301);
+  const values = unpackArray(encoded.argv[2]);
+  t.equal(values.length, 300 * 10);
+  for (const [i, event] of events.entries()) {
+    const op = event.ops[0] as Extract<RedisOp, { op: 'hsetIfNewer' }>;
+    t.same(values.slice(i * 10, i * 10 + 10), [event.offset, 1, 'h', i + 2, String(op.version), 1, 1, 'v', op.fields.v, 'none'], `event ${i}`);
+  }
+});
+t.test('the MessagePack writer: every integer and string header size, and a growing buffer', async (t) => {
+  const writer = new MsgpackArrayWriter(64);
+  const uints = [0, 127, 128, 255, 256, 65_535, 65_536, 0xffffffff];
+  const strings = ['', 'a'.repeat(10), 'a'.repeat(11), 'é'.repeat(85), 'é'.repeat(86), 'x'.repeat(21_845), 'x'.repeat(21_846), '🎉'.repeat(40_000)];
+  for (const value of uints) writer.uint(value);
+  for (const value of strings) writer.string(value);
+  t.same(unpackArray(writer.finish()), [...uints, ...strings]);
+  t.same(unpackArray(writer.finish()), [], 'finish starts a new array');
+  for (const bad of [-1, 1.5, 2 ** 32]) t.throws(() => writer.uint(bad), RangeError);
 });
 
 t.test('checkOp refuses what the script cannot apply', async (t) => {

@@ -3,8 +3,9 @@
 // registry trouble thrown for a retry rather than parked.
 import t from 'tap';
 import { RegistryUnavailable } from '../../lib/errors.ts';
-import { decodeMessage } from '../../projectors/runtime/messageDecoding.ts';
+import { decodeMessage, decodeMessageNow, headerText, messageKey } from '../../projectors/runtime/messageDecoding.ts';
 import { EVENT_TYPES, type EventType } from '../../schemas/eventCatalog.ts';
+import { eventSchemas } from '../../schemas/avroSchemas.ts';
 import { EventCodec, type SchemaByIdLookup } from '../../schemas/eventCodec.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
 
@@ -59,4 +60,54 @@ t.test('an unreachable registry is thrown for a retry, not parked', async (t) =>
   const flaky = new EventCodec({ schemaIds, schemaById: async () => Promise.reject(new RegistryUnavailable('fetching a schema', 'connect ECONNREFUSED')) });
   const unknownId = Buffer.from([0, 0, 0, 0x03, 0xe7, 1]);
   await t.rejects(decodeMessage(flaky, handled, position, message({ value: unknownId })), { code: 'OUTFLOW_ERR_REGISTRY_UNAVAILABLE' });
+});
+
+t.test('a message without headers, or with an empty one, is poison naming each header it lacks', async (t) => {
+  const { headers: _, ...headerless } = message();
+  t.same(await decodeMessage(codec, handled, position, headerless), {
+    kind: 'poison',
+    key: 'order-1',
+    reason: 'OUTFLOW_ERR_EVENT_HEADERS: event headers invalid: missing header(s) eventId, eventType, aggregateVersion',
+  });
+  const { eventType: _type, ...withoutType } = goodHeaders;
+  for (const [headers, missing] of [
+    [{ ...goodHeaders, aggregateVersion: '' }, 'aggregateVersion'],
+    [{ ...goodHeaders, eventId: '' }, 'eventId'],
+    [withoutType, 'eventType'],
+  ] as const) {
+    const decoded = await decodeMessage(codec, handled, position, message({ headers }));
+    t.equal(decoded.kind === 'poison' ? decoded.reason : '', `OUTFLOW_ERR_EVENT_HEADERS: event headers invalid: missing header(s) ${missing}`);
+  }
+});
+
+t.test('a message without a key is judged with the empty key', async (t) => {
+  t.equal(messageKey({ key: null, value: null }), '');
+  t.match(await decodeMessage(codec, handled, position, { ...message(), key: null }), { kind: 'event', key: '', event: { key: '' } });
+});
+
+t.test('a header: the first of repeated values, as text, or absent', async (t) => {
+  t.equal(headerText({ eventType: [Buffer.from('OrderPlaced'), Buffer.from('OrderShipped')] }, 'eventType'), 'OrderPlaced');
+  t.equal(headerText({ eventType: ['OrderShipped', 'OrderPlaced'] }, 'eventType'), 'OrderShipped');
+  t.equal(headerText({ eventType: Buffer.from('Zürich', 'utf8') }, 'eventType'), 'Zürich');
+  t.equal(headerText({}, 'eventType'), undefined);
+  t.equal(headerText(undefined, 'eventType'), undefined);
+  t.equal(headerText({ eventType: [] }, 'eventType'), undefined);
+});
+
+t.test('decodeMessageNow gives the same verdicts without waiting, and undefined only when the registry must be asked', async (t) => {
+  const cases = [message(), message({ headers: { eventType: 'OrderPlaced' } }), message({ value: Buffer.from('definitely not avro') }), message({ headers: { ...goodHeaders, eventId: 'other' } })];
+  for (const input of cases) t.same(decodeMessageNow(codec, handled, position, input), await decodeMessage(codec, handled, position, input));
+  const fetched: number[] = [];
+  const older = new EventCodec({
+    schemaIds,
+    schemaById: async (id) => {
+      fetched.push(id);
+      return JSON.stringify(eventSchemas().OrderPlaced.json);
+    },
+  });
+  const written = Buffer.concat([Buffer.from([0, 0, 0, 0, 77]), eventSchemas().OrderPlaced.type.toBuffer(placed)]);
+  t.equal(decodeMessageNow(older, handled, position, message({ value: written })), undefined, 'schema id 77 is not known yet');
+  t.match(await decodeMessage(older, handled, position, message({ value: written })), { kind: 'event', event: { key: 'order-1' } });
+  t.match(decodeMessageNow(older, handled, position, message({ value: written })), { kind: 'event' }, 'known once fetched');
+  t.same(fetched, [77]);
 });
