@@ -23,9 +23,14 @@ export interface BenchConnections {
   close(): Promise<void>;
 }
 
+/** A keep-alive HTTP pool to one of the APIs, with enough sockets for the open-loop rates. */
+export function benchHttpPool(host: string, port: number, connections = 256): Pool {
+  return new Pool(`http://${host}:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+}
+
 export async function openBenchConnections(config: Config): Promise<BenchConnections> {
   // The reference pool has as many connections as the command API's own pool (command-api/main.ts).
-  const http = (host: string, port: number) => new Pool(`http://${host}:${port}`, { connections: 256, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const http = (host: string, port: number) => benchHttpPool(host, port);
   const { host, port, user, password, writeDatabase } = config.postgres;
   const read = config.readModel.postgres;
   const kafka = new Kafka({ clientId: 'outflow-bench', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });

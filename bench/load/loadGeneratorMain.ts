@@ -4,9 +4,9 @@
 //   node --import tsx bench/load/loadGeneratorMain.ts '<LoadSpec JSON>'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import { Pool } from 'undici';
 import { config } from '../../lib/config.ts';
 import { postgresPool } from '../../lib/postgresPool.ts';
+import { benchHttpPool } from '../benchConnections.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
 import { runClosedLoop } from './closedLoopLoad.ts';
 import { adminAuthorization, CommandClient, getJson } from './commandClient.ts';
@@ -34,7 +34,7 @@ const recordAs = (label: string, since: number) => {
   histogram.record(performance.now() - since);
 };
 const http = (host: string, port: number) => {
-  const pool = new Pool(`http://${host}:${port}`, { connections: spec.connections, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const pool = benchHttpPool(host, port, spec.connections);
   closers.push(() => pool.close());
   return pool;
 };

@@ -130,6 +130,21 @@ async function installOutboxFault(
 
 const lit = (value: string) => pg.escapeLiteral(value);
 
+/**
+ * An order placed under the fault answers the internal error, the fault fired exactly once, and
+ * every write table is as before; with the fault removed, the same key applies the order once.
+ */
+async function assertFaultLeavesNothing(t: Test, fault: { fired(): Promise<number>; remove(): Promise<void> }, skus: readonly string[], key: string, firedOnce: string) {
+  const before = await h.writeChecksums();
+  const response = await placeOrder(skus, { 'idempotency-key': key });
+  assertInternalError(t, response);
+  t.equal(await fault.fired(), 1, firedOnce);
+  t.same(await h.writeChecksums(), before, 'products, inventory, orders, order_items, outbox and processed_commands unchanged');
+
+  await fault.remove();
+  await assertRetryAppliesOnce(t, skus, key);
+}
+
 t.test('the outbox encoder throws on the last event: every write table is as before', async (t) => {
   const skus = await createProducts(2, 5);
   const key = uniqueName('idem');
@@ -165,14 +180,7 @@ t.test('the outbox insert fails: every write table is as before', async (t) => {
     'EXISTS (SELECT 1 FROM write.order_items WHERE sku = NEW.aggregate_id)',
   );
 
-  const before = await h.writeChecksums();
-  const response = await placeOrder(skus, { 'idempotency-key': key });
-  assertInternalError(t, response);
-  t.equal(await fault.fired(), 1, 'the insert failed once, after the order rows were written (and was not retried)');
-  t.same(await h.writeChecksums(), before, 'products, inventory, orders, order_items, outbox and processed_commands unchanged');
-
-  await fault.remove();
-  await assertRetryAppliesOnce(t, skus, key);
+  await assertFaultLeavesNothing(t, fault, skus, key, 'the insert failed once, after the order rows were written (and was not retried)');
 });
 
 t.test('the COMMIT fails: every write table is as before', async (t) => {
@@ -186,14 +194,7 @@ t.test('the COMMIT fails: every write table is as before', async (t) => {
     `EXISTS (SELECT 1 FROM write.processed_commands WHERE idempotency_key = ${lit(key)})`,
   );
 
-  const before = await h.writeChecksums();
-  const response = await placeOrder(skus, { 'idempotency-key': key });
-  assertInternalError(t, response);
-  t.equal(await fault.fired(), 1, 'COMMIT failed once, with every row of the command written');
-  t.same(await h.writeChecksums(), before, 'products, inventory, orders, order_items, outbox and processed_commands unchanged');
-
-  await fault.remove();
-  await assertRetryAppliesOnce(t, skus, key);
+  await assertFaultLeavesNothing(t, fault, skus, key, 'COMMIT failed once, with every row of the command written');
 });
 
 /**

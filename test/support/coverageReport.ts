@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatTable } from '../../lib/table.ts';
 
 /** The folders of the product whose coverage is reported, in the order of the data flow. */
 export const COVERED_FOLDERS = ['command-api', 'schemas', 'connectors', 'projectors', 'query-api', 'lib', 'infra', 'bench', 'bin'] as const;
@@ -66,9 +67,7 @@ const percent = ({ total, covered }: Counts) => (total === 0 ? '-' : `${((100 * 
 
 export function coverageTable(folders: readonly FolderCoverage[]): string {
   const rows = [...folders, combinedCoverage(folders, GOAL_FOLDERS)].map((f) => [f.folder, percent(f.lines), `${f.lines.covered}/${f.lines.total}`, percent(f.branches), `${f.branches.covered}/${f.branches.total}`]);
-  const header = ['folder', 'lines', '', 'branches', ''];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return formatTable(['folder', 'lines', '', 'branches', ''], rows);
 }
 
 /** Runs `c8 report` over the raw coverage and returns the per-folder figures. */
