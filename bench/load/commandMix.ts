@@ -76,12 +76,13 @@ export class CommandMix {
     this.openOrders.push(orderId);
   }
 
-  /** Sends command `i` of the mix; throws when it was not accepted. */
-  async send(client: CommandClient, i: number): Promise<boolean> {
+  /** Sends command `i` of the mix; throws when it was not accepted. `onAccepted` sees each accepted command with its answer. */
+  async send(client: CommandClient, i: number, onAccepted?: (command: MixedCommand, reply: { aggregateId: string; version: number }) => void): Promise<boolean> {
     const command = this.next(i);
     const reply = await client.send(command.method, command.path, command.body);
     if (reply.status !== command.expect) throw new Error(`${command.method} ${command.path} answered ${reply.status}: ${JSON.stringify(reply.body).slice(0, 200)}`);
     if (command.kind === 'place') this.accepted(reply.body.aggregateId);
+    onAccepted?.(command, reply.body);
     return true;
   }
 }

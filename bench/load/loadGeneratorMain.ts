@@ -10,9 +10,9 @@ import { benchHttpPool } from '../benchConnections.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
 import { runClosedLoop } from './closedLoopLoad.ts';
 import { adminAuthorization, CommandClient, getJson } from './commandClient.ts';
-import { CommandMix } from './commandMix.ts';
+import { CommandMix, type MixedCommand } from './commandMix.ts';
 import { LatencyHistogram } from './latencyHistogram.ts';
-import type { EncodedLoadResult, LoadSpec } from './loadSpec.ts';
+import type { EncodedLoadResult, FollowedCommand, FollowSample, LoadSpec } from './loadSpec.ts';
 import { runOpenLoop, type OpenLoopResult } from './openLoopLoad.ts';
 
 type Operation = (i: number, since: number) => Promise<boolean | void>;
@@ -71,7 +71,14 @@ async function operationFor(target: LoadSpec['target']): Promise<Operation> {
     case 'commands': {
       const client = new CommandClient(cfg, http(cfg.commandApi.host, cfg.commandApi.port));
       const mix = new CommandMix(target.runId);
-      return (i) => mix.send(client, target.offset + i);
+      const { follow } = target;
+      if (!follow) return (i) => mix.send(client, target.offset + i);
+      return (i) =>
+        mix.send(client, target.offset + i, (command, reply) => {
+          if (i < follow.fromIndex) return;
+          const followed = followedCommand(command, reply, i, follow);
+          if (followed) process.stdout.write(`${JSON.stringify({ followed })}\n`);
+        });
     }
     case 'raw-pg': {
       const { host, port, user, password, writeDatabase } = cfg.postgres;
@@ -81,6 +88,17 @@ async function operationFor(target: LoadSpec['target']): Promise<Operation> {
       return (i) => reference.write(target.offset + i);
     }
   }
+}
+
+/** The followed form of an accepted command, when it is in the sample (see FollowSample). */
+function followedCommand(command: MixedCommand, reply: { aggregateId: string; version: number }, i: number, follow: FollowSample): FollowedCommand | undefined {
+  const answeredAt = performance.timeOrigin + performance.now();
+  if (command.kind === 'place' && i % follow.every === 0) {
+    const { customerId } = command.body as { customerId: string };
+    return { kind: 'place', orderId: reply.aggregateId, customerId, version: reply.version, answeredAt };
+  }
+  if (command.kind === 'reprice' && i % (follow.every * 3) < 20) return { kind: 'reprice', sku: command.path.split('/').at(-1)!, version: reply.version, answeredAt };
+  return undefined;
 }
 
 const operation = await operationFor(spec.target);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { LatencyHistogram } from './latencyHistogram.ts';
-import type { EncodedLoadResult, GeneratorCpu, LoadSpec } from './loadSpec.ts';
+import type { EncodedLoadResult, FollowedCommand, GeneratorCpu, LoadSpec } from './loadSpec.ts';
 import type { OpenLoopResult } from './openLoopLoad.ts';
 
 export interface GeneratedLoad extends OpenLoopResult {
@@ -15,7 +15,12 @@ export interface GeneratedLoad extends OpenLoopResult {
   generatorCpu: GeneratorCpu;
 }
 
-export function runLoadGenerator(repoRoot: string, spec: LoadSpec, onProgress?: (done: number, total?: number) => void): Promise<GeneratedLoad> {
+export function runLoadGenerator(
+  repoRoot: string,
+  spec: LoadSpec,
+  onProgress?: (done: number, total?: number) => void,
+  onFollowed?: (followed: FollowedCommand) => void,
+): Promise<GeneratedLoad> {
   const script = path.join(repoRoot, 'bench', 'load', 'loadGeneratorMain.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(spec)], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -24,7 +29,8 @@ export function runLoadGenerator(repoRoot: string, spec: LoadSpec, onProgress?: 
     let result: EncodedLoadResult | undefined;
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.startsWith('{')) return;
-      const message = JSON.parse(line) as { progress?: { done: number; total?: number }; result?: EncodedLoadResult };
+      const message = JSON.parse(line) as { progress?: { done: number; total?: number }; followed?: FollowedCommand; result?: EncodedLoadResult };
+      if (message.followed) onFollowed?.(message.followed);
       if (message.progress) onProgress?.(message.progress.done, message.progress.total);
       if (message.result) result = message.result;
     });

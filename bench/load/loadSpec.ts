@@ -11,10 +11,25 @@ export type LoadTarget =
   | { kind: 'redis-hgetall'; keys: string[] }
   /** The same search request straight to Elasticsearch (the reference for search). */
   | { kind: 'elasticsearch-search'; request: Record<string, unknown> }
-  /** The benchmark's command mix through the command API; its products were created by the scenario under the same run id. */
-  | { kind: 'commands'; runId: string; offset: number }
+  /**
+   * The benchmark's command mix through the command API; its products were created by the scenario
+   * under the same run id. With `follow`, a sample of the accepted commands is reported as it is
+   * answered (a FollowedCommand line), for the freshness scenario to look for in the read models.
+   */
+  | { kind: 'commands'; runId: string; offset: number; follow?: FollowSample }
   /** The raw-pg reference writes of the command mix into the schema the scenario set up under the same run id. */
   | { kind: 'raw-pg'; runId: string; offset: number; poolSize: number };
+
+/** Which accepted commands to report: every `every`-th from `fromIndex` on, plus a few re-pricings per `every * 3`. */
+export interface FollowSample {
+  every: number;
+  fromIndex: number;
+}
+
+/** An accepted command to follow into the read models; `answeredAt` in ms since the epoch (sub-ms). */
+export type FollowedCommand =
+  | { kind: 'place'; orderId: string; customerId: string; version: number; answeredAt: number }
+  | { kind: 'reprice'; sku: string; version: number; answeredAt: number };
 
 export type LoadShape =
   /** Operation i is due at start + i / rate; latency counts from the due time. */

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnDetached, stopProcess } from './processControl.ts';
+import type { Config } from '../../lib/config.ts';
 import type { ComponentContext, StackComponent } from './stackComponent.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
 
@@ -42,18 +43,26 @@ export function serviceComponent({ config, layout }: ComponentContext, spec: Ser
   };
 }
 
+/** The stack's projector workers, one per projection, each with its own health and metrics port. */
+export function projectorWorkerEndpoints(config: Config): { projection: string; port: number; healthUrl: string; metricsUrl: string }[] {
+  return allProjections.map((projection, i) => {
+    const port = config.projector.httpPort + i;
+    const base = `http://${config.stack.host}:${port}`;
+    return { projection: projection.name, port, healthUrl: `${base}/health`, metricsUrl: `${base}/metrics` };
+  });
+}
+
 /** The command API, the query API, and one projector worker per projection (each on its own health port). */
 export function serviceComponents(context: ComponentContext): StackComponent[] {
   const { config } = context;
-  const workers = allProjections.map((projection, i) => {
-    const port = config.projector.httpPort + i;
-    return serviceComponent(context, {
-      name: `projector-${projection.name}`,
-      args: ['projector', 'run', '--projections', projection.name, '--http-port', String(port)],
+  const workers = projectorWorkerEndpoints(config).map(({ projection, port, healthUrl }) =>
+    serviceComponent(context, {
+      name: `projector-${projection}`,
+      args: ['projector', 'run', '--projections', projection, '--http-port', String(port)],
       port,
-      healthUrl: `http://${config.stack.host}:${port}/health`,
-    });
-  });
+      healthUrl,
+    }),
+  );
   return [
     serviceComponent(context, {
       name: 'command-api',

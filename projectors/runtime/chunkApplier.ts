@@ -14,12 +14,14 @@ import type { EmitLifecycle } from './lifecycleEvents.ts';
 import { decodeMessage, decodeMessageNow, messageKey, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
 import type { ParkedKeyCache } from './parkedKeyCache.ts';
 import { parkBehind, parkKey } from './parkedKeysTable.ts';
-import { dlqReasonLabel, type ProjectorMetrics } from './projectorMetrics.ts';
+import { dlqReasonLabel, freshnessStagesOf, type ProjectorMetrics } from './projectorMetrics.ts';
 import { describeFailure } from './retriableFailure.ts';
 import { INTERRUPTED, retryWhileTransient, type Interrupted, type RetryControl } from './transientRetry.ts';
 
 export interface ChunkMessage extends RawMessage {
   offset: string;
+  /** The record's timestamp (ms since the epoch as text): when the connector read the change. */
+  timestamp?: string;
 }
 
 export interface ChunkContext {
@@ -51,8 +53,16 @@ interface Item {
   decoded: DecodedMessage;
 }
 
-export function applyChunk(context: ChunkContext, control: RetryControl, topic: string, partition: number, messages: readonly ChunkMessage[]): Promise<ChunkResult | Interrupted> {
-  return new ChunkRun(context, control, topic, partition).run(messages);
+/** `receivedAt` (ms since the epoch): when the worker took the messages from Kafka, for the freshness stages. */
+export function applyChunk(
+  context: ChunkContext,
+  control: RetryControl,
+  topic: string,
+  partition: number,
+  messages: readonly ChunkMessage[],
+  receivedAt?: number,
+): Promise<ChunkResult | Interrupted> {
+  return new ChunkRun(context, control, topic, partition, receivedAt).run(messages);
 }
 
 class ChunkRun {
@@ -63,6 +73,7 @@ class ChunkRun {
     private readonly control: RetryControl,
     private readonly topic: string,
     private readonly partition: number,
+    private readonly receivedAt: number | undefined,
   ) {}
 
   async run(messages: readonly ChunkMessage[]): Promise<ChunkResult | Interrupted> {
@@ -105,12 +116,12 @@ class ChunkRun {
   }
 
   private async flush(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
-    const decodedEvents: DecodedEvent[] = [];
+    const appliedItems: Item[] = [];
     const events: ProjectionEvent[] = [];
-    for (const { decoded } of segment) {
-      if (decoded.kind !== 'event') continue;
-      decodedEvents.push(decoded);
-      events.push(decoded.event);
+    for (const item of segment) {
+      if (item.decoded.kind !== 'event') continue;
+      appliedItems.push(item);
+      events.push(item.decoded.event);
     }
     try {
       const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events, lastOffset }));
@@ -121,7 +132,7 @@ class ChunkRun {
       this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
       return this.flushOneByOne(segment, lastOffset);
     }
-    this.countApplied(decodedEvents);
+    this.countApplied(appliedItems);
     this.result.skipped += segment.length - events.length;
   }
 
@@ -138,7 +149,7 @@ class ChunkRun {
         if (parked === INTERRUPTED) return INTERRUPTED;
         if (parked) continue;
       }
-      const outcome = await this.applyOne(item.message.offset, decoded);
+      const outcome = await this.applyOne(item.message, decoded);
       if (outcome === INTERRUPTED) return INTERRUPTED;
       if (outcome === 'applied') continue;
       const parked = await this.park({ message: item.message, decoded: { kind: 'poison', key: decoded.key, reason: outcome.poison } });
@@ -148,7 +159,8 @@ class ChunkRun {
     if (done === INTERRUPTED) return INTERRUPTED;
   }
 
-  private async applyOne(offset: string, decoded: DecodedEvent): Promise<'applied' | { poison: string } | Interrupted> {
+  private async applyOne(message: ChunkMessage, decoded: DecodedEvent): Promise<'applied' | { poison: string } | Interrupted> {
+    const { offset } = message;
     let lastError: unknown;
     for (let failures = 0; failures < this.context.poisonAttempts; failures++) {
       try {
@@ -156,7 +168,7 @@ class ChunkRun {
           this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [decoded.event], lastOffset: offset }),
         );
         if (done === INTERRUPTED) return INTERRUPTED;
-        this.countApplied([decoded]);
+        this.countApplied([{ message, decoded }]);
         return 'applied';
       } catch (error) {
         lastError = error;
@@ -200,14 +212,23 @@ class ChunkRun {
     return true;
   }
 
-  private countApplied(events: readonly DecodedEvent[]): void {
-    if (!events.length) return;
+  private countApplied(items: readonly Item[]): void {
+    if (!items.length) return;
     const { metrics, projection } = this.context;
-    this.result.applied += events.length;
-    metrics.eventsApplied.inc({ projection }, events.length);
+    this.result.applied += items.length;
+    metrics.eventsApplied.inc({ projection }, items.length);
     // The labels bound once per chunk rather than per event.
     const freshness = metrics.freshness.labels({ projection });
+    const stages = this.receivedAt === undefined ? undefined : freshnessStagesOf(metrics, projection);
     const now = Date.now();
-    for (const event of events) freshness.observe(Math.max(0, now - event.occurredAt) / 1000);
+    for (const { message, decoded } of items) {
+      const { occurredAt } = decoded as DecodedEvent;
+      freshness.observe(Math.max(0, now - occurredAt) / 1000);
+      const recordedAt = Number(message.timestamp);
+      if (!stages || !(recordedAt > 0)) continue;
+      stages.capture.observe(Math.max(0, recordedAt - occurredAt) / 1000);
+      stages.delivery.observe(Math.max(0, this.receivedAt! - recordedAt) / 1000);
+      stages.apply.observe(Math.max(0, now - this.receivedAt!) / 1000);
+    }
   }
 }

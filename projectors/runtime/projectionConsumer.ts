@@ -150,6 +150,7 @@ export class ProjectionConsumer {
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const receivedAt = Date.now();
     const { batch } = payload;
     const { topic, partition } = batch;
     const { chunk, chunkSize } = this.options;
@@ -178,7 +179,7 @@ export class ProjectionConsumer {
       const lastOffset = slice.at(-1)!.offset;
       const begun = performance.now();
       chunk.emit('batch.start', { projection: chunk.projection, topic, partition, firstOffset, size: slice.length });
-      const result = await applyChunk(chunk, control, topic, partition, slice);
+      const result = await applyChunk(chunk, control, topic, partition, slice, receivedAt);
       if (result === INTERRUPTED) return;
       this.positions.advance(topic, partition, lastOffset);
       payload.resolveOffset(lastOffset);

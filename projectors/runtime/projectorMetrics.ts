@@ -43,6 +43,13 @@ export function createProjectorMetrics(registry: client.Registry) {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     }),
+    freshnessStage: new client.Histogram({
+      name: 'outflow_projector_freshness_stage_seconds',
+      help: 'Where an event\'s freshness went, by stage: capture (occurredAt in the command\'s transaction -> the connector read the change: the record timestamp), delivery (record timestamp -> the worker took the batch from Kafka: Connect\'s producer, the broker, the fetch, waiting behind earlier chunks), apply (taken -> its chunk committed with the checkpoint)',
+      labelNames: ['projection', 'stage'] as const,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    }),
     retries: new client.Counter({
       name: 'outflow_projector_retries_total',
       help: 'Retries of a chunk or message after a transient failure',
@@ -53,6 +60,18 @@ export function createProjectorMetrics(registry: client.Registry) {
 }
 
 export type ProjectorMetrics = ReturnType<typeof createProjectorMetrics>;
+
+export const FRESHNESS_STAGES = ['capture', 'delivery', 'apply'] as const;
+
+/** The stage histograms of one projection, labels bound. */
+export function freshnessStagesOf(metrics: ProjectorMetrics, projection: string) {
+  const { freshnessStage } = metrics;
+  return {
+    capture: freshnessStage.labels({ projection, stage: 'capture' }),
+    delivery: freshnessStage.labels({ projection, stage: 'delivery' }),
+    apply: freshnessStage.labels({ projection, stage: 'apply' }),
+  };
+}
 
 /** The reason label of a DLQ message: the error code, not the full message, to bound cardinality. */
 export function dlqReasonLabel(reason: string): string {
