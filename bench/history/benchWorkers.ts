@@ -10,6 +10,7 @@ import { openStoreContext, type OpenStoreContext } from '../../projectors/runtim
 import type { HealthReport } from '../../projectors/runtime/projectorHttp.ts';
 import type { BenchContext } from '../benchContext.ts';
 import { processMemoryMiB } from '../load/processMemory.ts';
+import { PROJECTOR_NODE_OPTIONS } from '../../infra/local/serviceComponents.ts';
 
 export interface BenchWorker {
   pid: number;
@@ -26,7 +27,7 @@ export async function spawnBenchWorker(context: BenchContext, options: { project
   const script = path.join(context.config.repoRoot, 'bench', 'history', 'benchWorkerProcess.ts');
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', script, options.projection, context.runId, options.label ?? '', String(options.generation), JSON.stringify(history.topics), '0'],
+    [...PROJECTOR_NODE_OPTIONS, '--import', 'tsx', script, options.projection, context.runId, options.label ?? '', String(options.generation), JSON.stringify(history.topics), '0'],
     { cwd: context.config.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

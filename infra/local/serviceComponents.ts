@@ -15,6 +15,8 @@ interface ServiceSpec {
   name: string;
   /** Arguments to bin/outflow.js that run the service in the foreground. */
   args: string[];
+  /** Options for node itself, before the script. */
+  nodeOptions?: string[];
   port: number;
   healthUrl: string;
 }
@@ -30,7 +32,7 @@ export function serviceComponent({ config, layout }: ComponentContext, spec: Ser
     pidFile: layout.pidFile(spec.name),
     async prepare() {},
     async start() {
-      return spawnDetached({ command: process.execPath, args: [path.join(config.repoRoot, 'bin', 'outflow.js'), ...spec.args], logFile, cwd: config.repoRoot });
+      return spawnDetached({ command: process.execPath, args: [...(spec.nodeOptions ?? []), path.join(config.repoRoot, 'bin', 'outflow.js'), ...spec.args], logFile, cwd: config.repoRoot });
     },
     async probe() {
       const response = await fetch(spec.healthUrl, { signal: AbortSignal.timeout(3000) });
@@ -42,6 +44,14 @@ export function serviceComponent({ config, layout }: ComponentContext, spec: Ser
     stop: (pid) => stopProcess(pid, { signal: 'SIGTERM', graceMs: 20_000 }),
   };
 }
+
+/**
+ * A replay allocates a few short-lived objects per message; with V8's default 16 MB semi-space
+ * most of the young generation is scavenged (and partly promoted) several times a second. 64 MB
+ * cut the order-summary worker's CPU per event by about 11% in a long replay, for ~100 MB more
+ * resident memory. Deployments elsewhere set the same flag (NODE_OPTIONS).
+ */
+export const PROJECTOR_NODE_OPTIONS = ['--max-semi-space-size=64'];
 
 /** The stack's projector workers, one per projection, each with its own health and metrics port. */
 export function projectorWorkerEndpoints(config: Config): { projection: string; port: number; healthUrl: string; metricsUrl: string }[] {
@@ -59,6 +69,7 @@ export function serviceComponents(context: ComponentContext): StackComponent[] {
     serviceComponent(context, {
       name: `projector-${projection}`,
       args: ['projector', 'run', '--projections', projection, '--http-port', String(port)],
+      nodeOptions: PROJECTOR_NODE_OPTIONS,
       port,
       healthUrl,
     }),
