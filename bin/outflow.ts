@@ -4,6 +4,7 @@ import { OutflowError } from '../lib/errors.ts';
 import { registerStackCommands } from '../infra/local/cli.ts';
 import { registerLifecycleCommands } from '../infra/local/lifecycleCli.ts';
 import { registerCommandApiCommands } from '../command-api/cli.ts';
+import { registerKeysCommands } from '../lib/auth/keysCli.ts';
 import { registerQueryApiCommands } from '../query-api/cli.ts';
 import { registerSchemaCommands } from '../schemas/cli.ts';
 import { registerConnectorCommands } from '../connectors/cli.ts';
@@ -18,6 +19,7 @@ const program = new Command('outflow')
 registerStackCommands(program);
 registerLifecycleCommands(program);
 registerCommandApiCommands(program);
+registerKeysCommands(program);
 registerQueryApiCommands(program);
 registerSchemaCommands(program);
 registerConnectorCommands(program);

@@ -1,8 +1,10 @@
-// `outflow migrate` and `outflow command-api`: the write side's operator commands.
-import type { Command } from 'commander';
+// `outflow migrate`, `outflow command-api`, `outflow outbox prune` and `outflow commands prune`:
+// the write side's operator commands.
+import { Option, type Command } from 'commander';
 import { config } from '../lib/config.ts';
 import { runCommandApi } from './main.ts';
 import { parseAge, pruneOutbox } from './outboxPruner.ts';
+import { DEFAULT_RETENTION, parseRetention, pruneProcessedCommands } from './processedCommandsPruner.ts';
 import { migrateWriteSchema } from './writeSchema.ts';
 
 export function registerCommandApiCommands(program: Command): void {
@@ -34,5 +36,23 @@ export function registerCommandApiCommands(program: Command): void {
     .action(async (options: { olderThan: string; dryRun?: boolean }) => {
       const result = await pruneOutbox(config(), { olderThanMs: parseAge(options.olderThan), dryRun: options.dryRun ?? false });
       console.log(`${result.dryRun ? 'would delete' : 'deleted'} ${result.rows} outbox rows older than ${result.cutoff.toISOString()}`);
+    });
+
+  program
+    .command('commands')
+    .description('the idempotency records of processed commands (write.processed_commands)')
+    .command('prune')
+    .description(`delete idempotency records older than a given age (default ${DEFAULT_RETENTION}): a retry after that runs as a new command`)
+    .addOption(
+      new Option('--older-than <age>', 'minimum age of the records to delete: 7d, 12h, 90m (at least 1h)')
+        .argParser(parseRetention)
+        .default(parseRetention(DEFAULT_RETENTION), DEFAULT_RETENTION),
+    )
+    .option('--dry-run', 'count the records without deleting them')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { olderThan: number; dryRun?: boolean; json?: boolean }) => {
+      const result = await pruneProcessedCommands(config(), { olderThanMs: options.olderThan, dryRun: options.dryRun ?? false });
+      if (options.json) console.log(JSON.stringify(result));
+      else console.log(`${result.dryRun ? 'would delete' : 'deleted'} ${result.rows} idempotency records older than ${result.cutoff.toISOString()}`);
     });
 }

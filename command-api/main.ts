@@ -2,7 +2,7 @@
 // HTTP server; closes them in reverse order on SIGTERM/SIGINT.
 import type pg from 'pg';
 import { createLogger } from '../lib/logger.ts';
-import { postgresPool } from '../lib/postgresPool.ts';
+import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { EventCodec } from '../schemas/eventCodec.ts';
@@ -15,7 +15,7 @@ import { buildCommandApi } from './server.ts';
 export function writePool(config: Config): pg.Pool {
   const { host, port, user, password, writeDatabase } = config.postgres;
   return postgresPool(
-    { host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api', pipeline: true },
+    { host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-command-api', pipeline: true, ...apiPoolTimeouts(config.timeouts.postgres) },
     createLogger('command-api', config.logLevel),
   );
 }

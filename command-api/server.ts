@@ -3,9 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../lib/config.ts';
+import { healthRoutes } from '../lib/healthRoutes.ts';
 import { createHttpApi } from '../lib/httpApi.ts';
-import { ApiKeyAuthenticator } from './auth/apiKeyAuthenticator.ts';
-import { apiKeysTable } from './auth/apiKeysTable.ts';
+import { storedApiKeys, storedKeysPool } from '../lib/auth/storedApiKeys.ts';
+import { Forbidden } from '../lib/errors.ts';
 import { CommandExecutor } from './commands/commandExecutor.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
 import { orderRoutes } from './http/orderRoutes.ts';
@@ -18,27 +19,32 @@ export interface CommandApiDeps {
 }
 
 export async function buildCommandApi({ config, pool, encoder }: CommandApiDeps): Promise<FastifyInstance> {
+  // Stored keys live on the read-model server (lib/auth/storedApiKeys.ts), read through a pool
+  // of their own: a key lookup never waits for, or holds, a connection commands need.
+  const keysPool = storedKeysPool(config, 'command-api');
   const app = await createHttpApi({
     component: 'command-api',
     title: 'outflow command API',
     description: 'Commands write the write model and the outbox in one transaction.',
     config,
-    authenticator: new ApiKeyAuthenticator(config.auth.apiKeys, apiKeysTable(pool)),
+    host: config.commandApi.host,
+    storedKeys: storedApiKeys(keysPool),
     coerceTypes: false,
     bodyLimit: 256 * 1024,
+  }).catch(async (error: unknown) => {
+    await keysPool.end();
+    throw error;
+  });
+  app.addHook('onClose', async () => keysPool.end());
+  // Every route here changes something; an analyst key is read-only.
+  app.addHook('onRequest', async (request) => {
+    if (request.principal?.role === 'analyst') throw new Forbidden(`${request.method} ${request.routeOptions.url} changes data; an analyst key is read-only`);
   });
   const executor = new CommandExecutor(pool, encoder);
 
   catalogRoutes(app, executor);
   orderRoutes(app, executor);
 
-  app.get('/health', { schema: { hide: true } }, async (_request, reply) => {
-    try {
-      await pool.query('SELECT 1');
-      return { status: 'ok' };
-    } catch (error) {
-      return reply.status(503).send({ status: 'unavailable', reason: `write database: ${(error as Error).message}` });
-    }
-  });
+  healthRoutes(app, { writePostgres: () => pool.query('SELECT 1') }, { probeTimeoutMs: config.timeouts.http.healthProbeMs });
   return app;
 }

@@ -4,6 +4,7 @@
 // servers already running on the machine.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRole, ROLES, type Role } from './auth/roles.ts';
 import { ConfigError } from './errors.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,6 +46,14 @@ function readPositiveInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function readNonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, raw, 'an integer of 0 or more');
+  return n;
+}
+
 /** An integer, or undefined when the variable is unset. */
 function readOptionalInt(env: Env, name: string): number | undefined {
   const raw = env[name];
@@ -67,22 +76,40 @@ function readUrl(env: Env, name: string, fallback: string): string {
 export interface ApiKeyConfig {
   name: string;
   key: string;
-  role: 'admin' | 'customer';
+  role: Role;
   customerId?: string;
 }
 
-/** OUTFLOW_API_KEYS: comma-separated `name=key:admin` or `name=key:customer:<customerId>`. */
-function readApiKeys(env: Env, name: string, fallback: string): ApiKeyConfig[] {
-  const raw = readString(env, name, fallback);
-  const expected = 'comma-separated entries name=key:admin or name=key:customer:<customerId>';
-  return raw.split(',').filter(Boolean).map((entry) => {
-    const match = /^([\w.-]+)=([^:,]{16,}):(admin|customer)(?::([^:,]+))?$/.exec(entry.trim());
+/**
+ * OUTFLOW_API_KEYS: comma-separated `name=key:admin`, `name=key:analyst` or
+ * `name=key:customer:<customerId>`. Unset is null (the built-in local keys, on loopback only);
+ * set but empty is no keys at all.
+ */
+function readApiKeys(env: Env, name: string): ApiKeyConfig[] | null {
+  const raw = env[name];
+  if (raw === undefined) return null;
+  const expected = 'comma-separated entries name=key:admin, name=key:analyst or name=key:customer:<customerId>';
+  const keys = raw.split(',').filter((entry) => entry.trim()).map((entry): ApiKeyConfig => {
+    const match = /^([\w.-]+)=([^:,]{16,}):([a-z]+)(?::([^:,]+))?$/.exec(entry.trim());
     if (!match) throw new ConfigError(name, '(redacted)', `${expected}; keys at least 16 characters`);
-    const [, keyName, key, role, customerId] = match as unknown as [string, string, string, 'admin' | 'customer', string | undefined];
+    const [, keyName, key, role, customerId] = match as unknown as [string, string, string, string, string | undefined];
+    if (!isRole(role)) throw new ConfigError(name, '(redacted)', `a known role on ${keyName}: one of ${ROLES.join(', ')}`);
     if (role === 'customer' && !customerId) throw new ConfigError(name, '(redacted)', `a customer id on ${keyName}: ${keyName}=<key>:customer:<customerId>`);
-    if (role === 'admin' && customerId) throw new ConfigError(name, '(redacted)', `no customer id on the admin key ${keyName}`);
-    return role === 'customer' ? { name: keyName, key, role, customerId } : { name: keyName, key, role };
+    if (role !== 'customer' && customerId) throw new ConfigError(name, '(redacted)', `no customer id on the ${role} key ${keyName}`);
+    return role === 'customer' ? { name: keyName, key, role, customerId: customerId as string } : { name: keyName, key, role };
   });
+  const names = keys.map((k) => k.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  // A configured key's identity is its name, so two keys under one name would share idempotency records.
+  if (repeated) throw new ConfigError(name, '(redacted)', `each key name once; ${repeated} appears twice`);
+  return keys;
+}
+
+/** A Postgres size setting such as 512MB or 2GB (a bound is required: -1, no bound, is refused). */
+function readWalSize(env: Env, name: string, fallback: string): string {
+  const value = readString(env, name, fallback);
+  if (!/^[1-9]\d*(kB|MB|GB|TB)$/.test(value)) throw new ConfigError(name, value, 'a size with a unit, e.g. 512MB or 2GB');
+  return value;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -108,6 +135,8 @@ export function loadConfig(env: Env = process.env) {
   const registryPort = readPort(env, 'OUTFLOW_REGISTRY_PORT', 18081);
   const esPort = readPort(env, 'OUTFLOW_ES_PORT', 19200);
   const esTransportPort = readPort(env, 'OUTFLOW_ES_TRANSPORT_PORT', 19300);
+
+  const pgStatementTimeoutMs = readPositiveInt(env, 'OUTFLOW_PG_STATEMENT_TIMEOUT_MS', 5_000);
 
   const logLevel = readString(env, 'OUTFLOW_LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -137,6 +166,11 @@ export function loadConfig(env: Env = process.env) {
       /** The role Debezium logs in with: REPLICATION + LOGIN, owner of the outbox. */
       cdcUser: readString(env, 'OUTFLOW_PG_CDC_USER', 'outflow_cdc'),
       cdcPassword: readString(env, 'OUTFLOW_PG_CDC_PASSWORD', 'outflow_cdc'),
+      /**
+       * The most WAL a replication slot may hold back (Postgres' max_slot_wal_keep_size), set by the
+       * local stack on its write server: past it Postgres invalidates the slot rather than fill the disk.
+       */
+      maxSlotWalKeepSize: readWalSize(env, 'OUTFLOW_PG_MAX_SLOT_WAL_KEEP_SIZE', '2GB'),
     },
     readModel: {
       /** The read-model Postgres: a separate server from the write model's. */
@@ -208,12 +242,52 @@ export function loadConfig(env: Env = process.env) {
       handoverTimeoutMs: readPositiveInt(env, 'OUTFLOW_REBUILD_HANDOVER_TIMEOUT_S', 30) * 1000,
     },
     auth: {
-      // Development defaults for the loopback-only local stack; set OUTFLOW_API_KEYS elsewhere.
-      apiKeys: readApiKeys(
-        env,
-        'OUTFLOW_API_KEYS',
-        'local-admin=outflow-local-admin-key:admin,local-customer=outflow-local-customer-key:customer:customer-1',
-      ),
+      /** null = not set: the built-in local keys, which only a service bound to loopback accepts (lib/auth/localKeys.ts). */
+      apiKeys: readApiKeys(env, 'OUTFLOW_API_KEYS'),
+      /** Requests per client address per minute whose key is not already known valid; beyond it, 429. */
+      unverifiedKeysPerMinute: readPositiveInt(env, 'OUTFLOW_AUTH_UNVERIFIED_PER_MINUTE', 100),
+      /** How long a stored key (and its role) is trusted without asking the key table again: a revocation's delay. */
+      storedKeyTrustMs: readPositiveInt(env, 'OUTFLOW_STORED_KEY_TRUST_S', 30) * 1000,
+    },
+    /**
+     * How long the APIs wait for each dependency before answering 503 (README, Operations):
+     * every wait has an end, so an outage costs a request at most these, never a hang.
+     */
+    timeouts: {
+      postgres: {
+        /** Opening a connection, and waiting for a free one of the pool (pg connectionTimeoutMillis). */
+        connectMs: readPositiveInt(env, 'OUTFLOW_PG_CONNECT_TIMEOUT_MS', 2_000),
+        /** Server side: a statement running longer is cancelled (statement_timeout, SQLSTATE 57014). */
+        statementMs: pgStatementTimeoutMs,
+        /** Server side: waiting longer for a row lock fails the statement (lock_timeout, SQLSTATE 55P03). */
+        lockMs: readPositiveInt(env, 'OUTFLOW_PG_LOCK_TIMEOUT_MS', 2_000),
+        /**
+         * Client side: no answer at all within this (a server or network that hangs) drops the
+         * connection (pg query_timeout). Later than statement_timeout, so a live server answers first.
+         */
+        queryReadMs: pgStatementTimeoutMs + 1_000,
+      },
+      /** The query API's ioredis commandTimeout; a command queued while reconnecting waits at most this too. */
+      redisCommandMs: readPositiveInt(env, 'OUTFLOW_REDIS_COMMAND_TIMEOUT_MS', 1_000),
+      elasticsearch: {
+        /** The query API's Elasticsearch client requestTimeout, per attempt. */
+        requestMs: readPositiveInt(env, 'OUTFLOW_ES_REQUEST_TIMEOUT_MS', 3_000),
+        /** Further attempts after a connection failure or timeout. */
+        maxRetries: readNonNegativeInt(env, 'OUTFLOW_ES_MAX_RETRIES', 1),
+      },
+      http: {
+        /** Receiving a whole request (fastify requestTimeout): a client sending slowly is cut off with 408. */
+        requestMs: readPositiveInt(env, 'OUTFLOW_HTTP_REQUEST_TIMEOUT_MS', 10_000),
+        /**
+         * A socket with no traffic either way is closed (fastify connectionTimeout). Above the
+         * 72 s keep-alive timeout, so idle kept-alive connections are closed by that, as clients expect.
+         */
+        connectionMs: readPositiveInt(env, 'OUTFLOW_HTTP_CONNECTION_TIMEOUT_MS', 90_000),
+        /** How long /health/ready waits for each dependency's answer. */
+        healthProbeMs: readPositiveInt(env, 'OUTFLOW_HEALTH_PROBE_TIMEOUT_MS', 2_000),
+        /** The Retry-After of every 503, in seconds. */
+        retryAfterS: readPositiveInt(env, 'OUTFLOW_HTTP_RETRY_AFTER_S', 2),
+      },
     },
     tests: {
       /** Seeds every random generator of the test suite (default: a fresh seed each run, printed beside each test). */

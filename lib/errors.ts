@@ -104,6 +104,17 @@ export class Forbidden extends OutflowError {
   }
 }
 
+/** Too many requests from one address whose key was not known valid: a key-guessing flood is cut off before it reaches the key table. */
+export class AuthenticationRateLimited extends OutflowError {
+  constructor(retryAfterSeconds: number) {
+    super('OUTFLOW_ERR_AUTH_RATE_LIMITED', `too many requests with unknown API keys from this address; retry in ${retryAfterSeconds} s`, {
+      httpStatus: 429,
+      retriable: true,
+      details: { retryAfterSeconds },
+    });
+  }
+}
+
 export class NotFound extends OutflowError {
   constructor(what: string, id: string) {
     super('OUTFLOW_ERR_NOT_FOUND', `${what} ${id} does not exist`, { httpStatus: 404, details: { what, id } });
@@ -133,6 +144,34 @@ export class InvariantViolation extends OutflowError {
   constructor(rule: string, message: string, details: Record<string, unknown> = {}) {
     super('OUTFLOW_ERR_INVARIANT', message, { httpStatus: 422, details: { rule, ...details } });
     this.rule = rule;
+  }
+}
+
+/**
+ * The database refused a value of the request (SQLSTATE class 22, data exception). The request
+ * schema or a domain rule should have refused it first: each one is logged as a missing validation.
+ */
+export class DataRefused extends OutflowError {
+  constructor(sqlState: string, options: { cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_DATA_REFUSED', `the request holds a value the database cannot store (SQLSTATE ${sqlState})`, {
+      httpStatus: 400,
+      cause: options.cause,
+      details: { sqlState },
+    });
+  }
+}
+
+/**
+ * The database refused the change as breaking a constraint (SQLSTATE class 23, integrity
+ * violation) that no domain rule caught first: logged as a missing validation.
+ */
+export class IntegrityRefused extends OutflowError {
+  constructor(sqlState: string, constraint: string | undefined, options: { cause?: unknown } = {}) {
+    super('OUTFLOW_ERR_INTEGRITY', `the change breaks a constraint of the write model${constraint ? ` (${constraint})` : ''} (SQLSTATE ${sqlState})`, {
+      httpStatus: 422,
+      cause: options.cause,
+      details: { sqlState, ...(constraint ? { constraint } : {}) },
+    });
   }
 }
 
@@ -280,6 +319,13 @@ export class ConnectorNotRunning extends OutflowError {
   }
 }
 
+/** The connector's replication slot may lose (unreserved) or has lost (lost) WAL it has not yet streamed. */
+export class ReplicationSlotAtRisk extends OutflowError {
+  constructor(slotName: string, walStatus: string, fix: string) {
+    super('OUTFLOW_ERR_SLOT_AT_RISK', `replication slot ${slotName} is ${walStatus}: ${fix}`, { details: { slotName, walStatus, fix } });
+  }
+}
+
 /** Kafka Connect has no such connector plugin: it scans plugin.path only when it starts. */
 export class ConnectorPluginMissing extends OutflowError {
   constructor(pluginClass: string, connectUrl: string, fix: string) {
@@ -316,6 +362,26 @@ export class StaleRead extends OutflowError {
   }
 }
 
+/** How a dependency failed: it could not be reached, or it did not answer within its timeout. */
+export type Unavailability = 'unreachable' | 'timeout';
+
+/**
+ * A store or database an API needs is down or did not answer in time (HTTP 503, with
+ * Retry-After). The message names the dependency, never the driver's own text: that goes to
+ * the server log through `cause`.
+ */
+export class DependencyUnavailable extends OutflowError {
+  constructor(dependency: string, unavailability: Unavailability, options: { cause?: unknown } = {}) {
+    const what = unavailability === 'timeout' ? 'did not answer in time' : 'cannot be reached';
+    super('OUTFLOW_ERR_UNAVAILABLE', `${dependency} ${what}; retry later`, {
+      httpStatus: 503,
+      retriable: true,
+      cause: options.cause,
+      details: { dependency, unavailability },
+    });
+  }
+}
+
 /**
  * A projection's handler threw, or returned something its store cannot apply, for one event.
  * The same event fails the same way every time: poison, parked by key.
@@ -327,6 +393,29 @@ export class ProjectionHandlerFailed extends OutflowError {
       `${projection} cannot project ${where.eventType} at ${where.topic}[${where.partition}]@${where.offset} (key ${where.key}): ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause, details: { projection, ...where } },
     );
+  }
+}
+
+/**
+ * A store's checkpoint for a partition is not the offset the worker last applied there: the
+ * store lost its last writes (a crash before they were durable), or another worker moved it.
+ * Nothing of the batch was written; the worker continues from the store's checkpoint instead.
+ */
+export class CheckpointMismatch extends OutflowError {
+  constructor(projection: string, where: { topic: string; partition: number }, expected: string | null, actual: string | null) {
+    super(
+      'OUTFLOW_ERR_CHECKPOINT_MISMATCH',
+      `${projection} checkpoint of ${where.topic}[${where.partition}] is ${actual ?? 'absent'}, not ${expected ?? 'absent'} as last applied`,
+      { details: { projection, ...where, expected, actual } },
+    );
+  }
+
+  get expected(): string | null {
+    return this.details.expected as string | null;
+  }
+
+  get actual(): string | null {
+    return this.details.actual as string | null;
   }
 }
 
@@ -430,14 +519,18 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_VALIDATION: 'The request is malformed; the response names each bad field (HTTP 400).',
   OUTFLOW_ERR_UNAUTHENTICATED: 'No API key, or an unknown one (HTTP 401).',
   OUTFLOW_ERR_FORBIDDEN: "The API key's role may not do this, or the order belongs to another customer (HTTP 403).",
+  OUTFLOW_ERR_AUTH_RATE_LIMITED: 'Too many requests with unknown API keys from one client address; retry after the Retry-After header (HTTP 429).',
   OUTFLOW_ERR_NOT_FOUND: 'The addressed aggregate does not exist (HTTP 404).',
   OUTFLOW_ERR_CONCURRENCY: "If-Match named a version that is not the aggregate's current one (HTTP 409).",
   OUTFLOW_ERR_BAD_REQUEST: 'The request could not be read: malformed JSON, wrong content type or too large (HTTP 400/413/415).',
   OUTFLOW_ERR_INTERNAL: 'An unexpected failure; the server log has the details under the request id (HTTP 500).',
+  OUTFLOW_ERR_UNAVAILABLE: 'A store or database the API needs is down or did not answer in time; details.dependency names it (HTTP 503 with Retry-After; retriable).',
   OUTFLOW_ERR_OUTBOX_PRUNE_REFUSED: 'outflow outbox prune would risk deleting events not yet in Kafka (connector stopped or lagging), or got a bad age.',
   OUTFLOW_ERR_ALREADY_EXISTS: 'An aggregate with this id exists already, e.g. a product SKU (HTTP 409).',
   OUTFLOW_ERR_INVARIANT: 'A business rule refused the command, e.g. not enough stock (HTTP 422).',
   OUTFLOW_ERR_IDEMPOTENCY_KEY_REUSED: 'An Idempotency-Key was reused with a different request (HTTP 422).',
+  OUTFLOW_ERR_DATA_REFUSED: 'The database refused a value of the request (SQLSTATE class 22); a validation is missing, and the server logs it (HTTP 400).',
+  OUTFLOW_ERR_INTEGRITY: 'The database refused the change as breaking a constraint (SQLSTATE class 23) no rule caught first; the server logs it (HTTP 422).',
   OUTFLOW_ERR_SCHEMA_FILE: 'A local .avsc file cannot be read or parsed as an Avro record schema.',
   OUTFLOW_ERR_SCHEMA_NOT_REGISTERED: 'The registry lacks the exact local schema of an event; run `outflow schemas register`.',
   OUTFLOW_ERR_SCHEMA_INCOMPATIBLE: 'A local schema breaks the compatibility rule; the message names the subject and fields.',
@@ -452,10 +545,12 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_CONNECT: "Kafka Connect refused a request or is unreachable (then retriable); the message carries Connect's error text.",
   OUTFLOW_ERR_CONNECTOR_INVALID: "Kafka Connect's validation rejected the connector config; each bad key is named, nothing was changed.",
   OUTFLOW_ERR_CONNECTOR_NOT_RUNNING: "The connector or a task is not RUNNING; a failed task's stack trace is included.",
+  OUTFLOW_ERR_SLOT_AT_RISK: 'The replication slot retains more WAL than max_slot_wal_keep_size allows (unreserved) or was invalidated (lost).',
   OUTFLOW_ERR_CONNECTOR_PLUGIN_MISSING: 'Kafka Connect lacks a connector plugin (it loads plugin.path only at start); the message says how to restart it.',
   OUTFLOW_ERR_REFERENCE_MISMATCH: "A benchmark reference (e.g. Debezium's JDBC sink) finished but its output does not match its input; no figure is reported.",
   OUTFLOW_ERR_STALE_READ: 'The read model has not reached the X-Min-Version asked for within the wait; details.currentVersion is what it has (HTTP 409).',
   OUTFLOW_ERR_PROJECTION_HANDLER: "A projection's handler threw or returned an operation its store cannot apply for one event; poison: parked by key.",
+  OUTFLOW_ERR_CHECKPOINT_MISMATCH: "A store's checkpoint is not the offset the projector last applied (the store lost its last writes, or another worker moved it); nothing was written and the worker continues from the store's checkpoint.",
   OUTFLOW_ERR_ES_BULK: 'Elasticsearch refused documents of a bulk write; retriable for version conflicts that outlasted the re-read loop and for 429/5xx, not for mapping errors.',
   OUTFLOW_ERR_EVENT_HEADERS: 'A message lacks the eventId, eventType or aggregateVersion header, or a header contradicts the decoded event; poison.',
   OUTFLOW_ERR_UNKNOWN_PROJECTION: 'A projection name that no read model has; the message lists the known ones.',

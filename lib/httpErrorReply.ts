@@ -1,8 +1,11 @@
 // The one place errors become HTTP responses, for both APIs: every 4xx has a JSON body
-// with a stable code, a message and, for validation, each bad field. Unexpected errors
-// are logged and answered 500 without internals.
+// with a stable code, a message and, for validation, each bad field. A dependency that is
+// down or too slow is 503 (lib/dependencyFailure.ts). Unexpected errors are logged and
+// answered 500 without internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { OutflowError, ValidationFailed, type FieldError } from './errors.ts';
+import { unavailabilityOf } from './dependencyFailure.ts';
+import { DependencyUnavailable, OutflowError, ValidationFailed, type FieldError } from './errors.ts';
+import { sqlStateRefusal } from './sqlStateRefusal.ts';
 
 export interface ErrorBody {
   error: { code: string; message: string; fields?: FieldError[]; details?: Record<string, unknown> };
@@ -41,6 +44,18 @@ export function errorReply(error: FastifyError | Error, request: FastifyRequest,
     const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_BAD_REQUEST', message: fastifyError.message, fields: [{ field: 'body', message: fastifyError.message }] } };
     return reply.status(fastifyError.statusCode).send(body);
   }
+  if (!outflowError) {
+    outflowError = sqlStateRefusal(error);
+    // Answered 4xx, yet each one is a bug of ours: a validation that should have refused it first.
+    if (outflowError) request.log.warn({ err: error, sqlState: outflowError.details.sqlState }, 'the database refused what a request carried: a validation is missing');
+  }
+  if (!outflowError) {
+    // An outage no caller attributed (each API names its stores where it reads them).
+    const unavailability = unavailabilityOf(error);
+    if (unavailability) outflowError = new DependencyUnavailable('a dependency', unavailability, { cause: error });
+  }
+  // 503: the driver's words stay in the log, the caller gets the dependency's name (and Retry-After, httpApi.ts).
+  if (outflowError instanceof DependencyUnavailable) request.log.warn({ err: outflowError.cause, dependency: outflowError.details.dependency }, 'a dependency is unavailable: 503');
   if (outflowError?.httpStatus) {
     const body: ErrorBody = { error: { code: outflowError.code, message: outflowError.message } };
     if (outflowError instanceof ValidationFailed) body.error.fields = outflowError.fields;

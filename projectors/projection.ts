@@ -38,6 +38,13 @@ export interface PartitionBatch {
   events: ProjectionEvent[];
   /** The highest offset this batch covers (the checkpoint to record with the writes). */
   lastOffset: string;
+  /**
+   * The checkpoint the store must hold before this batch: the offset the worker last applied in
+   * the partition, null when it applied nothing there yet. When the store holds another one it
+   * writes nothing and throws CheckpointMismatch, checked in the same atomic unit as the writes.
+   * Left out by writers outside the consumer (the DLQ resolver, tools), which skip the check.
+   */
+  expectedCheckpoint?: string | null;
 }
 
 /**

@@ -5,7 +5,7 @@ import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createLogger } from '../lib/logger.ts';
-import { postgresPool } from '../lib/postgresPool.ts';
+import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import type { ReadConnections } from './readModels.ts';
@@ -13,11 +13,26 @@ import { buildQueryApi } from './server.ts';
 
 export function openReadConnections(config: Config): ReadConnections {
   const { host, port, database, queryUser, queryPassword } = config.readModel.postgres;
+  const { timeouts } = config;
   return {
-    // Few retries: a read that cannot reach Redis should fail fast, not queue for seconds.
-    redis: new Redis(config.redis.url, { maxRetriesPerRequest: 2, connectionName: 'outflow-query-api' }),
-    elasticsearch: new ElasticsearchClient({ node: config.elasticsearch.url, requestTimeout: 5_000 }),
-    readPostgres: postgresPool({ host, port, database, user: queryUser, password: queryPassword, max: 20, application_name: 'outflow-query-api' }, createLogger('query-api', config.logLevel)),
+    // A read that cannot reach Redis fails fast (503), it does not queue for seconds. The
+    // offline queue stays on, so reads sent while the first connection opens are served, but
+    // is bounded: a queued command waits at most commandTimeout, and is failed after
+    // maxRetriesPerRequest reconnection attempts, so it neither hangs nor piles up.
+    redis: new Redis(config.redis.url, {
+      maxRetriesPerRequest: 2,
+      commandTimeout: timeouts.redisCommandMs,
+      connectionName: 'outflow-query-api',
+    }),
+    elasticsearch: new ElasticsearchClient({
+      node: config.elasticsearch.url,
+      requestTimeout: timeouts.elasticsearch.requestMs,
+      maxRetries: timeouts.elasticsearch.maxRetries,
+    }),
+    readPostgres: postgresPool(
+      { host, port, database, user: queryUser, password: queryPassword, max: 20, application_name: 'outflow-query-api', ...apiPoolTimeouts(timeouts.postgres) },
+      createLogger('query-api', config.logLevel),
+    ),
   };
 }
 

@@ -3,10 +3,18 @@
 // store every few milliseconds is cheap next to the projector's own latency and needs
 // no extra subscription per request.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DependencyUnavailable } from '../lib/errors.ts';
 
 export interface VersionWait {
   timeoutMs: number;
   intervalMs?: number;
+  /** The store the reads go to, named in the 503 when it does not answer. */
+  dependency: string;
+  /**
+   * How long past the deadline a read still in flight may take. The store's client has a
+   * timeout of its own; this bound holds even when it does not fire.
+   */
+  readGraceMs: number;
 }
 
 export interface VersionedRead<T> {
@@ -16,15 +24,32 @@ export interface VersionedRead<T> {
   reached: boolean;
 }
 
-/** Reads until the value's version is at least `minVersion` or the deadline passes. Store errors propagate. */
+/** The read's answer, or DependencyUnavailable when it has none within `ms`. */
+async function within<T>(read: () => Promise<T>, ms: number, dependency: string): Promise<T> {
+  const unanswered = new AbortController();
+  const late = sleep(ms, undefined, { signal: unanswered.signal }).then(() => {
+    throw new DependencyUnavailable(dependency, 'timeout');
+  });
+  try {
+    return await Promise.race([read(), late]);
+  } finally {
+    unanswered.abort();
+    late.catch(() => {});
+  }
+}
+
+/**
+ * Reads until the value's version is at least `minVersion` or the deadline passes. Store
+ * errors propagate; the whole wait ends by `timeoutMs + readGraceMs` even if a read hangs.
+ */
 export async function readAtLeastVersion<T extends { version: number }>(
   read: () => Promise<T | undefined>,
   minVersion: number,
-  { timeoutMs, intervalMs = 10 }: VersionWait,
+  { timeoutMs, intervalMs = 10, dependency, readGraceMs }: VersionWait,
 ): Promise<VersionedRead<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await read();
+    const value = await within(read, deadline + readGraceMs - Date.now(), dependency);
     if (value !== undefined && value.version >= minVersion) return { value, reached: true };
     const left = deadline - Date.now();
     if (left <= 0) return { value, reached: false };

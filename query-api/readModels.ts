@@ -4,6 +4,7 @@
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { fromDependency } from '../lib/dependencyFailure.ts';
 import { readCustomerOrders } from '../projectors/projections/customerOrders.ts';
 import { readOrderSummary, type OrderSummary } from '../projectors/projections/orderSummary.ts';
 import { searchProducts } from '../projectors/projections/productSearch.ts';
@@ -40,10 +41,12 @@ export function bindReadModels(
   { redis, elasticsearch, readPostgres }: ReadConnections,
   generation: Partial<Record<ProjectionName, number>> = {},
 ): ReadModels {
+  // An outage of a store comes out of its reader as DependencyUnavailable naming that store
+  // (503), however deep in the reader the driver failed.
   return {
-    orderSummary: (orderId) => readOrderSummary(redis, orderId, { generation: generation['order-summary'] }),
-    customerOrders: (customerId, page) => readCustomerOrders(redis, customerId, { ...page, generation: generation['customer-orders'] }),
-    searchProducts: (query) => searchProducts(elasticsearch, { ...query, generation: generation['product-search'] }),
-    salesReport: (query) => readSalesReport(readPostgres, { ...query, generation: generation['sales-report'] }),
+    orderSummary: (orderId) => fromDependency('redis', () => readOrderSummary(redis, orderId, { generation: generation['order-summary'] })),
+    customerOrders: (customerId, page) => fromDependency('redis', () => readCustomerOrders(redis, customerId, { ...page, generation: generation['customer-orders'] })),
+    searchProducts: (query) => fromDependency('elasticsearch', () => searchProducts(elasticsearch, { ...query, generation: generation['product-search'] })),
+    salesReport: (query) => fromDependency('readPostgres', () => readSalesReport(readPostgres, { ...query, generation: generation['sales-report'] })),
   };
 }

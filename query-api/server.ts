@@ -1,9 +1,9 @@
 // The query API: a fastify app that serves reads from the read stores only (Redis,
 // Elasticsearch, the read-model Postgres as the query role) and never the write tables.
-// It authenticates with the configured API keys alone: it holds no write-database
-// credentials, so keys stored in write.api_keys are not accepted here.
+// Stored API keys live on the read-model server too (auth.api_keys), so the query API accepts
+// them without any credentials for the write database.
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator } from '../command-api/auth/apiKeyAuthenticator.ts';
+import { storedApiKeys } from '../lib/auth/storedApiKeys.ts';
 import type { Config } from '../lib/config.ts';
 import { createHttpApi } from '../lib/httpApi.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
@@ -23,13 +23,14 @@ export async function buildQueryApi({ config, redis, elasticsearch, readPostgres
     title: 'outflow query API',
     description: 'Reads from the projected read models; X-Min-Version reads your own writes.',
     config,
-    authenticator: new ApiKeyAuthenticator(config.auth.apiKeys),
+    host: config.queryApi.host,
+    storedKeys: storedApiKeys(readPostgres),
     coerceTypes: true,
   });
   const readModels = bindReadModels({ redis, elasticsearch, readPostgres }, readGeneration);
 
-  orderRoutes(app, readModels, { minVersionTimeoutMs: config.queryApi.minVersionTimeoutMs });
+  orderRoutes(app, readModels, { minVersionTimeoutMs: config.queryApi.minVersionTimeoutMs, readGraceMs: config.timeouts.redisCommandMs });
   catalogRoutes(app, readModels);
-  healthRoute(app, { redis, elasticsearch, readPostgres });
+  healthRoute(app, { redis, elasticsearch, readPostgres }, { probeTimeoutMs: config.timeouts.http.healthProbeMs });
   return app;
 }

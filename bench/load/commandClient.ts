@@ -2,6 +2,7 @@
 // (queries are public). Bodies are read to the end so the connection returns to the pool.
 import type { Dispatcher, Pool } from 'undici';
 import type { Config } from '../../lib/config.ts';
+import { configuredKeysFor } from '../../lib/auth/localKeys.ts';
 
 export interface HttpReply<T = unknown> {
   status: number;
@@ -10,7 +11,7 @@ export interface HttpReply<T = unknown> {
 
 /** The Authorization header of the configured admin key: the benchmark acts as an operator would. */
 export function adminAuthorization(config: Config): string {
-  const admin = config.auth.apiKeys.find((k) => k.role === 'admin');
+  const admin = configuredKeysFor(config.commandApi.host, config.auth.apiKeys).find((k) => k.role === 'admin');
   if (!admin) throw new Error('OUTFLOW_API_KEYS has no admin key: the benchmark sends commands and reads as an admin');
   return `Bearer ${admin.key}`;
 }

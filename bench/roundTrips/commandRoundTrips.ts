@@ -8,6 +8,7 @@ import { writePool } from '../../command-api/main.ts';
 import { buildCommandApi } from '../../command-api/server.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
 import { PostgresRoundTripProxy, type RoundTripCount } from './postgresRoundTripProxy.ts';
+import { configuredKeysFor } from '../../lib/auth/localKeys.ts';
 
 export const COMMAND_KINDS = ['CreateProduct', 'UpdateProduct', 'AdjustInventory', 'PlaceOrder', 'UpdateShippingAddress', 'ShipOrder', 'CancelOrder'] as const;
 export type CommandKind = (typeof COMMAND_KINDS)[number];
@@ -72,7 +73,7 @@ export async function commandRoundTrips(
  * cannot be counted from outside it.
  */
 export async function measureCommandRoundTrips(config: Config, options: { idempotencyKeys?: boolean } = {}): Promise<KindRoundTrips[]> {
-  const admin = config.auth.apiKeys.find((k) => k.role === 'admin');
+  const admin = configuredKeysFor(config.commandApi.host, config.auth.apiKeys).find((k) => k.role === 'admin');
   if (!admin) throw new Error('OUTFLOW_API_KEYS has no admin key: the round-trip count sends commands as an admin');
   const proxy = await PostgresRoundTripProxy.start({ host: config.postgres.host, port: config.postgres.port });
   const proxied: Config = { ...config, logLevel: 'silent', postgres: { ...config.postgres, host: proxy.host, port: proxy.port } };

@@ -14,8 +14,9 @@
 // A replay takes two (the reads, ROLLBACK); a refusal two, three with a key (the winner's lookup).
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
+import { attributeFailure } from '../../lib/dependencyFailure.ts';
 import { IdempotencyKeyReused, OutflowError } from '../../lib/errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../../lib/auth/principal.ts';
 import { encodeEvents, writeOutboxRows, type EventEncoder } from '../persistence/outboxWriter.ts';
 import {
   findProcessedCommand, isKeyTaken, processedCommandLookup, recordProcessedCommand, storedResponse, type StoredResponse,
@@ -42,7 +43,17 @@ export interface CommandResponse {
   replayed: boolean;
 }
 
-// Deadlocks and serialization failures are safe to retry: the whole transaction rolled back.
+// Deadlocks and serialization failures are safe to retry here: the whole transaction rolled back.
+//
+// The write database down or not answering in time comes out as DependencyUnavailable (503), and
+// is not retried here: the client decides, after Retry-After. What a 503 means for the command:
+//  - it failed before COMMIT was sent (no connection, the first round trip, a statement_timeout
+//    or lock_timeout of the write statement, which aborts the transaction): it did not happen;
+//  - the connection broke, or the answer did not come in time, after COMMIT was sent: it may
+//    have committed or not, and nobody can tell from here. Its stored answer commits with it, so a
+//    retry with the same Idempotency-Key replays that answer if it did and runs it once if it did
+//    not. Without a key a retry may apply it twice (a second order): send one on every command.
+// Either way, retrying with the same Idempotency-Key is exactly once.
 const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
 
@@ -62,7 +73,7 @@ export class CommandExecutor {
         return await this.attempt(request, plan);
       } catch (error) {
         const sqlState = (error as { code?: string }).code;
-        if (attempt >= MAX_ATTEMPTS || !sqlState || !RETRIABLE_SQLSTATES.has(sqlState)) throw error;
+        if (attempt >= MAX_ATTEMPTS || !sqlState || !RETRIABLE_SQLSTATES.has(sqlState)) throw attributeFailure('writePostgres', error);
       }
     }
   }
@@ -78,7 +89,7 @@ export class CommandExecutor {
         // The lookup comes after the locks: its statement's snapshot is taken once they are
         // granted, so it sees a request with the same key that committed while this one waited
         // for them (a racing retry), and this one replays its answer instead of deciding again.
-        const lookup = idempotencyKey ? [processedCommandLookup(principal.name, idempotencyKey)] : [];
+        const lookup = idempotencyKey ? [processedCommandLookup(principal.keyId, idempotencyKey)] : [];
         [, ...results] = await roundTrip(tx, ['BEGIN', ...plan.queries, ...lookup]);
         const stored = idempotencyKey ? storedResponse(results.pop()!) : undefined;
         if (stored) {
@@ -99,7 +110,7 @@ export class CommandExecutor {
       const events = encodeEvents(this.encoder, decision.events, { now, correlationId: request.correlationId, causationId: request.commandId });
       writeOutboxRows(statement, events, now);
       if (idempotencyKey) {
-        recordProcessedCommand(statement, principal.name, idempotencyKey, {
+        recordProcessedCommand(statement, principal.keyId, idempotencyKey, {
           requestHash, status: response.status, body: { body: response.body, location: response.location },
         });
       }
@@ -123,7 +134,7 @@ export class CommandExecutor {
       // changed what this one found (it took the last unit in stock), or just before this one's
       // write statement (which then found the key taken): its answer is the answer.
       if (idempotencyKey && !(error instanceof IdempotencyKeyReused) && (isRejection(error) || isKeyTaken(error))) {
-        const winner = await findProcessedCommand(this.pool, principal.name, idempotencyKey);
+        const winner = await findProcessedCommand(this.pool, principal.keyId, idempotencyKey);
         if (winner) return replay(winner, requestHash, idempotencyKey);
         if (isKeyTaken(error)) throw new Error(`idempotency key ${idempotencyKey} conflicted but no stored response was found`, { cause: error });
       }

@@ -1,8 +1,8 @@
 // Order commands. Placing an order reserves every line's stock in the same
 // transaction (InventoryAdjusted "reserved" per SKU); cancelling releases it.
 import crypto from 'node:crypto';
-import { Forbidden, InvariantViolation, NotFound } from '../../lib/errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import { InvariantViolation, NotFound } from '../../lib/errors.ts';
+import type { Principal } from '../../lib/auth/principal.ts';
 import { adjustInventory, type Inventory } from '../domain/inventory.ts';
 import {
   cancelOrder, placeOrder, shipOrder, unitsBySku, updateShippingAddress,
@@ -50,12 +50,13 @@ export function placeOrderCommand(customerId: string, lines: RequestedLine[], sh
   });
 }
 
-/** Checks a loaded order for change, enforcing that a customer only touches its own orders. */
+/**
+ * Checks a loaded order for change, enforcing that a customer only touches its own orders.
+ * Another customer's order is 404, the same answer as one that does not exist (as the query API
+ * answers), so a customer key cannot probe which order ids exist.
+ */
 function changeableOrder(order: Order | undefined, principal: Principal, orderId: string, expectedVersion: number | undefined): Order {
-  if (!order) throw new NotFound('order', orderId);
-  if (principal.role === 'customer' && order.customerId !== principal.customerId) {
-    throw new Forbidden(`order ${orderId} belongs to another customer`);
-  }
+  if (!order || (principal.role === 'customer' && order.customerId !== principal.customerId)) throw new NotFound('order', orderId);
   assertVersion('order', orderId, expectedVersion, order.version);
   return order;
 }

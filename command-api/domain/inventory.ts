@@ -1,6 +1,7 @@
 // The inventory aggregate (one per SKU): available units, never below zero. Every
 // change, including an order's reservation and its release, is one of its events.
 import { InvariantViolation } from '../../lib/errors.ts';
+import { MAX_STOCK_UNITS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 
 export interface Inventory {
@@ -29,6 +30,15 @@ export function adjustInventory(
       sku: current.sku,
       available: current.available,
       requested: -delta,
+    });
+  }
+  // The stock column and the event's field are 32-bit integers.
+  if (available > MAX_STOCK_UNITS) {
+    throw new InvariantViolation('stock_too_large', `SKU ${current.sku} has ${current.available} available; adding ${delta} would pass the maximum of ${MAX_STOCK_UNITS}`, {
+      sku: current.sku,
+      available: current.available,
+      delta,
+      maxStock: MAX_STOCK_UNITS,
     });
   }
   const inventory = { sku: current.sku, available, version: current.version + 1 };

@@ -1,6 +1,7 @@
 // The order aggregate. Totals are computed here from catalog prices, never taken from
 // the client; the address and the order itself can change only until it ships.
 import { InvariantViolation } from '../../lib/errors.ts';
+import { MAX_ORDER_TOTAL_CENTS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 import type { Product } from './product.ts';
 
@@ -63,6 +64,14 @@ export function placeOrder(input: {
     return { sku, name: product.name, category: product.category, quantity, unitPriceCents: product.priceCents, lineTotalCents: product.priceCents * quantity };
   });
   const totalCents = items.reduce((sum, line) => sum + line.lineTotalCents, 0);
+  // Checked before anything is encoded: past the bound a total (or, with a price stored before
+  // prices were bounded, a line total) would no longer be a safe integer for the Avro long.
+  if (totalCents > MAX_ORDER_TOTAL_CENTS) {
+    throw new InvariantViolation('order_total_too_large', `an order totals at most ${MAX_ORDER_TOTAL_CENTS} cents, this one would total ${totalCents}`, {
+      totalCents,
+      maxTotalCents: MAX_ORDER_TOTAL_CENTS,
+    });
+  }
   const order: Order = {
     orderId, customerId, status: 'placed', items, totalCents, shippingAddress,
     cancelReason: null, carrier: null, trackingNumber: null, version: 1,

@@ -1,5 +1,6 @@
-// The product aggregate (id = SKU): catalog data with a price that is always positive.
+// The product aggregate (id = SKU): catalog data with a price that is always positive and bounded.
 import { InvariantViolation } from '../../lib/errors.ts';
+import { MAX_PRICE_CENTS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 
 export interface ProductFields {
@@ -18,6 +19,9 @@ export interface Product extends ProductFields {
 function assertPrice(priceCents: number): void {
   if (!Number.isSafeInteger(priceCents) || priceCents <= 0) {
     throw new InvariantViolation('price_not_positive', `price must be a positive whole number of cents, got ${priceCents}`, { priceCents });
+  }
+  if (priceCents > MAX_PRICE_CENTS) {
+    throw new InvariantViolation('price_too_large', `price must be at most ${MAX_PRICE_CENTS} cents, got ${priceCents}`, { priceCents, maxPriceCents: MAX_PRICE_CENTS });
   }
 }
 

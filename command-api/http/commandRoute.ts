@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Forbidden } from '../../lib/errors.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../../lib/auth/principal.ts';
 import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
 import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
 import { commandAccepted, commandHeaders } from './requestSchemas.ts';

@@ -1,6 +1,15 @@
 // JSON schemas of the command API's requests: validation at the edge (each bad field
 // is named in the 400 response) and the source of the OpenAPI document.
-const text = (maxLength: number, minLength = 1) => ({ type: 'string', minLength, maxLength }) as const;
+import { MAX_ADJUSTMENT_UNITS, MAX_LINE_QUANTITY, MAX_PRICE_CENTS } from '../domain/limits.ts';
+
+// No control characters (Postgres cannot store NUL) and no lone surrogates (well-formed UTF-8
+// only: jsonb refuses the escape of one). ajv compiles patterns with the u flag, so a lone
+// surrogate is a code point of category Cs there, while a paired one is not.
+const SINGLE_LINE = '^[^\\p{Cc}\\p{Cs}]*$';
+// Descriptions may span lines: tab, line feed and carriage return are the only controls allowed.
+const MULTI_LINE = '^(?:[\\t\\n\\r]|[^\\p{Cc}\\p{Cs}])*$';
+
+const text = (maxLength: number, minLength = 1) => ({ type: 'string', minLength, maxLength, pattern: SINGLE_LINE }) as const;
 
 export const skuParam = {
   type: 'object',
@@ -14,7 +23,7 @@ export const orderIdParam = {
   properties: { id: { type: 'string', format: 'uuid' } },
 } as const;
 
-const priceCents = { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'Price in minor currency units (cents).' } as const;
+const priceCents = { type: 'integer', minimum: 1, maximum: MAX_PRICE_CENTS, description: 'Price in minor currency units (cents).' } as const;
 
 export const createProductBody = {
   type: 'object',
@@ -23,11 +32,11 @@ export const createProductBody = {
   properties: {
     sku: skuParam.properties.sku,
     name: text(200),
-    description: text(5000, 0),
+    description: { ...text(5000, 0), pattern: MULTI_LINE },
     category: text(100),
     brand: text(100),
     priceCents,
-    initialStock: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0 },
+    initialStock: { type: 'integer', minimum: 0, maximum: MAX_ADJUSTMENT_UNITS, default: 0 },
   },
 } as const;
 
@@ -37,7 +46,7 @@ export const updateProductBody = {
   minProperties: 1,
   properties: {
     name: text(200),
-    description: text(5000, 0),
+    description: { ...text(5000, 0), pattern: MULTI_LINE },
     category: text(100),
     brand: text(100),
     priceCents,
@@ -49,7 +58,7 @@ export const adjustInventoryBody = {
   additionalProperties: false,
   required: ['delta', 'reason'],
   properties: {
-    delta: { type: 'integer', minimum: -1_000_000_000, maximum: 1_000_000_000, not: { const: 0 }, description: 'Units to add (positive) or remove (negative); never zero.' },
+    delta: { type: 'integer', minimum: -MAX_ADJUSTMENT_UNITS, maximum: MAX_ADJUSTMENT_UNITS, not: { const: 0 }, description: 'Units to add (positive) or remove (negative); never zero.' },
     reason: { type: 'string', enum: ['restock', 'correction', 'damaged'] },
   },
 } as const;
@@ -61,7 +70,7 @@ export const shippingAddress = {
   properties: {
     name: text(200),
     line1: text(200),
-    line2: { type: ['string', 'null'], maxLength: 200 },
+    line2: { type: ['string', 'null'], maxLength: 200, pattern: SINGLE_LINE },
     city: text(100),
     postalCode: text(20),
     country: { type: 'string', pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' },
@@ -82,7 +91,7 @@ export const placeOrderBody = {
         type: 'object',
         additionalProperties: false,
         required: ['sku', 'quantity'],
-        properties: { sku: skuParam.properties.sku, quantity: { type: 'integer', minimum: 1, maximum: 10_000 } },
+        properties: { sku: skuParam.properties.sku, quantity: { type: 'integer', minimum: 1, maximum: MAX_LINE_QUANTITY } },
       },
     },
     shippingAddress,
@@ -105,7 +114,7 @@ export const commandHeaders = {
   type: 'object',
   properties: {
     'idempotency-key': { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', description: 'Retries with the same key and body get the stored response.' },
-    'if-match': { type: 'string', pattern: '^(W/)?"?[0-9]{1,18}"?$', description: 'The aggregate version the change expects.' },
+    'if-match': { type: 'string', pattern: '^(W/)?"?[0-9]{1,15}"?$', description: 'The aggregate version the change expects.' },
   },
 } as const;
 

@@ -1,5 +1,6 @@
 // Idempotency keys: the response to the first request with a key is stored by the same statement
-// as its effects, so a retry gets the same answer and writes nothing.
+// as its effects, so a retry gets the same answer and writes nothing. Records are scoped by the
+// API key's id (Principal.keyId), so two keys never share them, whatever their names.
 import type pg from 'pg';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
@@ -15,11 +16,11 @@ interface ProcessedCommandRow {
   response_body: unknown;
 }
 
-/** The stored answer to (principal, key), if any: a read of the command's first round trip. */
-export function processedCommandLookup(principal: string, key: string): pg.QueryConfig {
+/** The stored answer to (API key id, idempotency key), if any: a read of the command's first round trip. */
+export function processedCommandLookup(keyId: string, key: string): pg.QueryConfig {
   return preparedQuery(
-    'SELECT request_hash, response_status, response_body FROM write.processed_commands WHERE principal = $1 AND idempotency_key = $2',
-    [principal, key],
+    'SELECT request_hash, response_status, response_body FROM write.processed_commands WHERE key_id = $1 AND idempotency_key = $2',
+    [keyId, key],
   );
 }
 
@@ -28,8 +29,8 @@ export function storedResponse(result: pg.QueryResult): StoredResponse | undefin
   return row && { requestHash: row.request_hash, status: row.response_status, body: row.response_body };
 }
 
-export async function findProcessedCommand(db: pg.ClientBase | pg.Pool, principal: string, key: string): Promise<StoredResponse | undefined> {
-  return storedResponse(await db.query(processedCommandLookup(principal, key)));
+export async function findProcessedCommand(db: pg.ClientBase | pg.Pool, keyId: string, key: string): Promise<StoredResponse | undefined> {
+  return storedResponse(await db.query(processedCommandLookup(keyId, key)));
 }
 
 /**
@@ -37,12 +38,12 @@ export async function findProcessedCommand(db: pg.ClientBase | pg.Pool, principa
  * with the same key committed first, the unique key raises (isKeyTaken) and the whole statement,
  * state and outbox rows included, wrote nothing.
  */
-export function recordProcessedCommand(statement: WriteStatement, principal: string, key: string, response: StoredResponse): void {
+export function recordProcessedCommand(statement: WriteStatement, keyId: string, key: string, response: StoredResponse): void {
   const p = (value: unknown, type?: string) => statement.param(value, type);
   statement.then(
     'stored_answer',
-    `INSERT INTO write.processed_commands (principal, idempotency_key, request_hash, response_status, response_body)
-     SELECT ${p(principal, 'text')}, ${p(key, 'text')}, ${p(response.requestHash, 'text')}, ${p(response.status, 'int')}, ${p(JSON.stringify(response.body), 'jsonb')}
+    `INSERT INTO write.processed_commands (key_id, idempotency_key, request_hash, response_status, response_body)
+     SELECT ${p(keyId, 'text')}, ${p(key, 'text')}, ${p(response.requestHash, 'text')}, ${p(response.status, 'int')}, ${p(JSON.stringify(response.body), 'jsonb')}
      FROM (SELECT count(*) FROM outbox_rows) AS after_outbox
      RETURNING 1`,
   );

@@ -6,6 +6,7 @@
 // `poisonAttempts` failures. Transient failures are retried forever (transientRetry.ts).
 import type pg from 'pg';
 import type pino from 'pino';
+import { CheckpointMismatch } from '../../lib/errors.ts';
 import type { EventType } from '../../schemas/eventCatalog.ts';
 import type { EventCodec } from '../../schemas/eventCodec.ts';
 import type { ProjectionEvent, ProjectionStore } from '../projection.ts';
@@ -15,7 +16,7 @@ import { decodeMessage, decodeMessageNow, messageKey, type DecodedMessage, type 
 import type { ParkedKeyCache } from './parkedKeyCache.ts';
 import { parkBehind, parkKey } from './parkedKeysTable.ts';
 import { dlqReasonLabel, freshnessStagesOf, type ProjectorMetrics } from './projectorMetrics.ts';
-import { describeFailure } from './retriableFailure.ts';
+import { describeFailure, isConsumerGroupChange } from './retriableFailure.ts';
 import { INTERRUPTED, retryWhileTransient, type Interrupted, type RetryControl } from './transientRetry.ts';
 
 export interface ChunkMessage extends RawMessage {
@@ -63,6 +64,15 @@ export function applyChunk(
   receivedAt?: number,
 ): Promise<ChunkResult | Interrupted> {
   return new ChunkRun(context, control, topic, partition, receivedAt).run(messages);
+}
+
+/**
+ * Failures that say nothing about the events: the consumer group changing under a retry's
+ * heartbeat, or a store checkpoint other than expected. They go to the consumer, never to
+ * the search for poison.
+ */
+function notTheEvents(error: unknown): boolean {
+  return error instanceof CheckpointMismatch || isConsumerGroupChange(error);
 }
 
 class ChunkRun {
@@ -128,7 +138,7 @@ class ChunkRun {
       if (done === INTERRUPTED) return INTERRUPTED;
     } catch (error) {
       // Without events the failure is the checkpoint write itself: no event to blame.
-      if (events.length === 0) throw error;
+      if (events.length === 0 || notTheEvents(error)) throw error;
       this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
       return this.flushOneByOne(segment, lastOffset);
     }
@@ -171,6 +181,7 @@ class ChunkRun {
         this.countApplied([{ message, decoded }]);
         return 'applied';
       } catch (error) {
+        if (notTheEvents(error)) throw error;
         lastError = error;
         this.context.log.warn({ topic: this.topic, partition: this.partition, offset, eventId: decoded.eventId, attempt: failures + 1, err: describeFailure(error) }, 'event failed non-retriably');
       }

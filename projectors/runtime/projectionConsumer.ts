@@ -2,13 +2,16 @@
 // manual commits after the store write, a seek to the store's checkpoint + 1 whenever the
 // fetch position disagrees with it, and per-partition chunks through chunkApplier.ts.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { CheckpointMismatch } from '../../lib/errors.ts';
 import { eventCatalog } from '../../schemas/eventCatalog.ts';
 import { consumerGroupOf, type ProjectionDefinition } from '../projection.ts';
 import { applyChunk, type ChunkContext } from './chunkApplier.ts';
+import { CheckpointAudit } from './checkpointAudit.ts';
+import { CheckpointCheckedStore, checkpointBehind } from './checkpointGuard.ts';
 import { PartitionPositions } from './partitionPositions.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import type { BackoffOptions } from './retryBackoff.ts';
-import { INTERRUPTED, retryWhileTransient, type RetryControl } from './transientRetry.ts';
+import { INTERRUPTED, retryWhileTransient, type RetryControl, type RetryPosition } from './transientRetry.ts';
 
 export type ConsumerState = 'starting' | 'running' | 'retrying' | 'crashed' | 'stopped';
 
@@ -20,6 +23,8 @@ export interface ProjectionConsumerOptions {
   concurrency: number;
   chunkSize: number;
   backoff: BackoffOptions;
+  /** How often idle partitions' store checkpoints are compared with what was applied (checkpointAudit.ts). */
+  checkpointAuditMs?: number;
 }
 
 /** The topics a projection reads: its own list if it has one, else the catalog's for its event types. */
@@ -47,6 +52,7 @@ export class ProjectionConsumer {
   readonly topics: string[];
   private readonly consumer: Consumer;
   private readonly positions: PartitionPositions;
+  private readonly audit: CheckpointAudit;
   private readonly stopping = new AbortController();
   private retryingPartitions = 0;
   private crashed = false;
@@ -59,6 +65,14 @@ export class ProjectionConsumer {
     this.groupId = consumerGroupOf(definition.name, chunk.generation);
     this.topics = topicsOf(definition);
     this.positions = new PartitionPositions(chunk.store, admin);
+    this.audit = new CheckpointAudit({
+      store: chunk.store,
+      positions: this.positions,
+      assignment: () => this.assignment,
+      intervalMs: options.checkpointAuditMs ?? 5_000,
+      onBehind: ({ topic, partition, lastApplied, stored }) => this.continueFromStore({ topic, partition, offset: lastApplied }, lastApplied, stored),
+      onError: (error) => chunk.log.warn({ err: describeFailure(error) }, 'store checkpoints not compared with the applied offsets; next time'),
+    });
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
@@ -109,12 +123,14 @@ export class ProjectionConsumer {
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.started = true;
+    this.audit.start();
   }
 
   /** Finishes the current chunks (their checkpoints and commits), leaves the group. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopping.abort();
+    this.audit.stop();
     await this.consumer.disconnect();
     this.stopped = true;
   }
@@ -128,6 +144,30 @@ export class ProjectionConsumer {
     const next = await this.positions.nextOffset(topic, partition);
     // A batch already applied from there: its position is newer than this read.
     if (this.positions.peek(topic, partition) !== next || this.stopping.signal.aborted) return;
+    this.consumer.seek({ topic, partition, offset: String(next) });
+  }
+
+  /**
+   * The store holds another checkpoint than this worker applied: seek to the store's checkpoint
+   * + 1 and apply again from there. Behind means the store lost acknowledged writes (counted:
+   * the events after its checkpoint are applied again, in order); ahead means someone else
+   * applied further, and those events are not applied twice.
+   */
+  private async continueFromStore(where: RetryPosition, expected: string | null, actual: string | null, control?: RetryControl): Promise<void> {
+    const { chunk } = this.options;
+    const { topic, partition } = where;
+    this.positions.resetTo(topic, partition, actual);
+    const nextOffset = () => this.positions.nextOffset(topic, partition);
+    const next = control ? await retryWhileTransient(where, control, nextOffset) : await nextOffset();
+    if (next === INTERRUPTED) return;
+    const details = { ...where, expectedCheckpoint: expected, storeCheckpoint: actual, seekTo: String(next) };
+    if (checkpointBehind(expected, actual)) {
+      chunk.metrics.checkpointRewinds.inc({ projection: chunk.projection });
+      chunk.log.warn(details, 'store checkpoint is behind what was applied (the store lost its last writes); applying again from it');
+    } else {
+      chunk.log.info(details, 'store checkpoint is ahead of what this worker applied; continuing after it');
+    }
+    if (this.stopping.signal.aborted) return;
     this.consumer.seek({ topic, partition, offset: String(next) });
   }
 
@@ -158,8 +198,10 @@ export class ProjectionConsumer {
     const first = batch.firstOffset();
     if (first === null) return;
 
-    const next = await retryWhileTransient({ topic, partition, offset: first }, control, () => this.positions.nextOffset(topic, partition));
-    if (next === INTERRUPTED) return;
+    const position = await retryWhileTransient({ topic, partition, offset: first }, control, () => this.positions.position(topic, partition));
+    if (position === INTERRUPTED) return;
+    const { next } = position;
+    let { lastApplied } = position;
     if (BigInt(first) > next) {
       // Kafka's committed offset is ahead of the store (e.g. a truncated generation): going
       // on would leave a hole, so fetch again from the store's position.
@@ -179,9 +221,19 @@ export class ProjectionConsumer {
       const lastOffset = slice.at(-1)!.offset;
       const begun = performance.now();
       chunk.emit('batch.start', { projection: chunk.projection, topic, partition, firstOffset, size: slice.length });
-      const result = await applyChunk(chunk, control, topic, partition, slice, receivedAt);
+      // The chunk's writes must follow on from what the store held after the previous chunk.
+      const store = new CheckpointCheckedStore(chunk.store, lastApplied);
+      let result: Awaited<ReturnType<typeof applyChunk>>;
+      try {
+        result = await applyChunk({ ...chunk, store }, control, topic, partition, slice, receivedAt);
+      } catch (error) {
+        if (!(error instanceof CheckpointMismatch)) throw error;
+        await this.continueFromStore({ topic, partition, offset: firstOffset }, error.expected, error.actual, control);
+        return;
+      }
       if (result === INTERRUPTED) return;
       this.positions.advance(topic, partition, lastOffset);
+      lastApplied = lastOffset;
       payload.resolveOffset(lastOffset);
       await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
       const durationMs = performance.now() - begun;

@@ -56,6 +56,12 @@ export function createProjectorMetrics(registry: client.Registry) {
       labelNames: ['projection'] as const,
       registers,
     }),
+    checkpointRewinds: new client.Counter({
+      name: 'outflow_projector_checkpoint_rewinds_total',
+      help: 'Times a store held a checkpoint behind what the worker had applied (it lost its last writes) and the worker went back to it',
+      labelNames: ['projection'] as const,
+      registers,
+    }),
   };
 }
 

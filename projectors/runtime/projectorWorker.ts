@@ -25,7 +25,7 @@ import type { ProjectionDefinition, ProjectionStore } from '../projection.ts';
 import { DeadLetterWriter, ensureDlqTopic } from './deadLetterQueue.ts';
 import { kafkaLogCreator } from './kafkaLogging.ts';
 import type { EmitLifecycle, ProjectorLifecycleEvents } from './lifecycleEvents.ts';
-import { ParkedKeyCache } from './parkedKeyCache.ts';
+import { parkedKeyCacheOn } from './parkedKeyCache.ts';
 import { ensureParkedKeysTable } from './parkedKeysTable.ts';
 import { ensureSkippedMessagesTable } from './skippedMessagesTable.ts';
 import { startHealthServer, type HealthReport, type HealthServer } from './projectorHttp.ts';
@@ -170,7 +170,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     const { context } = this.storeContext;
     const store = definition.createStore({ ...context, generation });
     await store.init();
-    const parked = new ParkedKeyCache(context.readPostgres, definition.name, generation, this.options.parkedKeysTtlMs ?? 1_000);
+    const parked = parkedKeyCacheOn(context.readPostgres, definition.name, generation, this.options.parkedKeysTtlMs ?? 1_000);
     await parked.reload();
     const log = this.log.child({ projection: definition.name, generation });
     const emit: EmitLifecycle = this.emit.bind(this);

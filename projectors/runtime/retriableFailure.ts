@@ -1,25 +1,16 @@
 // The one place that decides whether a failure is transient (retry the same chunk, forever)
 // or not (the event is suspect: retry it alone, then park its key). OutflowError says so
 // itself; the client libraries' connection-level failures are recognised here by their
-// names and codes, never by matching message text of our own errors.
+// names and codes, never by matching message text of our own errors. Which failures are
+// the connection's (refused, dropped, timed out) is decided once for every caller, in
+// lib/dependencyFailure.ts; this adds what a worker may also wait out.
+import { connectionFailureOf } from '../../lib/dependencyFailure.ts';
 import { OutflowError } from '../../lib/errors.ts';
-
-const retriableSystemCodes = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-]);
 
 // Postgres SQLSTATEs that say "the server or the connection, not your statement".
 function isRetriableSqlState(code: string): boolean {
   return code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '40001' || code === '40P01' || code === '55P03';
 }
-
-// ioredis and pg signal a dropped connection with plain Errors of these messages.
-const connectionLostMessages = [/^Connection is closed/, /^Connection terminated/, /timeout exceeded when trying to connect/, /^Stream isn't writeable/];
-
-const retriableErrorNames = new Set([
-  'MaxRetriesPerRequestError', // ioredis gave up on one command while reconnecting
-  'ConnectionError', 'TimeoutError', 'NoLivingConnectionsError', // @elastic/transport
-]);
 
 function ownRetriable(error: unknown): boolean | undefined {
   if (error instanceof OutflowError) return error.retriable;
@@ -27,15 +18,12 @@ function ownRetriable(error: unknown): boolean | undefined {
   // Every kafkajs failure is about the broker, not the event: even "retries exceeded" is
   // worth retrying later from the runtime's point of view.
   if (error.name.startsWith('KafkaJS')) return true;
-  if (retriableErrorNames.has(error.name)) return true;
+  if (connectionFailureOf(error)) return true;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (code && retriableSystemCodes.has(code)) return true;
   if (code && /^[0-9A-Z]{5}$/.test(code) && 'severity' in error) return isRetriableSqlState(code);
   if (error.name === 'ResponseError' && 'statusCode' in error && typeof error.statusCode === 'number') {
     return error.statusCode === 429 || error.statusCode >= 500;
   }
-  if (error.name === 'ReplyError') return /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|READONLY|MASTERDOWN)\b/.test(error.message);
-  if (connectionLostMessages.some((pattern) => pattern.test(error.message))) return true;
   return undefined;
 }
 
@@ -56,4 +44,22 @@ export function describeFailure(error: unknown): string {
   if (error instanceof OutflowError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+// kafkajs's answers from the group coordinator that mean "the group is being rebalanced, rejoin".
+const groupChangeTypes = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/**
+ * True for a heartbeat or offset commit that failed because the consumer group is changing.
+ * Such an error may surface from the middle of a store retry (the retry heartbeats), but it
+ * says nothing about the store or the event: it must reach kafkajs, which rejoins the group,
+ * and never count as a store rejection or park anything.
+ */
+export function isConsumerGroupChange(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.name.startsWith('KafkaJS') && 'type' in current && typeof current.type === 'string' && groupChangeTypes.has(current.type)) return true;
+    current = current.cause;
+  }
+  return false;
 }

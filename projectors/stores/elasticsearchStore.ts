@@ -7,7 +7,7 @@
 // meanwhile. The partition's checkpoint is written only after the bulk succeeded.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type pino from 'pino';
-import { ElasticsearchBulkFailed, ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch, ElasticsearchBulkFailed, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
@@ -36,6 +36,13 @@ interface CheckpointDocument {
   topic: string;
   partition: number;
   offset: string;
+}
+
+/** A partition's checkpoint as read, with what a conditional write of it needs. */
+interface StoredCheckpoint {
+  offset: string;
+  seqNo: number;
+  primaryTerm: number;
 }
 
 export interface ElasticsearchProjectionDefinition extends ProjectionDefinition {
@@ -124,11 +131,16 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
 
   /** applyBatch, returning what it did. */
   async applyBatchCounted(batch: PartitionBatch): Promise<AppliedEsBatch> {
-    const checkpoint = await this.readCheckpoint(batch.topic, batch.partition);
+    const stored = await this.readCheckpoint(batch.topic, batch.partition);
+    const { expectedCheckpoint } = batch;
+    if (expectedCheckpoint !== undefined && (stored?.offset ?? null) !== expectedCheckpoint) {
+      throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, stored?.offset ?? null);
+    }
+    const checkpoint = stored === undefined ? undefined : BigInt(stored.offset);
     const fresh = batch.events.filter((event) => checkpoint === undefined || BigInt(event.offset) > checkpoint);
     const updates = fresh.flatMap((event) => this.projectEvent(event));
     const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates));
-    await this.writeCheckpoint(batch.topic, batch.partition, batch.lastOffset);
+    await this.advanceCheckpoint(batch, stored);
     const counts = { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written, conflicts };
     this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
     return counts;
@@ -184,19 +196,37 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     if (!(await this.es.indices.exists({ index }))) throw new Error(`could not create Elasticsearch index ${index}`);
   }
 
-  private async readCheckpoint(topic: string, partition: number): Promise<bigint | undefined> {
+  private async readCheckpoint(topic: string, partition: number): Promise<StoredCheckpoint | undefined> {
     // A GET by id is real-time: no refresh needed.
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
     const found = await this.es.get<CheckpointDocument>({ index: CHECKPOINT_INDEX, id }, { ignore: [404] });
-    return found.found && found._source ? BigInt(found._source.offset) : undefined;
+    if (!found.found || !found._source || found._seq_no === undefined || found._primary_term === undefined) return undefined;
+    return { offset: found._source.offset, seqNo: found._seq_no, primaryTerm: found._primary_term };
   }
 
-  private async writeCheckpoint(topic: string, partition: number, offset: string): Promise<void> {
+  /**
+   * Moves the checkpoint to the batch's last offset, never backwards, and only if the document is
+   * still the one read before (if_seq_no): a checked batch's check then holds until the checkpoint
+   * moves. When it changed meanwhile, the documents were written above a checkpoint that is no
+   * longer the one checked: unless it moved to or past this batch, the batch counts as not applied
+   * (CheckpointMismatch) and the worker re-applies from the stored checkpoint, which per-source
+   * versions make harmless. An unchecked batch (the DLQ resolver) reads again and retries.
+   */
+  private async advanceCheckpoint(batch: PartitionBatch, read: StoredCheckpoint | undefined): Promise<void> {
+    const { topic, partition, lastOffset } = batch;
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
-    const document: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset };
-    // External versioning = the offset: a late worker's older checkpoint is refused (409) and
-    // the checkpoint never moves backwards; the same offset again is accepted.
-    await this.es.index({ index: CHECKPOINT_INDEX, id, document, version: Number(offset), version_type: 'external_gte' }, { ignore: [409] });
+    const document: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset: lastOffset };
+    for (let current = read; ; ) {
+      if (current !== undefined && BigInt(current.offset) >= BigInt(lastOffset)) return;
+      const condition = current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' as const };
+      const written = await this.es.index({ index: CHECKPOINT_INDEX, id, document, ...condition }, { ignore: [409] });
+      if (written.result === 'created' || written.result === 'updated') return;
+      const now = await this.readCheckpoint(topic, partition);
+      if (batch.expectedCheckpoint !== undefined && (now === undefined || BigInt(now.offset) < BigInt(lastOffset))) {
+        throw new CheckpointMismatch(this.definition.name, { topic, partition }, read?.offset ?? null, now?.offset ?? null);
+      }
+      current = now;
+    }
   }
 
   private projectEvent(event: ProjectionEvent): readonly DocumentUpdate[] {

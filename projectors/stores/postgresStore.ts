@@ -9,7 +9,7 @@
 //   projector_checkpoints               (projection, generation, topic, partition) → "offset"
 import pg from 'pg';
 import type pino from 'pino';
-import { ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
@@ -214,6 +214,12 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
           key,
         );
         const checkpoint = BigInt(locked.rows[0]?.offset ?? '-1');
+        // Under the row lock, so no other writer can move it between this check and the commit.
+        const { expectedCheckpoint } = batch;
+        if (expectedCheckpoint !== undefined && checkpoint !== BigInt(expectedCheckpoint ?? '-1')) {
+          const actual = checkpoint < 0n ? null : String(checkpoint);
+          throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, actual);
+        }
         const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
         const { handleBatch } = this.definition;
         if (batched && handleBatch && fresh.length > 1) {

@@ -13,7 +13,12 @@
 --               h #keyIndex version #setCount #deleteCount (field value)* field*
 --               j #keyIndex field version #propertyCount (property jsonFragment)*
 --               z #keyIndex score member
--- Returns {events applied, events skipped as already applied, ops skipped as stale}.
+-- ARGV[4]     the checkpoint the worker expects before this batch: an offset, 'none' for no
+--             checkpoint yet, or '' to skip the check
+-- Returns {events applied, events skipped as already applied, ops skipped as stale}, or
+-- {'mismatch', stored checkpoint or ''} without writing anything when ARGV[4] disagrees: the
+-- store lost its last writes (AOF fsyncs once a second) or another worker moved it, and
+-- applying on top of a lost range would leave a hole the offsets could no longer show.
 
 local VERSION = 'version'
 local OPS = cmsgpack.unpack(ARGV[3])
@@ -91,8 +96,11 @@ local function apply(at)
   return true
 end
 
-local partition, lastOffset = ARGV[1], ARGV[2]
+local partition, lastOffset, expected = ARGV[1], ARGV[2], ARGV[4]
 local checkpoint = redis.call('HGET', KEYS[1], partition)
+if expected ~= '' and expected ~= (checkpoint or 'none') then
+  return { 'mismatch', checkpoint or '' }
+end
 local applied, alreadyApplied, stale = 0, 0, 0
 local at, count = 1, #OPS
 while at <= count do

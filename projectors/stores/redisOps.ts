@@ -29,8 +29,8 @@ export const VERSION_FIELD = 'version';
 /** What redisApplyBatch.lua receives: KEYS and ARGV, ready for EVALSHA. */
 export interface EncodedBatch {
   keys: string[];
-  /** partition, lastOffset, and the events' operations as one MessagePack array (see encodeBatch). */
-  argv: [partition: string, lastOffset: string, ops: Buffer];
+  /** partition, lastOffset, the events' operations as one MessagePack array, the expected checkpoint (see encodeBatch). */
+  argv: [partition: string, lastOffset: string, ops: Buffer, expectedCheckpoint: string];
 }
 
 /**
@@ -117,7 +117,8 @@ const opsWriter = new MsgpackArrayWriter();
  * checkpoints hash. Events without operations are left out: the checkpoint covers them.
  * The ops must have passed checkOp.
  *
- * ARGV[1] partition, ARGV[2] lastOffset, ARGV[3] one MessagePack array holding, per event:
+ * ARGV[1] partition, ARGV[2] lastOffset, ARGV[4] the expected checkpoint (an offset, 'none' when
+ * the partition must have none yet, '' when not checked), ARGV[3] one MessagePack array holding, per event:
  * offset, op count (integer), and per op (integers marked #)
  *   h #keyIndex version #setCount #deleteCount (field value)*setCount field*deleteCount
  *   j #keyIndex field version #propertyCount (property jsonFragment)*propertyCount
@@ -128,6 +129,7 @@ export function encodeBatch(input: {
   checkpointsKey: string;
   partition: number;
   lastOffset: string;
+  expectedCheckpoint?: string | null;
   events: readonly { offset: string; ops: readonly RedisOp[] }[];
 }): EncodedBatch {
   const keys = [input.checkpointsKey];
@@ -148,7 +150,8 @@ export function encodeBatch(input: {
       writeOp(opsWriter, op, index);
     }
   }
-  return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish()] };
+  const expected = input.expectedCheckpoint === undefined ? '' : (input.expectedCheckpoint ?? 'none');
+  return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish(), expected] };
 }
 
 /** What a handler sees: the event narrowed to its type. */

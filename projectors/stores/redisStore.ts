@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import type pino from 'pino';
-import { ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
@@ -91,9 +91,14 @@ export class RedisProjectionStore implements ProjectionStore {
       checkpointsKey: redisCheckpointsKey(this.projection, this.generation, batch.topic),
       partition: batch.partition,
       lastOffset: batch.lastOffset,
+      expectedCheckpoint: batch.expectedCheckpoint,
       events,
     });
-    const [applied, alreadyApplied, staleOps] = await this.runApplyScript(keys, argv);
+    const reply = await this.runApplyScript(keys, argv);
+    if (reply[0] === 'mismatch') {
+      throw new CheckpointMismatch(this.projection, { topic: batch.topic, partition: batch.partition }, batch.expectedCheckpoint ?? null, reply[1] === '' ? null : String(reply[1]));
+    }
+    const [applied = 0, alreadyApplied = 0, staleOps = 0] = reply as number[];
     const counts = { applied, alreadyApplied, staleOps };
     this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
     return counts;
@@ -131,7 +136,8 @@ export class RedisProjectionStore implements ProjectionStore {
     }
   }
 
-  private async runApplyScript(keys: readonly string[], argv: EncodedBatch['argv']): Promise<[number, number, number]> {
+  /** The script's reply: its three counts, or 'mismatch' and the stored checkpoint. */
+  private async runApplyScript(keys: readonly string[], argv: EncodedBatch['argv']): Promise<unknown[]> {
     // One array, not spread arguments: a big batch has more keys than a call may take.
     const args: (string | number | Buffer)[] = [applyBatchSha, keys.length];
     for (const key of keys) args.push(key);
@@ -145,7 +151,6 @@ export class RedisProjectionStore implements ProjectionStore {
       args[0] = applyBatchScript;
       reply = await this.redis.call('eval', args);
     }
-    const [applied = 0, alreadyApplied = 0, staleOps = 0] = reply as number[];
-    return [applied, alreadyApplied, staleOps];
+    return reply as unknown[];
   }
 }

@@ -1,9 +1,10 @@
-// GET /products/search (Elasticsearch) and GET /reports/sales (read-model Postgres):
-// any valid key may read them. Cross-field rules the JSON schema cannot express are
+// GET /products/search (Elasticsearch), which any valid key may read, and GET /reports/sales
+// (read-model Postgres), which needs an admin or analyst key. Cross-field rules the JSON schema cannot express are
 // checked here and answered 400 in the same shape, naming the fields.
 import type { FastifyInstance } from 'fastify';
 import { ValidationFailed, type FieldError } from '../../lib/errors.ts';
 import type { ReadModels } from '../readModels.ts';
+import { requireReportAccess } from './access.ts';
 import { MAX_REPORT_DAYS, MAX_SEARCH_WINDOW, productSearchQuery, readSchema, salesReportQuery } from './querySchemas.ts';
 import { productSearchResponse, salesReportResponse } from './responseSchemas.ts';
 
@@ -55,6 +56,8 @@ export function catalogRoutes(app: FastifyInstance, readModels: ReadModels): voi
 
   app.get('/reports/sales', {
     schema: readSchema('Sales per day or per category over a date range', { querystring: salesReportQuery }, salesReportResponse),
+    // Checked before the handler runs, so a key without access learns nothing from validation errors either.
+    preValidation: async (request) => requireReportAccess(request),
   }, async (request) => {
     const { from, to, groupBy } = request.query as SalesReportParams;
     const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;

@@ -14,6 +14,8 @@ import { customerOrdersResponse, orderSummaryResponse } from './responseSchemas.
 
 export interface OrderRoutesOptions {
   minVersionTimeoutMs: number;
+  /** How long past that wait a read still in flight may take (the Redis command timeout). */
+  readGraceMs: number;
 }
 
 /** X-Min-Version or ?minVersion= (validated by the route schema); both given → the higher. */
@@ -30,7 +32,7 @@ function asQuerystringError(error: unknown): unknown {
   return new ValidationFailed(error.fields.map((f) => ({ ...f, field: f.field.replace(/^query\./, 'querystring.') })));
 }
 
-export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minVersionTimeoutMs }: OrderRoutesOptions): void {
+export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minVersionTimeoutMs, readGraceMs }: OrderRoutesOptions): void {
   app.get('/orders/:id', {
     schema: readSchema('Order summary (status, items, totals, address, version)', {
       params: orderParams,
@@ -50,7 +52,7 @@ export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minV
       if (!order) throw new NotFound('order', id);
       return order;
     }
-    const { value, reached } = await readAtLeastVersion(readVisible, minVersion, { timeoutMs: minVersionTimeoutMs });
+    const { value, reached } = await readAtLeastVersion(readVisible, minVersion, { timeoutMs: minVersionTimeoutMs, dependency: 'redis', readGraceMs });
     if (!reached) throw new StaleRead('order', id, minVersion, value?.version ?? 0);
     return value;
   });

@@ -3,7 +3,16 @@
 // headers arrive as text; the API's ajv coerces them to the declared types.
 import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
 
-const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+// No control characters and no lone surrogates (ajv compiles patterns with the u flag, where a
+// lone surrogate is a code point of category Cs and a paired one is not).
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\p{Cc}\\p{Cs}]*$' }) as const;
+
+// `format: date` checks the day exists in its month (no 2026-02-30) and the year has four digits;
+// the pattern refuses years before 1970 (Postgres has no year 0, and no sale predates the epoch).
+// It only looks ahead at the year, so a value that is no date at all is named once, by the format.
+const reportDay = (description: string) => ({ type: 'string', format: 'date', pattern: '^(?!(?:0[0-9]{3}|1[0-8][0-9]{2}|19[0-6][0-9])-)', description }) as const;
+const FIRST_REPORT_DAY = '1970-01-01';
+const LAST_REPORT_DAY = '9999-12-31';
 
 export const MAX_REPORT_DAYS = 366;
 export const MAX_PAGE_SIZE = 100;
@@ -71,8 +80,8 @@ export const salesReportQuery = {
   additionalProperties: false,
   required: ['from', 'to'],
   properties: {
-    from: { type: 'string', format: 'date', description: 'First day (UTC), YYYY-MM-DD.' },
-    to: { type: 'string', format: 'date', description: `Last day (UTC, inclusive), YYYY-MM-DD; at most ${MAX_REPORT_DAYS} days after from.` },
+    from: reportDay(`First day (UTC), YYYY-MM-DD, ${FIRST_REPORT_DAY} to ${LAST_REPORT_DAY}.`),
+    to: reportDay(`Last day (UTC, inclusive), YYYY-MM-DD, ${FIRST_REPORT_DAY} to ${LAST_REPORT_DAY}; at most ${MAX_REPORT_DAYS} days after from.`),
     groupBy: { type: 'string', enum: ['day', 'category'], default: 'day' },
   },
 } as const;

@@ -23,7 +23,7 @@ t.test('the query API answers correctly while the write database is stopped', as
   const generation = h.newGeneration();
   await h.startWorker({ generation });
   const connections = openReadConnections(config());
-  const cfg = { ...config(), logLevel: 'silent', auth: { apiKeys: [{ name: 'admin', key: ADMIN_KEY, role: 'admin' as const }] } };
+  const cfg = { ...config(), logLevel: 'silent', auth: { ...config().auth, apiKeys: [{ name: 'admin', key: ADMIN_KEY, role: 'admin' as const }] } };
   const queries = await buildQueryApi({ config: { ...cfg, queryApi: { ...cfg.queryApi, minVersionTimeoutMs: 30_000 } }, ...connections, readGeneration: Object.fromEntries(allProjections.map((p) => [p.name, generation])) });
   t.teardown(async () => {
     await queries.close();

@@ -52,7 +52,7 @@ t.test('2,000 random commands of every kind: verify finds zero differences', asy
 
 t.test('X-Min-Version right after a command returns the new state, not the old one', async (t) => {
   const connections = openReadConnections(config());
-  const cfg = { ...config(), logLevel: 'silent', auth: { apiKeys: [{ name: 'admin', key: ADMIN_KEY, role: 'admin' as const }] } };
+  const cfg = { ...config(), logLevel: 'silent', auth: { ...config().auth, apiKeys: [{ name: 'admin', key: ADMIN_KEY, role: 'admin' as const }] } };
   const readGeneration = Object.fromEntries(allProjections.map((p) => [p.name, generation]));
   const queries = await buildQueryApi({ config: { ...cfg, queryApi: { ...cfg.queryApi, minVersionTimeoutMs: 10_000 } }, ...connections, readGeneration });
   t.teardown(async () => {

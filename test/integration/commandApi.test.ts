@@ -57,7 +57,7 @@ t.test('a bad body gets 400 naming each bad field, and nothing is written', asyn
   t.same(await h.writeCounts(), before);
 });
 
-t.test('authentication and authorization: 401 and 403 write nothing', async (t) => {
+t.test('authentication and authorization: 401, 403 and 404 write nothing', async (t) => {
   const sku = await createProduct();
   const before = await h.writeCounts();
   const productBody = { sku: uniqueName('sku'), name: 'n', description: 'd', category: 'c', brand: 'b', priceCents: 100 };
@@ -74,7 +74,7 @@ t.test('authentication and authorization: 401 and 403 write nothing', async (t) 
   t.equal(placed.statusCode, 201);
   const afterPlacing = await h.writeCounts();
   const orderId = placed.json().aggregateId;
-  t.equal((await h.send('POST', `/orders/${orderId}/cancel`, { key: CUSTOMER_KEY, body: {} })).statusCode, 403);
+  t.equal((await h.send('POST', `/orders/${orderId}/cancel`, { key: CUSTOMER_KEY, body: {} })).statusCode, 404, "another customer's order is 404, like one that does not exist");
   t.equal((await h.send('POST', `/orders/${orderId}/ship`, { key: OTHER_CUSTOMER_KEY, body: {} })).statusCode, 403);
   t.same(await h.writeCounts(), afterPlacing);
 });
@@ -193,7 +193,8 @@ t.test('OpenAPI document, health and metrics', async (t) => {
   for (const path of ['/products', '/products/{sku}', '/inventory/{sku}/adjustments', '/orders', '/orders/{id}/cancel', '/orders/{id}/ship', '/orders/{id}/shipping-address']) {
     t.ok(doc.paths[path], `${path} is documented`);
   }
-  t.same((await h.send('GET', '/health', { key: null })).json(), { status: 'ok' });
+  for (const url of ['/health/ready', '/health']) t.same((await h.send('GET', url, { key: null })).json(), { status: 'ok', dependencies: { writePostgres: 'ok' } }, url);
+  t.same((await h.send('GET', '/health/live', { key: null })).json(), { status: 'ok' });
   const metrics = (await h.send('GET', '/metrics', { key: null })).body;
   t.match(metrics, /outflow_command_api_requests_total\{route="\/orders",method="POST",status="201"/);
   t.match(metrics, /outflow_command_api_request_duration_seconds_bucket/);

@@ -67,6 +67,7 @@ export async function commandApiHarness(options: HarnessOptions = {}): Promise<H
     ...base,
     logLevel: 'silent',
     auth: {
+      ...base.auth,
       apiKeys: [
         { name: 'harness-admin', key: ADMIN_KEY, role: 'admin' as const },
         { name: `harness-${customerId}`, key: CUSTOMER_KEY, role: 'customer' as const, customerId },

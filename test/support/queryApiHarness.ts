@@ -69,6 +69,7 @@ export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Pro
     redis: { ...base.redis, url: options.redisUrl ?? base.redis.url },
     queryApi: { ...base.queryApi, minVersionTimeoutMs: options.minVersionTimeoutMs ?? base.queryApi.minVersionTimeoutMs },
     auth: {
+      ...base.auth,
       apiKeys: [
         { name: 'query-harness-admin', key: ADMIN_KEY, role: 'admin' },
         { name: `query-harness-${customerId}`, key: CUSTOMER_KEY, role: 'customer', customerId },

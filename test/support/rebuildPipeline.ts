@@ -66,7 +66,7 @@ export async function rebuildPipeline(): Promise<RebuildPipeline> {
     },
     verify: (projections, rounds = 3) => verifyPipeline(quiet, { projections, rounds, timeoutMs: 180_000 }),
     async queryApi() {
-      const queryConfig: Config = { ...quiet, auth: { apiKeys: [{ name: 'rebuild-test-admin', key: QUERY_ADMIN_KEY, role: 'admin' }] } };
+      const queryConfig: Config = { ...quiet, auth: { ...quiet.auth, apiKeys: [{ name: 'rebuild-test-admin', key: QUERY_ADMIN_KEY, role: 'admin' }] } };
       const connections: ReadConnections = openReadConnections(queryConfig);
       const app = await buildQueryApi({ config: queryConfig, ...connections });
       return {

@@ -4,6 +4,7 @@
 //
 //   node --import tsx test/support/userStackTraffic.ts [COUNT] [SEED]
 import { config } from '../../lib/config.ts';
+import { configuredKeysFor } from '../../lib/auth/localKeys.ts';
 import { RandomCommands, type SendCommand } from './randomCommands.ts';
 
 const count = Number(process.argv[2] ?? 1000);
@@ -14,7 +15,7 @@ if (!Number.isInteger(count) || count < 1 || !Number.isInteger(seed)) {
 }
 
 const { commandApi, auth } = config();
-const admin = auth.apiKeys.find((k) => k.role === 'admin');
+const admin = configuredKeysFor(commandApi.host, auth.apiKeys).find((k) => k.role === 'admin');
 if (!admin) {
   console.error('no admin key in OUTFLOW_API_KEYS: the traffic is sent as an admin');
   process.exit(2);

@@ -2,6 +2,7 @@ import t from 'tap';
 import { adjustInventory } from '../../command-api/domain/inventory.ts';
 import { cancelOrder, placeOrder, shipOrder, unitsBySku, updateShippingAddress, MAX_ORDER_LINES } from '../../command-api/domain/order.ts';
 import { createProduct, updateProduct } from '../../command-api/domain/product.ts';
+import { MAX_ORDER_TOTAL_CENTS, MAX_PRICE_CENTS, MAX_STOCK_UNITS } from '../../command-api/domain/limits.ts';
 
 const address = { name: 'A', line1: 'L', line2: null, city: 'C', postalCode: 'P', country: 'GB' };
 const products = new Map([
@@ -141,4 +142,20 @@ t.test('a product: created at version 1, every update a full event, prices whole
     message: 'price must be a positive whole number of cents, got 9.99',
     details: { priceCents: 9.99 },
   });
+});
+
+t.test('bounds: a price, an order total and stock never pass their documented limits', async (t) => {
+  const fields = { name: 'n', description: '', category: 'c', brand: 'b' };
+  t.equal(createProduct('x', { ...fields, priceCents: MAX_PRICE_CENTS }).product.priceCents, MAX_PRICE_CENTS, 'the limit itself is a valid price');
+  t.throws(() => createProduct('x', { ...fields, priceCents: MAX_PRICE_CENTS + 1 }), { name: 'InvariantViolation', rule: 'price_too_large' });
+
+  const dear = new Map([['gem', { sku: 'gem', ...fields, priceCents: MAX_PRICE_CENTS, version: 1 }]]);
+  const order = (quantity: number) => placeOrder({ orderId: 'o-1', customerId: 'c-1', lines: [{ sku: 'gem', quantity }], products: dear, shippingAddress: address });
+  const atLimit = MAX_ORDER_TOTAL_CENTS / MAX_PRICE_CENTS;
+  t.equal(order(atLimit).order.totalCents, MAX_ORDER_TOTAL_CENTS, 'a total at the limit is accepted');
+  t.throws(() => order(atLimit + 1), { name: 'InvariantViolation', rule: 'order_total_too_large' });
+
+  const stock = { sku: 'shoe', available: MAX_STOCK_UNITS - 1, version: 1 };
+  t.equal(adjustInventory(stock, 1, 'restock').inventory.available, MAX_STOCK_UNITS, 'stock may reach the limit');
+  t.throws(() => adjustInventory(stock, 2, 'released', 'o-1'), { name: 'InvariantViolation', rule: 'stock_too_large' });
 });

@@ -101,6 +101,10 @@ t.test('encodeBatch: KEYS[1] is the checkpoints hash, keys are absolute and decl
   });
   t.same(encoded.keys, ['outflow:p:g1:checkpoints:events.order', 'outflow:p:g1:k1', 'outflow:p:g1:z', 'outflow:p:g1:j']);
   t.same(encoded.argv.slice(0, 2), ['4', '12']);
+  t.equal(encoded.argv[3], '', 'no expected checkpoint: the script does not check');
+  const base = { prefix: 'p:', checkpointsKey: 'p:c', partition: 0, lastOffset: '5', events: [] };
+  t.equal(encodeBatch({ ...base, expectedCheckpoint: null }).argv[3], 'none', 'the partition must have no checkpoint yet');
+  t.equal(encodeBatch({ ...base, expectedCheckpoint: '4' }).argv[3], '4');
   t.same(unpackArray(encoded.argv[2]), [
     '10', 2, 'h', 2, '1', 1, 1, 'a', 'x', 'b', 'z', 3, '1.5', 'm',
     '12', 2, 'h', 2, '2', 1, 1, 'a', 'x', 'b', 'j', 4, 'f', '3', 4, 's', '"é\\""', 'n', '12', 'z', 'null', 'b', 'false',
