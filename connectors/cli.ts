@@ -3,12 +3,12 @@
 // which bin/outflow.ts prints with its code before exiting 1.
 import { InvalidArgumentError, type Command } from 'commander';
 import { config } from '../lib/config.ts';
-import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
+import { ConnectorConfigInvalid, ConnectorNotRunning, ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { formatTable } from '../lib/table.ts';
 import { applyOutboxConnector, describeStatus, failureTrace, isRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
 import { outboxConnector } from './connectorConfig.ts';
-import { replicationSlotState } from './replicationSlot.ts';
+import { describeSlot, replicationSlotState, slotWarning } from './replicationSlot.ts';
 
 interface JsonOption {
   json?: boolean;
@@ -80,12 +80,15 @@ export function registerConnectorCommands(program: Command): void {
       const rows = status
         ? [['connector', status.connector.state, status.connector.worker_id], ...status.tasks.map((t) => [`task ${t.id}`, t.state, t.worker_id])]
         : [['connector', 'NOT CREATED', '-']];
-      const slotLine = slot
-        ? `replication slot ${slot.slotName}: ${slot.active ? 'active' : 'inactive'}, lag ${slot.lagBytes ?? '?'} bytes (confirmed ${slot.confirmedFlushLsn ?? '-'})`
-        : 'replication slot: none';
-      print(options.json, { name: definition.name, status: status ?? null, slot: slot ?? null }, `${formatTable(['', 'state', 'worker'], rows)}\n${slotLine}`);
+      const warning = slot && slotWarning(slot);
+      print(
+        options.json,
+        { name: definition.name, status: status ?? null, slot: slot ?? null, slotWarning: warning ?? null },
+        `${formatTable(['', 'state', 'worker'], rows)}\n${slot ? describeSlot(slot) : 'replication slot: none'}`,
+      );
       if (!status) throw new ConnectorNotRunning(definition.name, 'not created; run `outflow connectors apply`');
       if (!isRunning(status)) throw new ConnectorNotRunning(definition.name, describeStatus(status), failureTrace(status));
+      if (warning) throw new ReplicationSlotAtRisk(slot.slotName, warning.walStatus, warning.fix);
     });
 
   connectors

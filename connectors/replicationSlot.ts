@@ -11,20 +11,89 @@ export interface ReplicationSlotState {
   /** WAL bytes written since the slot's confirmed flush position; null before the first confirmation. */
   lagBytes: number | null;
   confirmedFlushLsn: string | null;
+  /** WAL bytes the slot keeps on disk (from its restart position): what a stopped connector costs the disk. */
+  retainedBytes: number | null;
+  /**
+   * Postgres' verdict: reserved (within max_wal_size), extended (within max_slot_wal_keep_size),
+   * unreserved (past the bound: the next checkpoint removes WAL it needs), lost (invalidated).
+   */
+  walStatus: 'reserved' | 'extended' | 'unreserved' | 'lost' | null;
+  /** Bytes that can still be written before the slot is at risk; null when unbounded or lost. */
+  safeWalBytes: number | null;
+  /** The bound in force (max_slot_wal_keep_size), as Postgres shows it; '-1' is no bound. */
+  maxSlotWalKeepSize: string;
+  /** Seconds since the connector's last heartbeat reached the write database (null: none yet). */
+  heartbeatAgeSeconds: number | null;
+}
+
+interface SlotRow {
+  active: boolean;
+  lag_bytes: string | null;
+  confirmed_flush_lsn: string | null;
+  retained_bytes: string | null;
+  wal_status: ReplicationSlotState['walStatus'];
+  safe_wal_size: string | null;
+  max_slot_wal_keep_size: string;
+  heartbeat_age_seconds: number | null;
 }
 
 /** The slot's state, or undefined when no slot has that name (the connector never ran). */
 export async function replicationSlotState(config: Config, slotName: string): Promise<ReplicationSlotState | undefined> {
   return withWriteDatabase(config, async (client) => {
-    const { rows } = await client.query<{ active: boolean; lag_bytes: string | null; confirmed_flush_lsn: string | null }>(
-      `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes, confirmed_flush_lsn::text
-         FROM pg_replication_slots WHERE slot_name = $1`,
+    const { rows } = await client.query<SlotRow>(
+      `SELECT s.active,
+              pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint::text AS lag_bytes,
+              s.confirmed_flush_lsn::text,
+              pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text AS retained_bytes,
+              s.wal_status, s.safe_wal_size::text,
+              current_setting('max_slot_wal_keep_size') AS max_slot_wal_keep_size,
+              (SELECT extract(epoch FROM now() - max(beat_at))::float8 FROM write.cdc_heartbeat) AS heartbeat_age_seconds
+         FROM pg_replication_slots s WHERE s.slot_name = $1`,
       [slotName],
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { slotName, active: row.active, lagBytes: row.lag_bytes === null ? null : Number(row.lag_bytes), confirmedFlushLsn: row.confirmed_flush_lsn };
+    const bytes = (text: string | null) => (text === null ? null : Number(text));
+    return {
+      slotName,
+      active: row.active,
+      lagBytes: bytes(row.lag_bytes),
+      confirmedFlushLsn: row.confirmed_flush_lsn,
+      retainedBytes: bytes(row.retained_bytes),
+      walStatus: row.wal_status,
+      safeWalBytes: bytes(row.safe_wal_size),
+      maxSlotWalKeepSize: row.max_slot_wal_keep_size,
+      heartbeatAgeSeconds: row.heartbeat_age_seconds === null ? null : Math.round(row.heartbeat_age_seconds * 10) / 10,
+    };
   });
+}
+
+const mib = (bytes: number | null) => (bytes === null ? '?' : `${(bytes / 1048576).toFixed(1)} MiB`);
+
+/** The slot in two lines for `outflow connectors status`. */
+export function describeSlot(slot: ReplicationSlotState): string {
+  const heartbeat = slot.heartbeatAgeSeconds === null ? 'no heartbeat yet' : `last heartbeat ${slot.heartbeatAgeSeconds} s ago`;
+  return [
+    `replication slot ${slot.slotName}: ${slot.active ? 'active' : 'inactive'}, ${slot.walStatus ?? '?'}, lag ${slot.lagBytes ?? '?'} bytes (confirmed ${slot.confirmedFlushLsn ?? '-'}), ${heartbeat}`,
+    `  retains ${mib(slot.retainedBytes)} of WAL; bound max_slot_wal_keep_size = ${slot.maxSlotWalKeepSize}${slot.safeWalBytes === null ? '' : `, ${mib(slot.safeWalBytes)} more before it is at risk`}`,
+  ].join('\n');
+}
+
+/** What an operator must know about a slot's WAL, or undefined when it is safe. */
+export function slotWarning(slot: ReplicationSlotState): { walStatus: string; fix: string } | undefined {
+  if (slot.walStatus === 'unreserved') {
+    return {
+      walStatus: 'unreserved',
+      fix: `it holds more WAL than max_slot_wal_keep_size (${slot.maxSlotWalKeepSize}); the next checkpoint may invalidate it. Bring Kafka Connect and the connector back to RUNNING now (outflow connectors status, outflow connectors restart)`,
+    };
+  }
+  if (slot.walStatus === 'lost') {
+    return {
+      walStatus: 'lost',
+      fix: 'Postgres removed WAL the connector had not streamed. Every event is still in write.outbox (until pruned); the slot and the connector must be recreated and the outbox rows after the last event in each topic published again. See "A lost replication slot" in the README',
+    };
+  }
+  return undefined;
 }
 
 /** Whether the publication the slot decodes through exists (our migration creates it; see 002_cdc_publication.sql). */

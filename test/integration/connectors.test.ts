@@ -14,7 +14,7 @@ import { topicOf } from '../../schemas/eventCatalog.ts';
 import { applyConnector, applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
 import { outboxConnector } from '../../connectors/connectorConfig.ts';
-import { replicationSlotState } from '../../connectors/replicationSlot.ts';
+import { replicationSlotState, slotWarning } from '../../connectors/replicationSlot.ts';
 import { ensureStack, uniqueName } from '../support/stack.ts';
 
 const stack = await ensureStack('postgres', 'kafka', 'kafka-connect');
@@ -193,4 +193,32 @@ t.test('status: RUNNING and the replication slot lag in bytes', async (t) => {
   const printed = JSON.parse(cli.stdout) as { status: { connector: { state: string } }; slot: { lagBytes: number } };
   t.equal(printed.status.connector.state, 'RUNNING');
   t.type(printed.slot.lagBytes, 'number');
+});
+
+t.test("status: the slot's WAL is bounded and its state, retained WAL and heartbeat are shown", async (t) => {
+  const slot = (await replicationSlotState(cfg, definition.config['slot.name']!))!;
+  // Postgres shows the bound in its own units (2GB as 2GB, 512MB as 512MB).
+  t.equal(slot.maxSlotWalKeepSize, cfg.postgres.maxSlotWalKeepSize, 'the local stack sets max_slot_wal_keep_size from the config');
+  t.ok(slot.walStatus === 'reserved' || slot.walStatus === 'extended', `a healthy slot is within its bound (${slot.walStatus})`);
+  t.type(slot.retainedBytes, 'number');
+  t.type(slot.safeWalBytes, 'number', 'with a bound, Postgres says how much more WAL is safe');
+  t.equal(slotWarning(slot), undefined);
+  // The connector's heartbeat (heartbeat.interval.ms) writes write.cdc_heartbeat while the outbox is quiet.
+  const beating = await pollUntil('a connector heartbeat', async () => {
+    const state = await replicationSlotState(cfg, definition.config['slot.name']!);
+    return state?.heartbeatAgeSeconds !== null && state!.heartbeatAgeSeconds < 60 ? state : undefined;
+  }, { timeoutMs: 60_000 });
+  t.ok(beating.heartbeatAgeSeconds! >= 0);
+
+  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status'], { encoding: 'utf8' });
+  t.equal(cli.status, 0, cli.stderr);
+  t.match(cli.stdout, /replication slot \S+: active, (reserved|extended), lag \d+ bytes .*last heartbeat [\d.]+ s ago/);
+  t.match(cli.stdout, new RegExp(`bound max_slot_wal_keep_size = ${cfg.postgres.maxSlotWalKeepSize}`));
+});
+
+t.test('a slot past its bound or invalidated is a warning with the fix', async (t) => {
+  const base = (await replicationSlotState(cfg, definition.config['slot.name']!))!;
+  t.match(slotWarning({ ...base, walStatus: 'unreserved' }), { walStatus: 'unreserved', fix: /connectors restart/ });
+  t.match(slotWarning({ ...base, walStatus: 'lost' }), { walStatus: 'lost', fix: /write\.outbox/ });
+  t.equal(slotWarning({ ...base, walStatus: 'extended' }), undefined);
 });

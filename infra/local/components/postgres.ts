@@ -136,6 +136,8 @@ export function postgresComponent(context: ComponentContext, instance: PostgresI
           'wal_level = logical',
           'max_replication_slots = 16',
           'max_wal_senders = 16',
+          // Bounds the WAL a stopped or stuck connector's slot can pin (the slot is invalidated instead).
+          `max_slot_wal_keep_size = '${config.postgres.maxSlotWalKeepSize}'`,
           'max_connections = 300',
           'shared_buffers = 256MB',
           // A stuck session must not pin the WAL (and the replication slot) forever.
