@@ -68,7 +68,7 @@ function readModelWatch(context: BenchContext) {
       if (followed.kind === 'place') {
         const { orderId, customerId } = followed;
         pending.push(
-          until('order-summary', answeredAt, async () => (await readOrderSummary(redis, orderId))?.version === version),
+          until('order-summary', answeredAt, async () => ((await readOrderSummary(redis, orderId))?.version ?? 0) >= version),
           until('customer-orders', answeredAt, async () => (await readCustomerOrders(redis, customerId, { limit: 20 })).orders.some((o) => o.orderId === orderId)),
           until('sales-report', answeredAt, async () => (await readPostgres.query(`SELECT 1 FROM ${salesOrders} WHERE order_id = $1`, [orderId])).rowCount === 1),
         );
