@@ -39,6 +39,7 @@ interface RateRun {
   timedOut: Record<Model, number>;
   stages: StageSummary[];
   sampleEvery: number;
+  followDelay: LatencyHistogram;
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -50,6 +51,8 @@ function readModelWatch(context: BenchContext) {
   const histograms = Object.fromEntries(MODELS.map((m) => [m, new LatencyHistogram()])) as Record<Model, LatencyHistogram>;
   const timedOut = Object.fromEntries(MODELS.map((m) => [m, 0])) as Record<Model, number>;
   const pending: Promise<void>[] = [];
+  // How late each followed command reached this process: part of every figure below, so shown.
+  const followDelay = new LatencyHistogram();
   const until = async (model: Model, since: number, visible: () => Promise<boolean>) => {
     while (!(await visible())) {
       if (epochNow() - since > GIVE_UP_MS) {
@@ -63,8 +66,10 @@ function readModelWatch(context: BenchContext) {
   return {
     histograms,
     timedOut,
+    followDelay,
     follow(followed: FollowedCommand) {
       const { version, answeredAt } = followed;
+      followDelay.record(Math.max(0, epochNow() - answeredAt));
       if (followed.kind === 'place') {
         const { orderId, customerId } = followed;
         pending.push(
@@ -121,7 +126,7 @@ async function runAtRate(context: BenchContext, mixRunId: string, rate: number):
     })),
     latencyMeasurement(`reference.kafka-round-trip.${rate}`, `Kafka produce→consume at ${rate}/s`, 'reference', roundTrip),
   ];
-  return { rate, measurements, histograms: watch.histograms, timedOut: watch.timedOut, stages, sampleEvery };
+  return { rate, measurements, histograms: watch.histograms, timedOut: watch.timedOut, stages, sampleEvery, followDelay: watch.followDelay };
 }
 
 const worstP99 = (run: RateRun, models: readonly Model[]) => Math.max(...models.map((m) => run.histograms[m].percentile(99)));
@@ -150,6 +155,7 @@ export const endToEndFreshnessScenario: Scenario = {
         // Bucket-resolution figures from the workers' own histograms: where the time went.
         ...run.stages.flatMap((s) => [row(`${s.projection} ${s.stage} p50 at ${run.rate} cmd/s`, 'ms', round1(s.p50)), row(`${s.projection} ${s.stage} p99 at ${run.rate} cmd/s`, 'ms', round1(s.p99))]),
         row(`commands achieved at ${run.rate} cmd/s`, 'cmd/s', achieved),
+        row(`follow delay p99 at ${run.rate} cmd/s (answer → this process heard of it)`, 'ms', round1(run.followDelay.percentile(99))),
         row(`samples (order-summary) at ${run.rate} cmd/s`, 'count', run.histograms['order-summary'].count),
       ];
     });
