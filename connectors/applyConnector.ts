@@ -8,6 +8,7 @@ import { ensureEventTopics } from './eventTopics.ts';
 import { ConnectClient, type ConnectorStatus, type TaskConfig } from './connectClient.ts';
 import { outboxConnector, type ConnectorDefinition, type ConnectorSettings } from './connectorConfig.ts';
 import { publicationExists } from './replicationSlot.ts';
+import { assertStreamContinues } from './streamContinuity.ts';
 
 export interface ApplyOptions {
   log?: (message: string) => void;
@@ -96,5 +97,6 @@ export async function applyOutboxConnector(config: Config, options: ApplyOptions
     throw new ConnectorNotRunning(definition.name, `not applied: publication ${publication} does not exist in ${config.postgres.writeDatabase}; run \`outflow migrate\` first`);
   }
   await ensureEventTopics(config, options.log);
+  await assertStreamContinues(config, definition.config['slot.name'] ?? definition.name);
   return applyConnector(new ConnectClient({ url: config.connect.url }), definition, options);
 }

@@ -8,6 +8,7 @@ import { formatTable } from '../lib/table.ts';
 import { applyOutboxConnector, describeStatus, failureTrace, isRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
 import { outboxConnector } from './connectorConfig.ts';
+import { recoverLostSlot, type RecoveryOutcome } from './lostSlotRecovery.ts';
 import { describeSlot, replicationSlotState, slotWarning } from './replicationSlot.ts';
 
 interface JsonOption {
@@ -31,6 +32,21 @@ function positiveInteger(raw: string): number {
 
 function printInvalid(error: ConnectorConfigInvalid): void {
   console.error(formatTable(['key', 'error'], error.fields.map((f) => [f.field, f.message])));
+}
+
+function describeRecovery(outcome: RecoveryOutcome): string {
+  if (!outcome.needed) return `nothing to recover: ${outcome.reason}`;
+  const total = Object.values(outcome.republished).reduce((a, b) => a + b, 0);
+  const perTopic = Object.entries(outcome.republished).map(([topic, n]) => `${topic} ${n}`).join(', ') || 'none';
+  const newest = outcome.newestStreamed
+    ? `newest event in the topics: ${outcome.newestStreamed.eventId} (${outcome.newestStreamed.topic}/${outcome.newestStreamed.partition}@${outcome.newestStreamed.offset}, occurred ${outcome.newestStreamed.occurredAt})`
+    : 'no event in the topics is still an outbox row: every outbox row is published';
+  return [
+    `${outcome.dryRun ? 'would recover' : 'recovered'} ${outcome.connector}: slot ${outcome.slotName} was ${outcome.cause}`,
+    `  ${newest}`,
+    `  outbox rows ${outcome.dryRun ? 'to publish' : 'published'} again from ${outcome.since ?? 'the first row'}: ${total} (${perTopic})`,
+    ...(outcome.dryRun ? ['  nothing was changed (--dry-run)'] : [`  the new slot streams from ${outcome.slotLsn}; connector ${outcome.connectorState}`]),
+  ].join('\n');
 }
 
 export function registerConnectorCommands(program: Command): void {
@@ -115,6 +131,25 @@ export function registerConnectorCommands(program: Command): void {
         console.error(`${action} of ${definition.name} requested`);
       });
   }
+
+  connectors
+    .command('recover')
+    .description(
+      'after the replication slot was lost (or dropped): recreate it and the connector, publish the outbox rows the topics may lack, in version order per aggregate, then stream again; resumes a run that was cut short; changes nothing when the slot is healthy',
+    )
+    .option('--margin-minutes <n>', 're-publish from this long before the newest event in the topics (clock skew between command-API hosts, transaction length)', positiveInteger, 5)
+    .option('--dry-run', 'say what would be published again, change nothing')
+    .option('--timeout-ms <ms>', 'how long to wait for each step (connector stopped, slot released, connector RUNNING)', positiveInteger, 120_000)
+    .option('--json', 'print the outcome as JSON')
+    .action(async (options: JsonOption & { marginMinutes: number; dryRun?: boolean; timeoutMs: number }) => {
+      const outcome = await recoverLostSlot(config(), {
+        marginMs: options.marginMinutes * 60_000,
+        dryRun: options.dryRun ?? false,
+        timeoutMs: options.timeoutMs,
+        log: (m) => console.error(m),
+      });
+      print(options.json, outcome, describeRecovery(outcome));
+    });
 
   connectors
     .command('offsets')

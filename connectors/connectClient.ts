@@ -86,6 +86,24 @@ export class ConnectClient {
     await this.request('PUT', `/connectors/${encodeURIComponent(name)}/resume`);
   }
 
+  /**
+   * Creates the connector in the STOPPED state (Connect 3.5+): it exists, with its config and
+   * offsets, but runs no task until resumed, so its offsets can be reset before it ever streams.
+   */
+  async createStopped(name: string, config: ConnectorSettings): Promise<void> {
+    await this.request('POST', '/connectors', { name, config, initial_state: 'STOPPED' });
+  }
+
+  /** Stops the connector and its tasks (Connect 3.5+); unlike pause, the tasks are shut down and release the slot. */
+  async stop(name: string): Promise<void> {
+    await this.request('PUT', `/connectors/${encodeURIComponent(name)}/stop`);
+  }
+
+  /** Forgets the connector's committed source offsets (Connect 3.6+); the connector must be STOPPED. */
+  async resetOffsets(name: string): Promise<void> {
+    await this.request('DELETE', `/connectors/${encodeURIComponent(name)}/offsets`);
+  }
+
   /** Deletes the connector; its committed offsets stay in Connect's offsets topic. */
   async delete(name: string): Promise<void> {
     await this.request('DELETE', `/connectors/${encodeURIComponent(name)}`);

@@ -1,0 +1,54 @@
+// Whether starting the connector now would silently skip events. Debezium starts a connector
+// whose slot is missing by creating a new slot at the current WAL position: every outbox row
+// committed since the old slot went away would never reach the topics. So `apply` refuses a lost
+// slot, a missing slot once the topics hold events (the pipeline has streamed before), and a
+// recovery that did not finish; `outflow connectors recover` handles all three.
+import { Kafka, logLevel } from 'kafkajs';
+import type { Config } from '../lib/config.ts';
+import { ReplicationSlotAtRisk } from '../lib/errors.ts';
+import { pollUntil } from '../lib/pollUntil.ts';
+import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
+import { replicationSlotState } from './replicationSlot.ts';
+
+const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes (see "A lost replication slot" in the README)';
+
+/** The starting point an earlier `connectors recover` recorded and did not clear, if any. */
+export async function unfinishedRecovery(config: Config, slotName: string): Promise<{ since: Date | null } | undefined> {
+  return withWriteDatabase(config, async (client) => {
+    // Before migration 005 there is no such table, and so no recovery either.
+    const { rows } = await client.query<{ since: Date | null }>(
+      "SELECT since FROM write.outbox_republish WHERE to_regclass('write.outbox_republish') IS NOT NULL AND slot_name = $1",
+      [slotName],
+    ).catch((error: { code?: string }) => (error.code === '42P01' ? { rows: [] } : Promise.reject(error)));
+    return rows[0];
+  });
+}
+
+async function topicsHoldEvents(config: Config): Promise<boolean> {
+  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-continuity`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // Right after the topics are created their leaders may still be moving: retried until settled.
+    return await pollUntil('the event topics\' offsets', async () => {
+      const existing = new Set(await admin.listTopics());
+      for (const topic of AGGREGATE_TYPES.map(topicOf).filter((t) => existing.has(t))) {
+        if ((await admin.fetchTopicOffsets(topic)).some((p) => BigInt(p.high) > BigInt(p.low))) return true;
+      }
+      return false;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Throws ReplicationSlotAtRisk (with the fix) when streaming from the slot as it is would lose events. */
+export async function assertStreamContinues(config: Config, slotName: string): Promise<void> {
+  const [slot, unfinished] = await Promise.all([replicationSlotState(config, slotName), unfinishedRecovery(config, slotName)]);
+  if (unfinished) throw new ReplicationSlotAtRisk(slotName, 'being recovered', `an earlier recovery did not finish; ${RECOVER}`);
+  if (slot?.walStatus === 'lost') throw new ReplicationSlotAtRisk(slotName, 'lost', `Postgres removed WAL the connector had not streamed; ${RECOVER}`);
+  if (!slot && (await topicsHoldEvents(config))) {
+    throw new ReplicationSlotAtRisk(slotName, 'missing', `the topics hold events, so the connector streamed from it before; a new slot would start at the current WAL position and skip what was committed meanwhile; ${RECOVER}`);
+  }
+}
