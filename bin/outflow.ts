@@ -9,6 +9,7 @@ import { registerQueryApiCommands } from '../query-api/cli.ts';
 import { registerSchemaCommands } from '../schemas/cli.ts';
 import { registerConnectorCommands } from '../connectors/cli.ts';
 import { registerProjectorCommands } from '../projectors/cli.ts';
+import { registerStatusCommands } from '../status/cli.ts';
 import { registerBenchCommand } from '../bench/benchCli.ts';
 
 const program = new Command('outflow')
@@ -24,6 +25,7 @@ registerQueryApiCommands(program);
 registerSchemaCommands(program);
 registerConnectorCommands(program);
 registerProjectorCommands(program);
+registerStatusCommands(program);
 registerBenchCommand(program);
 
 try {

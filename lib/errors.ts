@@ -470,6 +470,13 @@ export class ReadModelsDiffer extends OutflowError {
   }
 }
 
+/** `outflow status` found the pipeline unhealthy; each problem names the part and what to look at. */
+export class PipelineUnhealthy extends OutflowError {
+  constructor(readonly problems: readonly string[]) {
+    super('OUTFLOW_ERR_UNHEALTHY', `the pipeline is not healthy: ${problems.length} problem(s), listed above`, { details: { problems } });
+  }
+}
+
 /**
  * A rebuild was not started: another rebuild of the projection holds its lock, or as many
  * rebuilds as the cap allows are running. The message names the running ones.
@@ -556,6 +563,7 @@ export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
   OUTFLOW_ERR_UNKNOWN_PROJECTION: 'A projection name that no read model has; the message lists the known ones.',
   OUTFLOW_ERR_NOT_CAUGHT_UP: '`outflow verify` timed out waiting for the connector or a projection to catch up; the message says which partitions were behind and what to check.',
   OUTFLOW_ERR_READ_MODELS_DIFFER: '`outflow verify` found read models that differ from the write model; each difference is printed.',
+  OUTFLOW_ERR_UNHEALTHY: '`outflow status` found problems (a part unreachable, the connector or a task not RUNNING, the slot at risk, a projection without workers, behind --max-lag or with parked keys); each is listed.',
   OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
   OUTFLOW_ERR_REBUILD_REFUSED: 'A rebuild was refused: another rebuild of the projection is running, or the cap on concurrent rebuilds is reached; the running ones are named.',
   OUTFLOW_ERR_BENCH_STACK_NOT_UP: '`outflow bench` found part of the stack or the services not running or not healthy; start them with `npm start`.',

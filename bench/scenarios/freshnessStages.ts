@@ -6,8 +6,9 @@
 import type { Config } from '../../lib/config.ts';
 import { projectorWorkerEndpoints } from '../../infra/local/serviceComponents.ts';
 import { FRESHNESS_STAGES } from '../../projectors/runtime/projectorMetrics.ts';
+import { bucketQuantile, parseHistogramBuckets } from '../../lib/prometheusHistogram.ts';
 
-const METRIC = 'outflow_projector_freshness_stage_seconds_bucket';
+const METRIC = 'outflow_projector_freshness_stage_seconds';
 
 export type FreshnessStage = (typeof FRESHNESS_STAGES)[number];
 
@@ -25,36 +26,16 @@ export interface StageSummary {
 
 /** Parses the stage histogram's bucket lines out of a Prometheus text exposition. */
 export function parseStageBuckets(text: string, into: StageBuckets = new Map()): StageBuckets {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${METRIC}{`)) continue;
-    const close = line.lastIndexOf('}');
-    const labels = Object.fromEntries([...line.slice(METRIC.length + 1, close).matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    const count = Number(line.slice(close + 1).trim());
+  for (const { labels, bounds, counts } of parseHistogramBuckets(text, METRIC).values()) {
     const key = `${labels.projection}|${labels.stage}`;
-    let entry = into.get(key);
-    if (!entry) into.set(key, (entry = { bounds: [], counts: [] }));
-    entry.bounds.push(labels.le === '+Inf' ? Infinity : Number(labels.le));
-    entry.counts.push(count);
+    const entry = into.get(key);
+    if (entry) entry.counts = entry.counts.map((count, i) => count + (counts[i] ?? 0));
+    else into.set(key, { bounds, counts });
   }
   return into;
 }
 
-/** The q-quantile (0..1) of cumulative bucket counts, in the bounds' unit; NaN without observations. */
-export function bucketQuantile(bounds: readonly number[], cumulative: readonly number[], q: number): number {
-  const total = cumulative.at(-1) ?? 0;
-  if (total === 0) return Number.NaN;
-  const rank = q * total;
-  for (let i = 0; i < bounds.length; i++) {
-    if (cumulative[i]! < rank) continue;
-    const lower = i === 0 ? 0 : bounds[i - 1]!;
-    const below = i === 0 ? 0 : cumulative[i - 1]!;
-    const upper = bounds[i]!;
-    if (upper === Infinity) return Infinity;
-    const inBucket = cumulative[i]! - below;
-    return inBucket === 0 ? upper : lower + ((upper - lower) * (rank - below)) / inBucket;
-  }
-  return Infinity;
-}
+export { bucketQuantile };
 
 /** Scrapes every live projector worker of the stack; a worker that does not answer is left out. */
 export async function scrapeStageBuckets(config: Config): Promise<StageBuckets> {
