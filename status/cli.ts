@@ -4,7 +4,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { config } from '../lib/config.ts';
 import { PipelineUnhealthy } from '../lib/errors.ts';
 import { projectorWorkerEndpoints } from '../infra/local/serviceComponents.ts';
+import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { pipelineStatus } from './pipelineStatus.ts';
+import { startStatusExporter } from './statusExporter.ts';
 import { statusText } from './statusText.ts';
 import { statusProblems } from './statusVerdict.ts';
 
@@ -20,6 +22,7 @@ interface StatusCliOptions {
   maxLag: number;
   sampleMs: number;
   workerMetrics?: string;
+  serve?: number;
 }
 
 export function registerStatusCommands(program: Command): void {
@@ -31,8 +34,15 @@ export function registerStatusCommands(program: Command): void {
     .option('--max-lag <messages>', 'a projection further behind than this is a problem', nonNegativeInteger, 10_000)
     .option('--sample-ms <ms>', 'how long to watch checkpoints move for events/s', nonNegativeInteger, 1000)
     .option('--worker-metrics <urls>', "projector workers' /metrics URLs, comma-separated, for freshness (default: OUTFLOW_STATUS_WORKER_METRICS, else the local stack's workers)")
+    .option('--serve <port>', 'instead of printing, serve the status as Prometheus metrics on GET /metrics (gathered on each scrape; 0: any free port), for infra/observability/', nonNegativeInteger)
     .action(async (options: StatusCliOptions) => {
       const cfg = config();
+      if (options.serve !== undefined) {
+        const server = await startStatusExporter(cfg, { port: options.serve });
+        console.log(JSON.stringify({ msg: 'status exporter listening', httpPort: server.port, metrics: `http://${cfg.stack.host}:${server.port}/metrics` }));
+        onShutdown((message) => console.error(message), () => server.close());
+        return;
+      }
       const urls = (options.workerMetrics ?? process.env.OUTFLOW_STATUS_WORKER_METRICS)?.split(',').map((u) => u.trim()).filter(Boolean) ?? projectorWorkerEndpoints(cfg).map((w) => w.metricsUrl);
       const once = async () => {
         const status = await pipelineStatus(cfg, { sampleMs: options.sampleMs, workerMetricsUrls: urls });

@@ -14,7 +14,10 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(options: { host: string; port: number; registry: client.Registry; health: () => HealthReport }): Promise<HealthServer> {
+/** What /metrics needs: a registry, or anything that renders one when scraped. */
+export type MetricsSource = Pick<client.Registry, 'metrics' | 'contentType'>;
+
+export async function startHealthServer(options: { host: string; port: number; registry: MetricsSource; health: () => HealthReport }): Promise<HealthServer> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET') return reply(response, 405, 'application/json', JSON.stringify({ error: 'GET only' }));
