@@ -17,7 +17,6 @@
 // emits rows in primary-key (uuid) order, not per aggregate in version order, and interleaves
 // them with the live stream. Events that reach a topic twice are harmless: every projection skips
 // an aggregate version it has already applied (proven by `outflow verify` in the tests).
-import pg from 'pg';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
@@ -72,18 +71,6 @@ interface OutboxRow {
   aggregate_version: string;
   event_type: string;
   payload: Buffer;
-}
-
-/** The CDC role owns replication: creating and dropping the slot needs its REPLICATION attribute. */
-async function withReplicationRole<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const { host, port, cdcUser, cdcPassword, writeDatabase } = config.postgres;
-  const client = new pg.Client({ host, port, user: cdcUser, password: cdcPassword, database: writeDatabase });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** The newest event in the topics that is still an outbox row, and where re-publishing starts. */
@@ -185,7 +172,9 @@ async function recreateSlot(config: Config, slotName: string, timeoutMs: number)
     async () => ((await replicationSlotState(config, slotName))?.active ? undefined : true),
     { timeoutMs, intervalMs: 200 },
   );
-  return withReplicationRole(config, async (client) => {
+  // The CDC role owns replication: creating and dropping the slot needs its REPLICATION attribute.
+  const { cdcUser, cdcPassword } = config.postgres;
+  return withWriteDatabase({ ...config, postgres: { ...config.postgres, user: cdcUser, password: cdcPassword } }, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
     if (rowCount) await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
     const { rows } = await client.query<{ lsn: string }>("SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);

@@ -16,11 +16,8 @@ const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the
 /** The starting point an earlier `connectors recover` recorded and did not clear, if any. */
 export async function unfinishedRecovery(config: Config, slotName: string): Promise<{ since: Date | null } | undefined> {
   return withWriteDatabase(config, async (client) => {
-    // Before migration 005 there is no such table, and so no recovery either.
-    const { rows } = await client.query<{ since: Date | null }>(
-      "SELECT since FROM write.outbox_republish WHERE to_regclass('write.outbox_republish') IS NOT NULL AND slot_name = $1",
-      [slotName],
-    ).catch((error: { code?: string }) => (error.code === '42P01' ? { rows: [] } : Promise.reject(error)));
+    // Before migration 005 there is no such table (42P01), and so no recovery either.
+    const { rows } = await client.query<{ since: Date | null }>('SELECT since FROM write.outbox_republish WHERE slot_name = $1', [slotName]).catch((error: { code?: string }) => (error.code === '42P01' ? { rows: [] } : Promise.reject(error)));
     return rows[0];
   });
 }

@@ -127,6 +127,12 @@ async function assertTopicsHoldOutbox(t: Test, since: Date): Promise<number> {
   }
 }
 
+async function assertReadModelsEqualWriteModel(t: Test, generation: number): Promise<void> {
+  const report = await h.verify(generation);
+  t.same(report.differences.slice(0, 10), [], 'every read model equals the write model');
+  t.equal(report.differences.length, 0);
+}
+
 const parseOutcome = (stdout: string) => JSON.parse(stdout) as RecoveryOutcome;
 
 t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bounded, recover loses nothing', async (t) => {
@@ -181,9 +187,7 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
   t.ok(healthy && healthy.walStatus !== 'lost', `a new slot (${healthy?.walStatus})`);
   await load.run(80, 4); // streamed live again
 
-  const report = await h.verify(generation);
-  t.same(report.differences.slice(0, 10), [], 'every read model equals the write model');
-  t.equal(report.differences.length, 0);
+  await assertReadModelsEqualWriteModel(t, generation);
   const duplicates = await assertTopicsHoldOutbox(t, since);
   t.ok(duplicates > 0, `events the margin published twice (${duplicates}) changed no read model`);
 
@@ -210,9 +214,7 @@ t.test('a deleted connector whose slot was dropped: apply refuses, recover publi
   t.match(outcome, { needed: true, cause: 'missing', connectorState: 'RUNNING' });
   await load.run(60, 4);
 
-  const report = await h.verify(generation);
-  t.same(report.differences.slice(0, 10), [], 'every read model equals the write model');
-  t.equal(report.differences.length, 0);
+  await assertReadModelsEqualWriteModel(t, generation);
   await assertTopicsHoldOutbox(t, since);
 });
 
@@ -232,9 +234,7 @@ t.test('offsets reset by mistake: the slot still holds the position, nothing is 
   await waitUntilRunning(connect, definition.name, { timeoutMs: 120_000 });
   await load.run(60, 4);
 
-  const report = await h.verify(generation);
-  t.same(report.differences.slice(0, 10), [], 'every read model equals the write model');
-  t.equal(report.differences.length, 0);
+  await assertReadModelsEqualWriteModel(t, generation);
   await assertTopicsHoldOutbox(t, since);
 });
 
@@ -253,7 +253,5 @@ t.test('a recovery cut short is resumed from the starting point it recorded', as
   t.equal(outcome.needed && Object.values(outcome.republished).reduce((a, b) => a + b, 0), expected, 'every row from the recorded point on is published again');
   t.equal((await superuser.query('SELECT 1 FROM write.outbox_republish')).rowCount, 0, 'the finished recovery is cleared');
   await load.run(40, 4);
-  const report = await h.verify(generation);
-  t.same(report.differences.slice(0, 10), [], 'every read model equals the write model');
-  t.equal(report.differences.length, 0);
+  await assertReadModelsEqualWriteModel(t, generation);
 });
