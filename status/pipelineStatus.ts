@@ -62,8 +62,12 @@ export interface ProjectionHealth {
   /** Partitions of its topics no worker holds (while workers are present). */
   unassigned: string[];
   parkedKeys: number | null;
-  /** Event age when applied, from the workers' histogram since they started (ms); null without data. */
-  freshness: { p50: number; p99: number; events: number } | null;
+  /**
+   * Event age when applied, from the workers' histogram since they started (ms); null without
+   * data. A percentile beyond the histogram's last finite bucket (300 s: a replay of old events)
+   * is null, as JSON has no Infinity.
+   */
+  freshness: { p50: number | null; p99: number | null; events: number } | null;
   /** What could not be read for this projection. */
   errors: string[];
 }
@@ -153,7 +157,8 @@ function freshnessOf(buckets: HistogramBuckets, projection: string): ProjectionH
   const events = series?.counts.at(-1) ?? 0;
   if (!series || events === 0) return null;
   const ms = series.bounds.map((b) => b * 1000);
-  return { p50: bucketQuantile(ms, series.counts, 0.5), p99: bucketQuantile(ms, series.counts, 0.99), events };
+  const finite = (value: number) => (Number.isFinite(value) ? value : null);
+  return { p50: finite(bucketQuantile(ms, series.counts, 0.5)), p99: finite(bucketQuantile(ms, series.counts, 0.99)), events };
 }
 
 export async function pipelineStatus(config: Config, options: StatusOptions = {}): Promise<PipelineStatus> {
@@ -198,7 +203,8 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
       timeoutMs,
       'the read-model Postgres',
       stores.context.readPostgres.query<{ projection: string; generation: number; n: string }>(
-        "SELECT projection, generation, count(*)::text AS n FROM projector_parked_keys WHERE to_regclass('projector_parked_keys') IS NOT NULL GROUP BY projection, generation",
+        // A read store no worker has initialised yet has no such table (42P01): nothing is parked.
+        'SELECT projection, generation, count(*)::text AS n FROM projector_parked_keys GROUP BY projection, generation',
       ),
     ).then((r) => r.rows, (error: { code?: string }) => (error.code === '42P01' ? [] : down('read postgres')(error)));
 
@@ -210,7 +216,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     await Promise.all(projections.map(async (p) => { const live = liveOf(p.name); if (live !== null) first.set(p.name, await storeRead(p, live)); }));
     const startedAt = performance.now();
     await new Promise((resolve) => setTimeout(resolve, sampleMs));
-    const [freshness] = await Promise.all([freshnessPromise]);
+    const freshness = await freshnessPromise;
 
     const health: ProjectionHealth[] = [];
     for (const p of projections) {

@@ -4,7 +4,7 @@ import { describeSlot } from '../connectors/replicationSlot.ts';
 import { formatTable } from '../lib/table.ts';
 import type { PipelineStatus, ProjectionHealth } from './pipelineStatus.ts';
 
-const ms = (value: number) => (value === Infinity ? '>300 s' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
+const ms = (value: number | null) => (value === null ? '>300 s' : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
 const orDash = (value: number | null | undefined, render: (n: number) => string = String) => (value === null || value === undefined ? '-' : render(value));
 
 function workersCell(p: ProjectionHealth): string {

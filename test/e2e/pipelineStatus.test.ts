@@ -103,7 +103,9 @@ t.test('workers running and caught up: healthy, every partition held, events/s w
     const topics = new Set(p.partitions.map((l) => l.topic));
     t.equal(held.length, topics.size * cfg.events.partitions, `${p.projection}: every partition of ${[...topics].join(', ')} is held`);
     t.same(p.unassigned, []);
-    t.ok(p.freshness && p.freshness.events > 0 && p.freshness.p50 <= p.freshness.p99, `${p.projection}: freshness from the workers (${JSON.stringify(p.freshness)})`);
+    // A replayed backlog older than the last bucket (300 s) puts a percentile beyond it: null.
+    const { p50, p99, events } = p.freshness ?? { p50: null, p99: null, events: 0 };
+    t.ok(events > 0 && (p99 === null || (p50 !== null && p50 <= p99)), `${p.projection}: freshness from the workers (${JSON.stringify(p.freshness)})`);
   }
 
   // A worker that leaves its group is named.

@@ -41,6 +41,8 @@ t.test('a healthy pipeline has no problem, and the screen says so', async (t) =>
   t.match(text, /order-summary\s+3\s+0\s+12\.5\s+1 \(4 partitions\)\s+0\s+40 ms \/ 180 ms \(1000 events\)/);
   t.match(text, /outflow-projector\s+10\.0\.0\.7\s+events\.order 0-3/);
   t.notMatch(text, /problems:/);
+  const replaying = statusText(healthy({ projections: [projection({ freshness: { p50: 1500, p99: null, events: 9 } })] }), []);
+  t.match(replaying, /1\.5 s \/ >300 s \(9 events\)/, 'a percentile beyond the last bucket is shown as such');
 });
 
 t.test('each unhealthy condition is one problem naming the part', async (t) => {
