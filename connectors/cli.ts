@@ -1,13 +1,16 @@
 // `outflow connectors apply|validate|status|restart|pause|resume|delete|offsets`: the
-// Debezium outbox connector over the Kafka Connect REST API. Failures throw OutflowError,
-// which bin/outflow.ts prints with its code before exiting 1.
+// Debezium outbox connector over the Kafka Connect REST API; `connectors render` prints it for
+// deploy/ (Strimzi) without contacting anything. Failures throw OutflowError, which
+// bin/outflow.ts prints with its code before exiting 1.
+import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { config } from '../lib/config.ts';
+import { config, loadConfig } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning, ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { formatTable } from '../lib/table.ts';
 import { applyOutboxConnector, describeStatus, failureTrace, isRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
 import { outboxConnector } from './connectorConfig.ts';
+import { isRenderFormat, parseEnvFile, renderConnector, RENDER_FORMATS, type RenderFormat } from './connectorRender.ts';
 import { recoverLostSlot, type RecoveryOutcome } from './lostSlotRecovery.ts';
 import { describeSlot, replicationSlotState, slotWarning } from './replicationSlot.ts';
 
@@ -28,6 +31,24 @@ function positiveInteger(raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function renderFormat(raw: string): RenderFormat {
+  if (!isRenderFormat(raw)) throw new InvalidArgumentError(`expected one of ${RENDER_FORMATS.join(', ')}`);
+  return raw;
+}
+
+interface EnvFile {
+  path: string;
+  values: Record<string, string>;
+}
+
+function envFile(path: string): EnvFile {
+  try {
+    return { path, values: parseEnvFile(fs.readFileSync(path, 'utf8')) };
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function printInvalid(error: ConnectorConfigInvalid): void {
@@ -65,6 +86,18 @@ export function registerConnectorCommands(program: Command): void {
         if (error instanceof ConnectorConfigInvalid) printInvalid(error);
         throw error;
       }
+    });
+
+  connectors
+    .command('render')
+    .description('print the rendered connector without contacting anything: the JSON Kafka Connect\'s REST API takes, or a Strimzi KafkaConnector (deploy/)')
+    .option('--format <format>', `${RENDER_FORMATS.join(' or ')}`, renderFormat, 'connect' as RenderFormat)
+    .option('--cluster <name>', 'strimzi: the KafkaConnect resource that runs the connector', 'outflow')
+    .option('--from-env-file <file>', 'take the settings from this KEY=VALUE file alone instead of the environment (deploy/base/outflow.env)', envFile)
+    .action((options: { format: RenderFormat; cluster: string; fromEnvFile?: EnvFile }) => {
+      const cfg = options.fromEnvFile ? loadConfig(options.fromEnvFile.values) : config();
+      const command = ['outflow connectors render', `--format ${options.format}`, `--cluster ${options.cluster}`, ...(options.fromEnvFile ? [`--from-env-file ${options.fromEnvFile.path}`] : [])].join(' ');
+      process.stdout.write(renderConnector(outboxConnector(cfg), options.format, { cluster: options.cluster, command }));
     });
 
   connectors
