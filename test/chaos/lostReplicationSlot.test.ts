@@ -24,6 +24,8 @@ import { RandomCommands } from '../support/randomCommands.ts';
 import { testSeed } from '../support/testSeed.ts';
 import { TopicReader, type ReadMessage } from '../support/topicReader.ts';
 
+// Four recoveries, each waiting for a slot to be invalidated and for verify: minutes, not seconds.
+t.setTimeout(15 * 60_000);
 const h = await pipelineHarness(t);
 const cfg = config();
 const stack = new LocalStack({ log: () => {} });

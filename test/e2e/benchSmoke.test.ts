@@ -12,6 +12,9 @@ import { config } from '../../lib/config.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { ensureStack } from '../support/stack.ts';
 
+// Starting the services and running every scenario once, each with its own load-generator
+// processes, takes several minutes on two cores: more than the suite's default per file.
+t.setTimeout(15 * 60_000);
 const repoRoot = config().repoRoot;
 const cli = path.join(repoRoot, 'bin', 'outflow.js');
 
