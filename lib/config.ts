@@ -224,6 +224,8 @@ export function loadConfig(env: Env = process.env) {
       port: readPort(env, 'OUTFLOW_QUERY_API_PORT', 13001),
       /** How long a read with X-Min-Version waits for the projection to reach that version. */
       minVersionTimeoutMs: readPositiveInt(env, 'OUTFLOW_QUERY_MIN_VERSION_TIMEOUT_MS', 1000),
+      /** How often the Outflow-Freshness header's snapshot of each read model is read; 0 = no header. */
+      freshnessRefreshMs: readNonNegativeInt(env, 'OUTFLOW_QUERY_FRESHNESS_REFRESH_MS', 1000),
     },
     projector: {
       /** Each projector worker's /health and /metrics; 0 = any free port. */

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.ts';
-import type { EventType } from '../schemas/eventCatalog.ts';
+import { eventCatalog, type EventType } from '../schemas/eventCatalog.ts';
 import type { EventPayloads } from '../schemas/generated/eventTypes.ts';
 
 /** One decoded event with where it came from in Kafka. */
@@ -26,6 +26,13 @@ export type ProjectionEvent = {
     key: string;
   };
 }[EventType];
+
+/** What a store holds about one partition's progress: its checkpoint and when that change happened. */
+export interface PartitionFreshness {
+  offset: string;
+  /** Absent when the checkpoint was written without one (by a tool, or before source times were recorded). */
+  sourceTimeMs?: number;
+}
 
 /** Events of one topic-partition, in offset order, that the runtime hands to a store. */
 export interface PartitionBatch {
@@ -45,6 +52,13 @@ export interface PartitionBatch {
    * Left out by writers outside the consumer (the DLQ resolver, tools), which skip the check.
    */
   expectedCheckpoint?: string | null;
+  /**
+   * When the change at `lastOffset` happened (ms since the epoch): the event's occurredAt, set in
+   * the command's transaction, or, for a message this projection does not apply, its record
+   * timestamp. Stored with the checkpoint when it advances, so a reader can tell how old the
+   * newest change its read model holds is (the query API's Outflow-Freshness header).
+   */
+  sourceTimeMs?: number;
 }
 
 /**
@@ -59,6 +73,12 @@ export interface ProjectionStore {
   init(): Promise<void>;
   /** Last applied offset per partition of `topic` (absent = nothing applied yet). */
   readCheckpoints(topic: string): Promise<Map<number, string>>;
+  /**
+   * Per partition of `topic`: the checkpoint and the sourceTimeMs stored with it, for showing how
+   * fresh the read model is. May trail readCheckpoints by the store's refresh interval
+   * (Elasticsearch), which only makes the read model look older than it is.
+   */
+  readFreshness(topic: string): Promise<Map<number, PartitionFreshness>>;
   /** Applies the batch and records `lastOffset` as the partition's checkpoint, atomically. */
   applyBatch(batch: PartitionBatch): Promise<void>;
   /** Deletes everything of this generation (data and checkpoints). */
@@ -97,6 +117,12 @@ export interface ProjectionDefinition {
    */
   topics?: readonly string[];
   createStore(context: StoreContext): ProjectionStore;
+}
+
+/** The topics a projection reads: its own list if it has one, else the catalog's for its event types. */
+export function topicsOf(definition: ProjectionDefinition): string[] {
+  if (definition.topics) return [...new Set(definition.topics)].sort();
+  return [...new Set(definition.eventTypes.map((eventType) => eventCatalog[eventType].topic))].sort();
 }
 
 /** The Kafka consumer group of one projection generation. */

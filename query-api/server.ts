@@ -1,15 +1,26 @@
 // The query API: a fastify app that serves reads from the read stores only (Redis,
 // Elasticsearch, the read-model Postgres as the query role) and never the write tables.
 // Stored API keys live on the read-model server too (auth.api_keys), so the query API accepts
-// them without any credentials for the write database.
+// them without any credentials for the write database. Each read answer says how fresh its read
+// model is (readModelFreshness.ts).
 import type { FastifyInstance } from 'fastify';
 import { storedApiKeys } from '../lib/auth/storedApiKeys.ts';
 import type { Config } from '../lib/config.ts';
 import { createHttpApi } from '../lib/httpApi.ts';
+import { createLogger } from '../lib/logger.ts';
+import { allProjections } from '../projectors/projections/index.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { orderRoutes } from './http/orderRoutes.ts';
+import { FRESHNESS_HEADER, ReadModelFreshness, storeFreshnessSource } from './readModelFreshness.ts';
 import { bindReadModels, type ProjectionName, type ReadConnections } from './readModels.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The read model a route answers from: its answers carry that model's Outflow-Freshness. */
+    readModel?: ProjectionName;
+  }
+}
 
 export interface QueryApiDeps extends ReadConnections {
   config: Config;
@@ -28,6 +39,28 @@ export async function buildQueryApi({ config, redis, elasticsearch, readPostgres
     coerceTypes: true,
   });
   const readModels = bindReadModels({ redis, elasticsearch, readPostgres }, readGeneration);
+  // The background reads get a Redis connection of their own, so they never queue between a
+  // request's commands on the requests' connection.
+  const freshnessRedis = config.queryApi.freshnessRefreshMs > 0 ? redis.duplicate({ connectionName: 'outflow-query-api-freshness' }) : redis;
+  const freshness = new ReadModelFreshness(
+    allProjections.map((definition) =>
+      storeFreshnessSource(definition, { config, redis: freshnessRedis, elasticsearch, readPostgres }, readGeneration?.[definition.name as ProjectionName]),
+    ),
+    config.queryApi.freshnessRefreshMs,
+    createLogger('query-api', config.logLevel),
+  );
+  freshness.start();
+  app.addHook('onClose', async () => {
+    freshness.stop();
+    if (freshnessRedis !== redis) freshnessRedis.disconnect();
+  });
+  // On every answer of a read route, errors included: a 409 for a version not reached yet is where it matters most.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const readModel = request.routeOptions.config.readModel;
+    const value = readModel && freshness.header(readModel);
+    if (value) reply.header(FRESHNESS_HEADER, value);
+    done(null, payload);
+  });
 
   orderRoutes(app, readModels, { minVersionTimeoutMs: config.queryApi.minVersionTimeoutMs, readGraceMs: config.timeouts.redisCommandMs });
   catalogRoutes(app, readModels);

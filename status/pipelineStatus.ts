@@ -12,7 +12,7 @@ import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '.
 import { allProjections } from '../projectors/projections/index.ts';
 import { listGenerations } from '../projectors/generations/generationRegistry.ts';
 import { runningRebuilds } from '../projectors/generations/rebuildLock.ts';
-import { topicsOf } from '../projectors/runtime/projectionConsumer.ts';
+import { topicsOf } from '../projectors/projection.ts';
 import { openStoreContext } from '../projectors/runtime/storeContext.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 

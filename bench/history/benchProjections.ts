@@ -3,7 +3,7 @@
 // indices, tables, groups and registry rows stay apart from the live read models.
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
-import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { topicsOf } from '../../projectors/projection.ts';
 import { ElasticsearchProjectionStore, type ElasticsearchProjectionDefinition } from '../../projectors/stores/elasticsearchStore.ts';
 import { PostgresProjectionStore, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
 import { RedisProjectionStore, type RedisProjectionDefinition } from '../../projectors/stores/redisStore.ts';

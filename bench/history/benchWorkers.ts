@@ -5,7 +5,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { captureEndOffsets, replayProgress, type PartitionRange } from '../../projectors/generations/rebuildProgress.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../../projectors/projection.ts';
-import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { topicsOf } from '../../projectors/projection.ts';
 import { openStoreContext, type OpenStoreContext } from '../../projectors/runtime/storeContext.ts';
 import type { HealthReport } from '../../projectors/runtime/projectorHttp.ts';
 import type { BenchContext } from '../benchContext.ts';

@@ -3,7 +3,7 @@
 // a latency scenario that starts while an earlier one's backlog drains would measure that backlog.
 import { liveGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
-import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { topicsOf } from '../../projectors/projection.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { waitForCdc, waitForProjections } from '../../projectors/verification/catchUp.ts';
 import type { BenchContext } from '../benchContext.ts';

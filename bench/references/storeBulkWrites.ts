@@ -19,11 +19,11 @@ const figures = (documents: number, started: number): BulkWriteFigures => {
   return { documents, seconds: Math.round(seconds * 1000) / 1000, documentsPerSecond: Math.round(documents / seconds) };
 };
 
-/** Hashes and sorted sets of one Redis generation (checkpoints excluded), written again under `targetPrefix`. */
+/** Hashes and sorted sets of one Redis generation (checkpoints and source times excluded), written again under `targetPrefix`. */
 export async function redisBulkRewrite(redis: Redis, projection: string, generation: number, targetPrefix: string): Promise<BulkWriteFigures> {
   const prefix = redisGenerationPrefix(projection, generation);
   const keys: string[] = [];
-  for await (const found of scanKeys(redis, redisPrefixPattern(prefix), 5000)) keys.push(...found.filter((k) => !k.startsWith(`${prefix}checkpoints:`)));
+  for await (const found of scanKeys(redis, redisPrefixPattern(prefix), 5000)) keys.push(...found.filter((k) => !k.startsWith(`${prefix}checkpoints:`) && !k.startsWith(`${prefix}source-times:`)));
   const documents: { key: string; type: string; hash?: Record<string, string>; zset?: string[] }[] = [];
   for (let i = 0; i < keys.length; i += 1000) {
     const slice = keys.slice(i, i + 1000);

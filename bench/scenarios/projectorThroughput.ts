@@ -6,7 +6,7 @@ import type { ChartSpec, ComparisonRow, GoalCheck, Measurement } from '../benchR
 import { allProjections } from '../../projectors/projections/index.ts';
 import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { postgresTableName, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
-import { topicsOf } from '../../projectors/runtime/projectionConsumer.ts';
+import { topicsOf } from '../../projectors/projection.ts';
 import { dropBenchProjection } from '../history/benchCleanup.ts';
 import type { OrderEventRow } from '../history/eventHistory.ts';
 import { benchProjection, storeKindOf, type StoreKind } from '../history/benchProjections.ts';

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { eventSchemas } from '../../schemas/avroSchemas.ts';
 import type { ProjectionDefinition } from '../projection.ts';
-import { topicsOf } from '../runtime/projectionConsumer.ts';
+import { topicsOf } from '../projection.ts';
 
 export interface ProjectionFingerprint {
   codeVersion: number;

@@ -21,7 +21,7 @@ import { createLogger } from '../../lib/logger.ts';
 import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '../projection.ts';
 import { kafkaLogCreator } from '../runtime/kafkaLogging.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
-import { topicsOf } from '../runtime/projectionConsumer.ts';
+import { topicsOf } from '../projection.ts';
 import { ProjectorWorker } from '../runtime/projectorWorker.ts';
 import { ensureSkippedMessagesTable } from '../runtime/skippedMessagesTable.ts';
 import { openStoreContext } from '../runtime/storeContext.ts';

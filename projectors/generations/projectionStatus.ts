@@ -3,7 +3,7 @@
 // whether the running code would build something else than the live generation holds.
 import type { Admin } from 'kafkajs';
 import type { ProjectionDefinition, StoreContext } from '../projection.ts';
-import { topicsOf } from '../runtime/projectionConsumer.ts';
+import { topicsOf } from '../projection.ts';
 import { listGenerations, type GenerationRow } from './generationRegistry.ts';
 import { fingerprintChanges, fingerprintOf } from './projectionFingerprint.ts';
 import { currentLag } from './rebuildProgress.ts';

@@ -5,7 +5,7 @@
 // (the store checks it in the same atomic unit as the writes), and a chunk's writes follow on
 // from each other.
 import { CheckpointMismatch } from '../../lib/errors.ts';
-import type { PartitionBatch, ProjectionStore } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionStore } from '../projection.ts';
 
 /**
  * What a checkpoint other than the expected one means for a batch ending at `lastOffset`:
@@ -54,6 +54,10 @@ export class CheckpointCheckedStore implements ProjectionStore {
 
   readCheckpoints(topic: string): Promise<Map<number, string>> {
     return this.store.readCheckpoints(topic);
+  }
+
+  readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {
+    return this.store.readFreshness(topic);
   }
 
   truncate(): Promise<void> {

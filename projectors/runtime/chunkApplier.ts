@@ -54,6 +54,13 @@ interface Item {
   decoded: DecodedMessage;
 }
 
+/** When an item's change happened: an event's occurredAt, else the record timestamp (see PartitionBatch.sourceTimeMs). */
+function sourceTimeOf({ message, decoded }: Item): number | undefined {
+  if (decoded.kind === 'event') return decoded.occurredAt;
+  const timestamp = Number(message.timestamp);
+  return message.timestamp !== undefined && Number.isSafeInteger(timestamp) ? timestamp : undefined;
+}
+
 /** `receivedAt` (ms since the epoch): when the worker took the messages from Kafka, for the freshness stages. */
 export function applyChunk(
   context: ChunkContext,
@@ -91,10 +98,12 @@ class ChunkRun {
     if (!last) return this.result;
     const { codec, handled, parked } = this.context;
     let segment: Item[] = [];
+    let lastItem: Item | undefined;
     for (const message of messages) {
       const position = { topic: this.topic, partition: this.partition, offset: message.offset };
       if (parked.isSkipped(this.topic, this.partition, message.offset)) {
-        segment.push({ message, decoded: { kind: 'skipped', key: messageKey(message) } });
+        lastItem = { message, decoded: { kind: 'skipped', key: messageKey(message) } };
+        segment.push(lastItem);
         continue;
       }
       // Synchronous unless the message names a writer schema the codec has yet to fetch.
@@ -105,19 +114,20 @@ class ChunkRun {
         decoded = fetched;
       }
       const item = { message, decoded };
+      lastItem = item;
       if (decoded.kind !== 'poison' && !parked.has(decoded.key)) {
         segment.push(item);
         continue;
       }
       // Everything before a DLQ-bound message is written first, so each key keeps its order.
-      if (segment.length && (await this.flush(segment, segment.at(-1)!.message.offset)) === INTERRUPTED) return INTERRUPTED;
+      if (segment.length && (await this.flush(segment, segment.at(-1)!)) === INTERRUPTED) return INTERRUPTED;
       segment = [];
       const outcome = await this.park(item);
       if (outcome === INTERRUPTED) return INTERRUPTED;
       if (!outcome) segment.push(item);
     }
     // Always ends with a write covering the last offset, even when it was skipped or parked.
-    if ((await this.flush(segment, last.offset)) === INTERRUPTED) return INTERRUPTED;
+    if ((await this.flush(segment, lastItem ?? { message: last, decoded: { kind: 'skipped', key: messageKey(last) } })) === INTERRUPTED) return INTERRUPTED;
     return this.result;
   }
 
@@ -125,7 +135,10 @@ class ChunkRun {
     return retryWhileTransient({ topic: this.topic, partition: this.partition, offset }, this.control, work);
   }
 
-  private async flush(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
+  /** Writes the segment's events with the checkpoint moved to `lastItem` (the segment's last, or a parked message after it). */
+  private async flush(segment: readonly Item[], lastItem: Item): Promise<void | Interrupted> {
+    const lastOffset = lastItem.message.offset;
+    const sourceTimeMs = sourceTimeOf(lastItem);
     const appliedItems: Item[] = [];
     const events: ProjectionEvent[] = [];
     for (const item of segment) {
@@ -134,19 +147,20 @@ class ChunkRun {
       events.push(item.decoded.event);
     }
     try {
-      const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events, lastOffset }));
+      const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events, lastOffset, sourceTimeMs }));
       if (done === INTERRUPTED) return INTERRUPTED;
     } catch (error) {
       // Without events the failure is the checkpoint write itself: no event to blame.
       if (events.length === 0 || notTheEvents(error)) throw error;
       this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
-      return this.flushOneByOne(segment, lastOffset);
+      return this.flushOneByOne(segment, lastItem);
     }
     this.countApplied(appliedItems);
     this.result.skipped += segment.length - events.length;
   }
 
-  private async flushOneByOne(segment: readonly Item[], lastOffset: string): Promise<void | Interrupted> {
+  private async flushOneByOne(segment: readonly Item[], lastItem: Item): Promise<void | Interrupted> {
+    const lastOffset = lastItem.message.offset;
     for (const item of segment) {
       const { decoded } = item;
       if (decoded.kind !== 'event') {
@@ -165,7 +179,8 @@ class ChunkRun {
       const parked = await this.park({ message: item.message, decoded: { kind: 'poison', key: decoded.key, reason: outcome.poison } });
       if (parked === INTERRUPTED) return INTERRUPTED;
     }
-    const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [], lastOffset }));
+    const sourceTimeMs = sourceTimeOf(lastItem);
+    const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [], lastOffset, sourceTimeMs }));
     if (done === INTERRUPTED) return INTERRUPTED;
   }
 
@@ -175,7 +190,7 @@ class ChunkRun {
     for (let failures = 0; failures < this.context.poisonAttempts; failures++) {
       try {
         const done = await this.retry(offset, () =>
-          this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [decoded.event], lastOffset: offset }),
+          this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [decoded.event], lastOffset: offset, sourceTimeMs: decoded.occurredAt }),
         );
         if (done === INTERRUPTED) return INTERRUPTED;
         this.countApplied([{ message, decoded }]);

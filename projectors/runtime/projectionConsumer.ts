@@ -3,8 +3,7 @@
 // fetch position disagrees with it, and per-partition chunks through chunkApplier.ts.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CheckpointMismatch } from '../../lib/errors.ts';
-import { eventCatalog } from '../../schemas/eventCatalog.ts';
-import { consumerGroupOf, type ProjectionDefinition } from '../projection.ts';
+import { consumerGroupOf, topicsOf, type ProjectionDefinition } from '../projection.ts';
 import { applyChunk, type ChunkContext } from './chunkApplier.ts';
 import { CheckpointAudit } from './checkpointAudit.ts';
 import { CheckpointCheckedStore, checkpointBehind } from './checkpointGuard.ts';
@@ -25,12 +24,6 @@ export interface ProjectionConsumerOptions {
   backoff: BackoffOptions;
   /** How often idle partitions' store checkpoints are compared with what was applied (checkpointAudit.ts). */
   checkpointAuditMs?: number;
-}
-
-/** The topics a projection reads: its own list if it has one, else the catalog's for its event types. */
-export function topicsOf(definition: ProjectionDefinition): string[] {
-  if (definition.topics) return [...new Set(definition.topics)].sort();
-  return [...new Set(definition.eventTypes.map((eventType) => eventCatalog[eventType].topic))].sort();
 }
 
 /**

@@ -10,7 +10,7 @@ import type pino from 'pino';
 import { CheckpointMismatch, ElasticsearchBulkFailed, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
 import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, liveElasticsearchGeneration } from './elasticsearchLayout.ts';
 
@@ -27,6 +27,7 @@ const checkpointMappings: estypes.MappingTypeMapping = {
     topic: { type: 'keyword' },
     partition: { type: 'integer' },
     offset: { type: 'keyword' },
+    sourceTimeMs: { type: 'long' },
   },
 };
 
@@ -36,11 +37,14 @@ interface CheckpointDocument {
   topic: string;
   partition: number;
   offset: string;
+  /** When the change at `offset` happened (ms since the epoch); absent when not known. */
+  sourceTimeMs?: number;
 }
 
 /** A partition's checkpoint as read, with what a conditional write of it needs. */
 interface StoredCheckpoint {
   offset: string;
+  sourceTimeMs?: number;
   seqNo: number;
   primaryTerm: number;
 }
@@ -104,6 +108,8 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   /** Creates the checkpoint index and the generation's index if missing; points the alias here only if it points nowhere yet. */
   async init(): Promise<void> {
     await this.createIndexIfMissing(CHECKPOINT_INDEX, checkpointMappings);
+    // A checkpoint index from before source times were recorded gains the field (a no-op when it has it).
+    await this.es.indices.putMapping({ index: CHECKPOINT_INDEX, properties: { sourceTimeMs: { type: 'long' } } });
     await this.createIndexIfMissing(this.index, this.definition.mappings);
     const alias = elasticsearchAliasOf(this.definition.name);
     if (!(await this.es.indices.existsAlias({ name: alias }))) {
@@ -123,6 +129,21 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     const checkpoints = new Map<number, string>();
     for (const hit of found.hits.hits) if (hit._source) checkpoints.set(hit._source.partition, hit._source.offset);
     return checkpoints;
+  }
+
+  /** Without the refresh readCheckpoints makes: each reader would force one a second otherwise. */
+  async readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {
+    const found = await this.es.search<CheckpointDocument>({
+      index: CHECKPOINT_INDEX,
+      size: 10_000,
+      query: { bool: { filter: [{ term: { projection: this.definition.name } }, { term: { generation: this.generation } }, { term: { topic } }] } },
+    });
+    const freshness = new Map<number, PartitionFreshness>();
+    for (const hit of found.hits.hits) {
+      const source = hit._source;
+      if (source) freshness.set(source.partition, source.sourceTimeMs === undefined ? { offset: source.offset } : { offset: source.offset, sourceTimeMs: source.sourceTimeMs });
+    }
+    return freshness;
   }
 
   async applyBatch(batch: PartitionBatch): Promise<void> {
@@ -201,7 +222,8 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
     const found = await this.es.get<CheckpointDocument>({ index: CHECKPOINT_INDEX, id }, { ignore: [404] });
     if (!found.found || !found._source || found._seq_no === undefined || found._primary_term === undefined) return undefined;
-    return { offset: found._source.offset, seqNo: found._seq_no, primaryTerm: found._primary_term };
+    const { offset, sourceTimeMs } = found._source;
+    return { offset, seqNo: found._seq_no, primaryTerm: found._primary_term, ...(sourceTimeMs === undefined ? {} : { sourceTimeMs }) };
   }
 
   /**
@@ -215,9 +237,12 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   private async advanceCheckpoint(batch: PartitionBatch, read: StoredCheckpoint | undefined): Promise<void> {
     const { topic, partition, lastOffset } = batch;
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
-    const document: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset: lastOffset };
+    const base: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset: lastOffset };
     for (let current = read; ; ) {
       if (current !== undefined && BigInt(current.offset) >= BigInt(lastOffset)) return;
+      // A batch without a source time keeps the one stored: the document is written whole.
+      const sourceTimeMs = batch.sourceTimeMs ?? current?.sourceTimeMs;
+      const document = sourceTimeMs === undefined ? base : { ...base, sourceTimeMs };
       const condition = current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' as const };
       const written = await this.es.index({ index: CHECKPOINT_INDEX, id, document, ...condition }, { ignore: [409] });
       if (written.result === 'created' || written.result === 'updated') return;

@@ -6,14 +6,14 @@
 //
 //   <projection_snake>_g<n>_<thing>     the generation's tables
 //   <projection_snake>_<thing>          views: the pointer, SELECT * FROM the live generation's table
-//   projector_checkpoints               (projection, generation, topic, partition) → "offset"
+//   projector_checkpoints               (projection, generation, topic, partition) → "offset", source_time_ms
 import pg from 'pg';
 import type pino from 'pino';
 import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
 
 export const CHECKPOINT_TABLE = 'projector_checkpoints';
 
@@ -128,6 +128,10 @@ export function isTransientPostgresError(error: unknown): boolean {
   return (typeof code === 'string' && code.startsWith('E')) || /connection terminated|timeout exceeded when trying to connect/i.test(error.message);
 }
 
+function sourceTimeParameter(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isSafeInteger(ms) ? null : String(ms);
+}
+
 /** The batch handler failed for a reason a retry would not fix; the chunk goes event by event. */
 class BatchHandlerRefused extends Error {
   constructor(cause: unknown) {
@@ -156,7 +160,15 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
       await tx.query('SELECT pg_advisory_xact_lock($1)', [INIT_LOCK]);
       await tx.query(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (
         projection text NOT NULL, generation int NOT NULL, topic text NOT NULL, partition int NOT NULL, "offset" bigint NOT NULL,
+        source_time_ms bigint,
         PRIMARY KEY (projection, generation, topic, partition))`);
+      // A table from before source times were recorded gains the column; checked first because
+      // ALTER TABLE takes its exclusive lock even when the column exists, queueing every worker's batch.
+      const { rows: [column] } = await tx.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = 'source_time_ms'`,
+        [CHECKPOINT_TABLE],
+      );
+      if (!column) await tx.query(`ALTER TABLE ${CHECKPOINT_TABLE} ADD COLUMN IF NOT EXISTS source_time_ms bigint`);
       for (const thing of this.things()) {
         await tx.query(`CREATE TABLE IF NOT EXISTS ${this.tables[thing]} (${this.definition.tables[thing]})`);
         const view = postgresViewName(this.definition.name, thing);
@@ -175,6 +187,15 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
       [this.definition.name, this.generation, topic],
     );
     return new Map(rows.map((row) => [row.partition, row.offset]));
+  }
+
+  async readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {
+    // "offset" -1 is a row a batch locked but has yet to commit past: nothing applied there.
+    const { rows } = await this.pool.query<{ partition: number; offset: string; source_time_ms: string | null }>(
+      `SELECT partition, "offset", source_time_ms FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3 AND "offset" >= 0`,
+      [this.definition.name, this.generation, topic],
+    );
+    return new Map(rows.map((row) => [row.partition, row.source_time_ms === null ? { offset: row.offset } : { offset: row.offset, sourceTimeMs: Number(row.source_time_ms) }]));
   }
 
   async applyBatch(batch: PartitionBatch): Promise<void> {
@@ -232,9 +253,13 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
         } else {
           for (const event of fresh) await this.projectEvent(event, tx);
         }
+        // The source time moves with the checkpoint: only when the checkpoint advances.
         await tx.query(
-          `UPDATE ${CHECKPOINT_TABLE} SET "offset" = GREATEST("offset", $5::bigint) WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
-          [...key, batch.lastOffset],
+          `UPDATE ${CHECKPOINT_TABLE}
+              SET "offset" = GREATEST("offset", $5::bigint),
+                  source_time_ms = CASE WHEN $5::bigint > "offset" AND $6::bigint IS NOT NULL THEN $6::bigint ELSE source_time_ms END
+            WHERE projection = $1 AND generation = $2 AND topic = $3 AND partition = $4`,
+          [...key, batch.lastOffset, sourceTimeParameter(batch.sourceTimeMs)],
         );
         return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
       },

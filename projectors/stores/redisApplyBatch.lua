@@ -5,7 +5,8 @@
 -- make the retry of such a batch harmless.
 --
 -- KEYS[1]     the topic's checkpoints hash (field = partition, value = offset)
--- KEYS[2..n]  every key the ops write, declared as Redis asks of scripts
+-- KEYS[2]     the topic's source-times hash (field = partition, value = ms since the epoch)
+-- KEYS[3..n]  every key the ops write, declared as Redis asks of scripts
 -- ARGV[1]     partition
 -- ARGV[2]     lastOffset: recorded as the checkpoint unless it would move it backwards
 -- ARGV[3]     one MessagePack array (unpacked into OPS) holding, per event in offset order:
@@ -15,6 +16,8 @@
 --               z #keyIndex score member
 -- ARGV[4]     the checkpoint the worker expects before this batch: an offset, 'none' for no
 --             checkpoint yet, or '' to skip the check
+-- ARGV[5]     when the change at lastOffset happened (ms since the epoch), written with the
+--             checkpoint when it advances; '' when unknown
 -- Returns {events applied, events skipped as already applied, ops skipped as stale}, or
 -- {'mismatch', stored checkpoint or ''} without writing anything when ARGV[4] disagrees: the
 -- store lost its last writes (AOF fsyncs once a second) or another worker moved it, and
@@ -116,5 +119,6 @@ while at <= count do
 end
 if not checkpoint or offsetAfter(lastOffset, checkpoint) then
   redis.call('HSET', KEYS[1], partition, lastOffset)
+  if ARGV[5] ~= '' then redis.call('HSET', KEYS[2], partition, ARGV[5]) end
 end
 return { applied, alreadyApplied, stale }

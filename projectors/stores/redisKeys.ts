@@ -5,6 +5,7 @@
 //   outflow:<projection>:live                          pointer: the live generation, e.g. "1"
 //   outflow:<projection>:g<n>:<relative key>            the read model's data (handlers name the relative key)
 //   outflow:<projection>:g<n>:checkpoints:<topic>       hash: partition → last applied offset
+//   outflow:<projection>:g<n>:source-times:<topic>      hash: partition → when that offset's change happened (ms)
 import type { Redis } from 'ioredis';
 
 export function redisLivePointerKey(projection: string): string {
@@ -18,6 +19,11 @@ export function redisGenerationPrefix(projection: string, generation: number): s
 
 export function redisCheckpointsKey(projection: string, generation: number, topic: string): string {
   return `${redisGenerationPrefix(projection, generation)}checkpoints:${topic}`;
+}
+
+/** Written with the checkpoint in the same script: how old the newest applied change is. */
+export function redisSourceTimesKey(projection: string, generation: number, topic: string): string {
+  return `${redisGenerationPrefix(projection, generation)}source-times:${topic}`;
 }
 
 /** A SCAN MATCH pattern for keys starting with `prefix`: glob characters in names match literally. */

@@ -29,8 +29,8 @@ export const VERSION_FIELD = 'version';
 /** What redisApplyBatch.lua receives: KEYS and ARGV, ready for EVALSHA. */
 export interface EncodedBatch {
   keys: string[];
-  /** partition, lastOffset, the events' operations as one MessagePack array, the expected checkpoint (see encodeBatch). */
-  argv: [partition: string, lastOffset: string, ops: Buffer, expectedCheckpoint: string];
+  /** partition, lastOffset, the events' operations as one MessagePack array, the expected checkpoint, the source time (see encodeBatch). */
+  argv: [partition: string, lastOffset: string, ops: Buffer, expectedCheckpoint: string, sourceTimeMs: string];
 }
 
 /**
@@ -114,11 +114,12 @@ const opsWriter = new MsgpackArrayWriter();
 /**
  * Encodes a partition batch for redisApplyBatch.lua. Keys become absolute (under the
  * generation prefix) and are all declared in KEYS, as Redis asks of scripts; KEYS[1] is the
- * checkpoints hash. Events without operations are left out: the checkpoint covers them.
- * The ops must have passed checkOp.
+ * checkpoints hash, KEYS[2] the source-times hash. Events without operations are left out: the
+ * checkpoint covers them. The ops must have passed checkOp.
  *
  * ARGV[1] partition, ARGV[2] lastOffset, ARGV[4] the expected checkpoint (an offset, 'none' when
- * the partition must have none yet, '' when not checked), ARGV[3] one MessagePack array holding, per event:
+ * the partition must have none yet, '' when not checked), ARGV[5] the batch's sourceTimeMs ('' when
+ * unknown), ARGV[3] one MessagePack array holding, per event:
  * offset, op count (integer), and per op (integers marked #)
  *   h #keyIndex version #setCount #deleteCount (field value)*setCount field*deleteCount
  *   j #keyIndex field version #propertyCount (property jsonFragment)*propertyCount
@@ -127,12 +128,14 @@ const opsWriter = new MsgpackArrayWriter();
 export function encodeBatch(input: {
   prefix: string;
   checkpointsKey: string;
+  sourceTimesKey: string;
   partition: number;
   lastOffset: string;
   expectedCheckpoint?: string | null;
+  sourceTimeMs?: number;
   events: readonly { offset: string; ops: readonly RedisOp[] }[];
 }): EncodedBatch {
-  const keys = [input.checkpointsKey];
+  const keys = [input.checkpointsKey, input.sourceTimesKey];
   const keyIndexes = new Map<string, number>();
   opsWriter.reset();
   for (const event of input.events) {
@@ -151,7 +154,8 @@ export function encodeBatch(input: {
     }
   }
   const expected = input.expectedCheckpoint === undefined ? '' : (input.expectedCheckpoint ?? 'none');
-  return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish(), expected] };
+  const sourceTime = input.sourceTimeMs === undefined || !Number.isSafeInteger(input.sourceTimeMs) ? '' : String(input.sourceTimeMs);
+  return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish(), expected, sourceTime] };
 }
 
 /** What a handler sees: the event narrowed to its type. */

@@ -8,8 +8,8 @@ import type pino from 'pino';
 import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { isEventType } from '../../schemas/eventCatalog.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
-import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, scanKeys } from './redisKeys.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, redisSourceTimesKey, scanKeys } from './redisKeys.ts';
 import { checkOp, encodeBatch, type EncodedBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
 
 export type { RedisHandlers, RedisOp } from './redisOps.ts';
@@ -51,6 +51,16 @@ export interface AppliedBatch {
   staleOps: number;
 }
 
+/** The checkpoints hash and the source-times hash of one topic, as partition → freshness. */
+function partitionFreshness(checkpoints: Record<string, string>, times: Record<string, string>): Map<number, PartitionFreshness> {
+  const freshness = new Map<number, PartitionFreshness>();
+  for (const [partition, offset] of Object.entries(checkpoints)) {
+    const sourceTimeMs = Number(times[partition]);
+    freshness.set(Number(partition), Number.isSafeInteger(sourceTimeMs) && times[partition] !== undefined ? { offset, sourceTimeMs } : { offset });
+  }
+  return freshness;
+}
+
 export class RedisProjectionStore implements ProjectionStore {
   private readonly redis: Redis;
   private readonly generation: number;
@@ -79,6 +89,19 @@ export class RedisProjectionStore implements ProjectionStore {
     return new Map(Object.entries(raw).map(([partition, offset]) => [Number(partition), offset]));
   }
 
+  async readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {
+    const [checkpoints, times] = await this.redis
+      .multi()
+      .hgetall(redisCheckpointsKey(this.projection, this.generation, topic))
+      .hgetall(redisSourceTimesKey(this.projection, this.generation, topic))
+      .exec()
+      .then((replies) => (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value as Record<string, string>;
+      }));
+    return partitionFreshness(checkpoints ?? {}, times ?? {});
+  }
+
   async applyBatch(batch: PartitionBatch): Promise<void> {
     await this.applyBatchCounted(batch);
   }
@@ -89,9 +112,11 @@ export class RedisProjectionStore implements ProjectionStore {
     const { keys, argv } = encodeBatch({
       prefix: this.prefix,
       checkpointsKey: redisCheckpointsKey(this.projection, this.generation, batch.topic),
+      sourceTimesKey: redisSourceTimesKey(this.projection, this.generation, batch.topic),
       partition: batch.partition,
       lastOffset: batch.lastOffset,
       expectedCheckpoint: batch.expectedCheckpoint,
+      sourceTimeMs: batch.sourceTimeMs,
       events,
     });
     const reply = await this.runApplyScript(keys, argv);

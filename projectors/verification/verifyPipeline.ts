@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
-import { topicsOf } from '../runtime/projectionConsumer.ts';
+import { topicsOf } from '../projection.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
 import { openStoreContext } from '../runtime/storeContext.ts';
 import type { StoreContext } from '../projection.ts';

@@ -33,6 +33,7 @@ function rejectIfAny(fields: FieldError[]): void {
 
 export function catalogRoutes(app: FastifyInstance, readModels: ReadModels): void {
   app.get('/products/search', {
+    config: { readModel: 'product-search' },
     schema: readSchema('Full-text product search with category and brand facets', { querystring: productSearchQuery }, productSearchResponse),
   }, async (request) => {
     const { q, category, brand, minPrice, maxPrice, inStock, page, pageSize } = request.query as ProductSearchParams;
@@ -55,6 +56,7 @@ export function catalogRoutes(app: FastifyInstance, readModels: ReadModels): voi
   });
 
   app.get('/reports/sales', {
+    config: { readModel: 'sales-report' },
     schema: readSchema('Sales per day or per category over a date range', { querystring: salesReportQuery }, salesReportResponse),
     // Checked before the handler runs, so a key without access learns nothing from validation errors either.
     preValidation: async (request) => requireReportAccess(request),

@@ -34,6 +34,7 @@ function asQuerystringError(error: unknown): unknown {
 
 export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minVersionTimeoutMs, readGraceMs }: OrderRoutesOptions): void {
   app.get('/orders/:id', {
+    config: { readModel: 'order-summary' },
     schema: readSchema('Order summary (status, items, totals, address, version)', {
       params: orderParams,
       headers: minVersionHeaders,
@@ -58,6 +59,7 @@ export function orderRoutes(app: FastifyInstance, readModels: ReadModels, { minV
   });
 
   app.get('/customers/:id/orders', {
+    config: { readModel: 'customer-orders' },
     schema: readSchema("A customer's orders, newest first, paged by cursor", {
       params: customerParams,
       querystring: customerOrdersQuery,

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 import { ProjectionHandlerFailed } from '../../lib/errors.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext, PartitionFreshness } from '../../projectors/projection.ts';
 
 export const RUNTIME_TEST_PROJECTION = 'runtime-test';
 
@@ -60,6 +60,11 @@ class RuntimeTestStore implements ProjectionStore {
 
   init(): Promise<void> {
     return ensureRuntimeTestTables(this.pool);
+  }
+
+  /** This double records no source times. */
+  async readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {
+    return new Map([...(await this.readCheckpoints(topic))].map(([partition, offset]) => [partition, { offset }]));
   }
 
   async readCheckpoints(topic: string): Promise<Map<number, string>> {

@@ -86,28 +86,32 @@ t.test('customer-orders: OrderPlaced adds to the sorted set; every order event m
   ]);
 });
 
-t.test('encodeBatch: KEYS[1] is the checkpoints hash, keys are absolute and declared once, empty events left out', async (t) => {
+t.test('encodeBatch: KEYS[1] is the checkpoints hash, KEYS[2] the source times, keys are absolute and declared once, empty events left out', async (t) => {
   const op = (key: string, version: number): RedisOp => ({ op: 'hsetIfNewer', key, version, fields: { a: 'x', b: null } });
   const encoded = encodeBatch({
     prefix: 'outflow:p:g1:',
     checkpointsKey: 'outflow:p:g1:checkpoints:events.order',
+    sourceTimesKey: 'outflow:p:g1:source-times:events.order',
     partition: 4,
     lastOffset: '12',
+    sourceTimeMs: 1_764_000_000_123,
     events: [
       { offset: '10', ops: [op('k1', 1), { op: 'zadd', key: 'z', score: 1.5, member: 'm' }] },
       { offset: '11', ops: [] },
       { offset: '12', ops: [op('k1', 2), { op: 'hmergeJsonIfNewer', key: 'j', field: 'f', version: 3, patch: { s: 'é"', n: 12, z: null, b: false } }] },
     ],
   });
-  t.same(encoded.keys, ['outflow:p:g1:checkpoints:events.order', 'outflow:p:g1:k1', 'outflow:p:g1:z', 'outflow:p:g1:j']);
+  t.same(encoded.keys, ['outflow:p:g1:checkpoints:events.order', 'outflow:p:g1:source-times:events.order', 'outflow:p:g1:k1', 'outflow:p:g1:z', 'outflow:p:g1:j']);
   t.same(encoded.argv.slice(0, 2), ['4', '12']);
   t.equal(encoded.argv[3], '', 'no expected checkpoint: the script does not check');
-  const base = { prefix: 'p:', checkpointsKey: 'p:c', partition: 0, lastOffset: '5', events: [] };
+  t.equal(encoded.argv[4], '1764000000123', 'the source time, exact');
+  const base = { prefix: 'p:', checkpointsKey: 'p:c', sourceTimesKey: 'p:s', partition: 0, lastOffset: '5', events: [] };
+  t.equal(encodeBatch(base).argv[4], '', 'no source time: the script records none');
   t.equal(encodeBatch({ ...base, expectedCheckpoint: null }).argv[3], 'none', 'the partition must have no checkpoint yet');
   t.equal(encodeBatch({ ...base, expectedCheckpoint: '4' }).argv[3], '4');
   t.same(unpackArray(encoded.argv[2]), [
-    '10', 2, 'h', 2, '1', 1, 1, 'a', 'x', 'b', 'z', 3, '1.5', 'm',
-    '12', 2, 'h', 2, '2', 1, 1, 'a', 'x', 'b', 'j', 4, 'f', '3', 4, 's', '"é\\""', 'n', '12', 'z', 'null', 'b', 'false',
+    '10', 2, 'h', 3, '1', 1, 1, 'a', 'x', 'b', 'z', 4, '1.5', 'm',
+    '12', 2, 'h', 3, '2', 1, 1, 'a', 'x', 'b', 'j', 5, 'f', '3', 4, 's', '"é\\""', 'n', '12', 'z', 'null', 'b', 'false',
   ]);
 });
 
@@ -117,16 +121,16 @@ t.test('encodeBatch: long and multi-byte values, many keys, and a writer reused 
     offset: String(1_000 + i),
     ops: [{ op: 'hsetIfNewer', key: `k${i}`, version: 70_000 + i, fields: { v: [long, `${'茶'.repeat(i % 40)}${i}`, 'x'.repeat(100 + i)][i % 3]!, none: null } } as RedisOp],
   }));
-  const input = { prefix: 'p:', checkpointsKey: 'p:checkpoints:t', partition: 0, lastOffset: '1299', events };
+  const input = { prefix: 'p:', checkpointsKey: 'p:checkpoints:t', sourceTimesKey: 'p:source-times:t', partition: 0, lastOffset: '1299', events };
   const unprintable = { toString: () => { throw new Error('no text'); } } as unknown as string;
   t.throws(() => encodeBatch({ ...input, events: [{ offset: '1', ops: [{ op: 'hsetIfNewer', key: 'k', version: 1, fields: { a: 'written', n: unprintable } }] }] }), /no text/);
   const encoded = encodeBatch(input);
-  t.equal(encoded.keys.length, 301);
+  t.equal(encoded.keys.length, 302);
   const values = unpackArray(encoded.argv[2]);
   t.equal(values.length, 300 * 10);
   for (const [i, event] of events.entries()) {
     const op = event.ops[0] as Extract<RedisOp, { op: 'hsetIfNewer' }>;
-    t.same(values.slice(i * 10, i * 10 + 10), [event.offset, 1, 'h', i + 2, String(op.version), 1, 1, 'v', op.fields.v, 'none'], `event ${i}`);
+    t.same(values.slice(i * 10, i * 10 + 10), [event.offset, 1, 'h', i + 3, String(op.version), 1, 1, 'v', op.fields.v, 'none'], `event ${i}`);
   }
 });
 t.test('the MessagePack writer: every integer and string header size, and a growing buffer', async (t) => {

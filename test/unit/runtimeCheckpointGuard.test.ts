@@ -2,7 +2,7 @@
 // chunk's writes chain their expected checkpoints.
 import t from 'tap';
 import { CheckpointMismatch } from '../../lib/errors.ts';
-import type { PartitionBatch, ProjectionStore } from '../../projectors/projection.ts';
+import type { PartitionBatch, ProjectionStore, PartitionFreshness } from '../../projectors/projection.ts';
 import { CheckpointCheckedStore, checkpointBehind, judgeCheckpointDisagreement } from '../../projectors/runtime/checkpointGuard.ts';
 
 t.test('a checkpoint before the expected one, or none at all, is behind: the store lost writes', async (t) => {
@@ -38,6 +38,10 @@ class OnePartitionStore implements ProjectionStore {
     this.checkpoint = batch.lastOffset;
   }
   async init(): Promise<void> {}
+  /** This double records no source times. */
+  async readFreshness(): Promise<Map<number, PartitionFreshness>> {
+    return new Map([...(await this.readCheckpoints())].map(([partition, offset]) => [partition, { offset }]));
+  }
   async readCheckpoints(): Promise<Map<number, string>> {
     return new Map(this.checkpoint === null ? [] : [[0, this.checkpoint]]);
   }
