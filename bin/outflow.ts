@@ -11,6 +11,9 @@ import { registerConnectorCommands } from '../connectors/cli.ts';
 import { registerProjectorCommands } from '../projectors/cli.ts';
 import { registerStatusCommands } from '../status/cli.ts';
 import { registerBenchCommand } from '../bench/benchCli.ts';
+import { quietKnownWarnings } from '../lib/processWarnings.ts';
+
+quietKnownWarnings();
 
 const program = new Command('outflow')
   .description('outflow: a CDC-driven CQRS projection pipeline')
