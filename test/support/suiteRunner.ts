@@ -110,7 +110,9 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     }
   } finally {
     if (!withoutStack && !keepStack) {
-      const startedHere = stack.components.map((c) => c.name).filter((name) => !runningBefore.includes(name));
+      // Services too: a test that starts them (benchSmoke) and is cut short by its time limit
+      // would otherwise leave them holding the test stack's ports for the next run.
+      const startedHere = [...stack.components, ...stack.services].map((c) => c.name).filter((name) => !runningBefore.includes(name));
       if (startedHere.length) await stack.down({ names: startedHere });
     }
   }
