@@ -232,6 +232,10 @@ export function loadConfig(env: Env = process.env) {
       httpPort: readListenPort(env, 'OUTFLOW_PROJECTOR_HTTP_PORT', 13100),
       /** How often a worker following the live generations reads the generation registry. */
       followIntervalMs: readPositiveInt(env, 'OUTFLOW_PROJECTOR_FOLLOW_INTERVAL_MS', 1000),
+      /** /health/ready: messages each assigned partition may still have to apply. */
+      readyLag: readNonNegativeInt(env, 'OUTFLOW_PROJECTOR_READY_LAG', 1000),
+      /** /health/live: how long a partition with messages to apply may go without its checkpoint moving. */
+      stallMs: readPositiveInt(env, 'OUTFLOW_PROJECTOR_STALL_S', 120) * 1000,
     },
     rebuild: {
       /** Rebuilds of different projections that may run at once (one per projection in any case). */

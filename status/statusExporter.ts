@@ -22,5 +22,7 @@ export async function startStatusExporter(config: Config, { port, host = config.
       metrics: () => (gathering ??= render().finally(() => (gathering = undefined))),
     },
     health: () => ({ status: 'ok', projections: {} }),
+    // The exporter consumes nothing: it is ready and live while it answers.
+    progress: () => ({ ready: true, live: true, projections: {} }),
   });
 }

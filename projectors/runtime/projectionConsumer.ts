@@ -8,6 +8,7 @@ import { applyChunk, type ChunkContext } from './chunkApplier.ts';
 import { CheckpointAudit } from './checkpointAudit.ts';
 import { CheckpointCheckedStore, checkpointBehind } from './checkpointGuard.ts';
 import { PartitionPositions } from './partitionPositions.ts';
+import { PartitionProgress, type ProgressThresholds, type ProgressVerdict } from './partitionProgress.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import type { BackoffOptions } from './retryBackoff.ts';
 import { INTERRUPTED, retryWhileTransient, type RetryControl, type RetryPosition } from './transientRetry.ts';
@@ -24,6 +25,8 @@ export interface ProjectionConsumerOptions {
   backoff: BackoffOptions;
   /** How often idle partitions' store checkpoints are compared with what was applied (checkpointAudit.ts). */
   checkpointAuditMs?: number;
+  /** How often the assigned partitions' checkpoints and ends are sampled for readiness and liveness. */
+  progressSampleMs?: number;
 }
 
 /**
@@ -46,6 +49,9 @@ export class ProjectionConsumer {
   private readonly consumer: Consumer;
   private readonly positions: PartitionPositions;
   private readonly audit: CheckpointAudit;
+  private readonly progress = new PartitionProgress();
+  private progressTimer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private retryingPartitions = 0;
   private crashed = false;
@@ -89,6 +95,8 @@ export class ProjectionConsumer {
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.positions.clear();
       this.assignment = payload.memberAssignment;
+      this.progress.assign(payload.memberAssignment);
+      void this.sampleProgress();
       chunk.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'partitions assigned');
       chunk.emit('assignment', { projection: chunk.projection, groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment });
       // Another worker may have parked keys while these partitions were elsewhere.
@@ -117,6 +125,40 @@ export class ProjectionConsumer {
     });
     this.started = true;
     this.audit.start();
+    this.progressTimer = setInterval(() => void this.sampleProgress(), this.options.progressSampleMs ?? 5_000);
+    this.progressTimer.unref();
+  }
+
+  /** Caught up (ready) and making progress (live), as of the last samples; see partitionProgress.ts. */
+  progressVerdict(nowMs: number, thresholds: ProgressThresholds): ProgressVerdict {
+    return this.progress.verdict(nowMs, thresholds, this.state === 'retrying');
+  }
+
+  /** Reads, for every assigned partition, the store's checkpoint and the log's end (never two rounds at once). */
+  private sampleProgress(): Promise<void> {
+    // finally runs as a later microtask, so it clears the round this assignment records.
+    this.sampling ??= this.sampleProgressOnce().finally(() => {
+      this.sampling = undefined;
+    });
+    return this.sampling;
+  }
+
+  private async sampleProgressOnce(): Promise<void> {
+    const { admin, chunk } = this.options;
+    try {
+      for (const [topic, partitions] of this.progress.assignedTopics()) {
+        const [checkpoints, offsets] = await Promise.all([chunk.store.readCheckpoints(topic), admin.fetchTopicOffsets(topic)]);
+        const now = Date.now();
+        for (const { partition, high } of offsets) {
+          if (!partitions.includes(partition)) continue;
+          const checkpoint = checkpoints.get(partition);
+          this.progress.observe({ topic, partition, applied: checkpoint === undefined ? null : BigInt(checkpoint), end: BigInt(high) - 1n }, now);
+        }
+      }
+    } catch (error) {
+      // Unsampled partitions count as not caught up; a stale sample only delays the verdicts.
+      chunk.log.debug({ err: describeFailure(error) }, 'progress not sampled; next time');
+    }
   }
 
   /** Finishes the current chunks (their checkpoints and commits), leaves the group. */
@@ -124,6 +166,7 @@ export class ProjectionConsumer {
     if (this.stopped) return;
     this.stopping.abort();
     this.audit.stop();
+    clearInterval(this.progressTimer);
     await this.consumer.disconnect();
     this.stopped = true;
   }

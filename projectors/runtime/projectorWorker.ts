@@ -28,7 +28,7 @@ import type { EmitLifecycle, ProjectorLifecycleEvents } from './lifecycleEvents.
 import { parkedKeyCacheOn } from './parkedKeyCache.ts';
 import { ensureParkedKeysTable } from './parkedKeysTable.ts';
 import { ensureSkippedMessagesTable } from './skippedMessagesTable.ts';
-import { startHealthServer, type HealthReport, type HealthServer } from './projectorHttp.ts';
+import { startHealthServer, type HealthReport, type HealthServer, type ProgressReport } from './projectorHttp.ts';
 import { createProjectorMetrics } from './projectorMetrics.ts';
 import { ProjectionConsumer } from './projectionConsumer.ts';
 import { defaultBackoff, type BackoffOptions } from './retryBackoff.ts';
@@ -127,6 +127,20 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     return { status: crashed ? 'crashed' : 'ok', projections };
   }
 
+  /** Ready: every consumer running and caught up. Live: none crashed, none stuck. */
+  progress(nowMs = Date.now()): ProgressReport {
+    const { readyLag, stallMs } = this.options.config.projector;
+    const projections: ProgressReport['projections'] = {};
+    for (const [name, { consumer }] of this.consumers) {
+      const state = consumer.state;
+      const verdict = consumer.progressVerdict(nowMs, { readyLag, stallMs });
+      const running = state === 'running' || state === 'retrying';
+      projections[name] = { state, ready: running && verdict.ready, live: state !== 'crashed' && verdict.live, behind: verdict.behind, stalled: verdict.stalled };
+    }
+    const all = Object.values(projections);
+    return { ready: all.every((p) => p.ready), live: all.every((p) => p.live), projections };
+  }
+
   /** Graceful: each consumer finishes its chunk, writes the checkpoint, commits and leaves the group. */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();
@@ -152,7 +166,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     if (follow) this.following = this.followLiveGenerations(this.stopFollowing.signal);
     const httpPort = this.options.httpPort === undefined ? config.projector.httpPort : this.options.httpPort;
     if (httpPort !== null) {
-      this.http = await startHealthServer({ host: config.stack.host, port: httpPort, registry: this.metricsRegistry, health: () => this.health() });
+      this.http = await startHealthServer({ host: config.stack.host, port: httpPort, registry: this.metricsRegistry, health: () => this.health(), progress: () => this.progress() });
       this.log.info({ port: this.http.port }, `projector /health and /metrics on http://${config.stack.host}:${this.http.port}`);
     }
   }
