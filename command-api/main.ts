@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger.ts';
 import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
+import { startTracing } from '../lib/tracing.ts';
 import { EventCodec } from '../schemas/eventCodec.ts';
 import { buildCommandApi } from './server.ts';
 
@@ -21,6 +22,7 @@ export function writePool(config: Config): pg.Pool {
 }
 
 export async function runCommandApi(config: Config): Promise<void> {
+  const stopTracing = await startTracing(config.tracing.enabled, 'outflow-command-api');
   const pool = writePool(config);
   const encoder = await EventCodec.connect(config);
   const app = await buildCommandApi({ config, pool, encoder });
@@ -29,5 +31,6 @@ export async function runCommandApi(config: Config): Promise<void> {
     (message) => app.log.info(message),
     () => app.close(),
     () => pool.end(),
+    stopTracing,
   );
 }

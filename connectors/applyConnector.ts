@@ -5,6 +5,7 @@ import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
 import { ensureEventTopics } from './eventTopics.ts';
+import { awaitRowsBeforePlacedColumns } from './headerPlacementUpgrade.ts';
 import { ConnectClient, type ConnectorStatus, type TaskConfig } from './connectClient.ts';
 import { outboxConnector, type ConnectorDefinition, type ConnectorSettings } from './connectorConfig.ts';
 import { publicationExists } from './replicationSlot.ts';
@@ -98,5 +99,7 @@ export async function applyOutboxConnector(config: Config, options: ApplyOptions
   }
   await ensureEventTopics(config, options.log);
   await assertStreamContinues(config, definition.config['slot.name'] ?? definition.name);
-  return applyConnector(new ConnectClient({ url: config.connect.url }), definition, options);
+  const client = new ConnectClient({ url: config.connect.url });
+  await awaitRowsBeforePlacedColumns(config, client, definition, { log: options.log });
+  return applyConnector(client, definition, options);
 }

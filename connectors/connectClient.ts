@@ -64,6 +64,11 @@ export class ConnectClient {
     return { created: status === 201 };
   }
 
+  /** The connector's current config, or undefined when no connector has that name. */
+  async connectorConfig(name: string): Promise<ConnectorSettings | undefined> {
+    return this.requestOptional<ConnectorSettings>('GET', `/connectors/${encodeURIComponent(name)}/config`);
+  }
+
   /** The connector's and its tasks' states, or undefined when no connector has that name. */
   async status(name: string): Promise<ConnectorStatus | undefined> {
     return this.requestOptional<ConnectorStatus>('GET', `/connectors/${encodeURIComponent(name)}/status`);

@@ -69,6 +69,7 @@ interface OutboxRow {
   aggregate_type: AggregateType;
   aggregate_id: string;
   aggregate_version: string;
+  traceparent: string | null;
   event_type: string;
   payload: Buffer;
 }
@@ -113,7 +114,7 @@ async function republish(config: Config, kafka: Kafka, since: Date | null, log: 
         // One sort for the whole set, read in pages: the set can be as large as the WAL bound allows.
         await client.query(
           `DECLARE republish NO SCROLL CURSOR FOR
-             SELECT o.event_id::text, o.aggregate_type, o.aggregate_id, o.aggregate_version::text, o.event_type, o.payload
+             SELECT o.event_id::text, o.aggregate_type, o.aggregate_id, o.aggregate_version::text, o.event_type, o.payload, o.traceparent
                FROM write.outbox o WHERE $1::timestamptz IS NULL OR o.occurred_at >= $1
               -- qualified: the bare name would sort by the text output column (1, 10, 2)
               ORDER BY o.aggregate_type, o.aggregate_id, o.aggregate_version`,
@@ -131,7 +132,12 @@ async function republish(config: Config, kafka: Kafka, since: Date | null, log: 
             messages.push({
               key: row.aggregate_id,
               value: row.payload,
-              headers: { id: row.event_id, eventId: row.event_id, eventType: row.event_type, aggregateVersion: row.aggregate_version },
+              // The router sends a null traceparent as the header without a value; kafkajs cannot
+              // produce that, so it is left out, which every consumer reads the same way.
+              headers: {
+                id: row.event_id, eventId: row.event_id, eventType: row.event_type, aggregateVersion: row.aggregate_version,
+                ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+              },
             });
             counts[topic] = (counts[topic] ?? 0) + 1;
           }

@@ -112,6 +112,13 @@ function readWalSize(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function tracingRequested(env: Env): boolean {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  if (exporters.includes('none')) return false;
+  return exporters.length > 0 || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -294,6 +301,14 @@ export function loadConfig(env: Env = process.env) {
         /** The Retry-After of every 503, in seconds. */
         retryAfterS: readPositiveInt(env, 'OUTFLOW_HTTP_RETRY_AFTER_S', 2),
       },
+    },
+    tracing: {
+      /**
+       * OpenTelemetry tracing (lib/tracing.ts), off unless the standard variables ask for it:
+       * OTEL_TRACES_EXPORTER other than 'none', or an OTLP endpoint; OTEL_SDK_DISABLED=true wins.
+       * Endpoint, protocol, headers, sampler and resource are read by the SDK itself.
+       */
+      enabled: tracingRequested(env),
     },
     tests: {
       /** Seeds every random generator of the test suite (default: a fresh seed each run, printed beside each test). */

@@ -13,6 +13,7 @@ import { NotFound } from './errors.ts';
 import { errorReply } from './httpErrorReply.ts';
 import { createLogger } from './logger.ts';
 import { createMetricsRegistry, httpMetrics } from './metrics.ts';
+import { traceRequests } from './requestTracing.ts';
 
 const PUBLIC_ROUTES = new Set([...HEALTH_ROUTES, '/metrics', '/docs/openapi.json']);
 
@@ -58,6 +59,7 @@ export async function createHttpApi(options: HttpApiOptions): Promise<FastifyIns
     throw new NotFound('route', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
   });
 
+  traceRequests(app, component);
   const authenticate = await requestAuthentication(app, { service: component, host: options.host, auth: config.auth, storedKeys: options.storedKeys });
   app.addHook('onRequest', async (request, reply) => {
     if (PUBLIC_ROUTES.has(request.routeOptions.url ?? '')) return;

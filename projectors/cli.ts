@@ -37,6 +37,8 @@ export function registerProjectorCommands(program: Command): void {
       const { allProjections } = await import('./projections/index.ts');
       const { runProjectors, selectProjections } = await import('./runtime/projectorWorker.ts');
       const projections = selectProjections(allProjections, options.projections);
+      const { startTracing } = await import('../lib/tracing.ts');
+      const stopTracing = await startTracing(config().tracing.enabled, 'outflow-projector');
       const worker = await runProjectors({
         config: config(),
         projections,
@@ -45,7 +47,7 @@ export function registerProjectorCommands(program: Command): void {
         httpPort: options.httpPort,
       });
       worker.log.info({ projections: projections.map((p) => p.name), generation: worker.generation, httpPort: worker.httpPort }, 'projector worker running');
-      onShutdown((message) => worker.log.info(message), () => worker.stop());
+      onShutdown((message) => worker.log.info(message), () => worker.stop(), stopTracing);
     });
   registerDlqCommands(program);
   registerProjectionsCommands(program);

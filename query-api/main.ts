@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger.ts';
 import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
+import { startTracing } from '../lib/tracing.ts';
 import type { ReadConnections } from './readModels.ts';
 import { buildQueryApi } from './server.ts';
 
@@ -41,6 +42,7 @@ export async function closeReadConnections({ redis, elasticsearch, readPostgres 
 }
 
 export async function runQueryApi(config: Config): Promise<void> {
+  const stopTracing = await startTracing(config.tracing.enabled, 'outflow-query-api');
   const connections = openReadConnections(config);
   const app = await buildQueryApi({ config, ...connections });
   await app.listen({ host: config.queryApi.host, port: config.queryApi.port });
@@ -48,5 +50,6 @@ export async function runQueryApi(config: Config): Promise<void> {
     (message) => app.log.info(message),
     () => app.close(),
     () => closeReadConnections(connections),
+    stopTracing,
   );
 }

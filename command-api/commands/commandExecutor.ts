@@ -33,6 +33,8 @@ export interface CommandRequest {
   requestHash: string;
   correlationId: string;
   commandId: string;
+  /** W3C traceparent stored with the outbox rows (lib/requestTracing.ts), or null. */
+  traceparent: string | null;
 }
 
 export interface CommandResponse {
@@ -108,7 +110,7 @@ export class CommandExecutor {
       const statement = new WriteStatement();
       decision.write(statement);
       const events = encodeEvents(this.encoder, decision.events, { now, correlationId: request.correlationId, causationId: request.commandId });
-      writeOutboxRows(statement, events, now);
+      writeOutboxRows(statement, events, now, request.traceparent);
       if (idempotencyKey) {
         recordProcessedCommand(statement, principal.keyId, idempotencyKey, {
           requestHash, status: response.status, body: { body: response.body, location: response.location },

@@ -6,6 +6,7 @@ import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
 import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+import { outboxTraceparent } from '../../lib/requestTracing.ts';
 import { commandAccepted, commandHeaders } from './requestSchemas.ts';
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -54,6 +55,7 @@ export async function sendCommand(
       requestHash,
       correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
       commandId: request.id,
+      traceparent: outboxTraceparent(request),
     },
     plan,
   );

@@ -44,13 +44,16 @@ export function encodeEvents(encoder: EventEncoder, events: readonly PendingEven
   });
 }
 
-/** The outbox rows of the write statement, inserted after its state rows (FROM state_written). */
-export function writeOutboxRows(statement: WriteStatement, encoded: readonly EncodedEvent[], now: Date): void {
+/**
+ * The outbox rows of the write statement, inserted after its state rows (FROM state_written).
+ * `traceparent` (the command's, shared by its events) travels to the projectors in a Kafka header.
+ */
+export function writeOutboxRows(statement: WriteStatement, encoded: readonly EncodedEvent[], now: Date, traceparent: string | null = null): void {
   const p = (value: unknown, type?: string) => statement.param(value, type);
   statement.then(
     'outbox_rows',
-    `INSERT INTO write.outbox (event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload, occurred_at)
-     SELECT u.event_id, u.aggregate_type, u.aggregate_id, u.aggregate_version, u.event_type, u.payload, ${p(now, 'timestamptz')}
+    `INSERT INTO write.outbox (event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload, occurred_at, traceparent)
+     SELECT u.event_id, u.aggregate_type, u.aggregate_id, u.aggregate_version, u.event_type, u.payload, ${p(now, 'timestamptz')}, ${p(traceparent, 'text')}
      FROM state_written, unnest(${p(encoded.map((e) => e.eventId), 'uuid[]')}, ${p(encoded.map((e) => eventCatalog[e.event.type].aggregateType), 'text[]')},
        ${p(encoded.map((e) => e.event.aggregateId), 'text[]')}, ${p(encoded.map((e) => e.event.aggregateVersion), 'bigint[]')},
        ${p(encoded.map((e) => e.event.type), 'text[]')}, ${p(encoded.map((e) => e.payload), 'bytea[]')})

@@ -7,9 +7,11 @@
 import type pg from 'pg';
 import type pino from 'pino';
 import { CheckpointMismatch } from '../../lib/errors.ts';
+import { tracingActive } from '../../lib/tracing.ts';
 import type { EventType } from '../../schemas/eventCatalog.ts';
 import type { EventCodec } from '../../schemas/eventCodec.ts';
 import type { ProjectionEvent, ProjectionStore } from '../projection.ts';
+import { traceAppliedEvents } from './applyTracing.ts';
 import type { DeadLetterWriter } from './deadLetterQueue.ts';
 import type { EmitLifecycle } from './lifecycleEvents.ts';
 import { decodeMessage, decodeMessageNow, messageKey, type DecodedMessage, type RawMessage } from './messageDecoding.ts';
@@ -146,6 +148,7 @@ class ChunkRun {
       appliedItems.push(item);
       events.push(item.decoded.event);
     }
+    const writeStartedAt = Date.now();
     try {
       const done = await this.retry(lastOffset, () => this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events, lastOffset, sourceTimeMs }));
       if (done === INTERRUPTED) return INTERRUPTED;
@@ -155,7 +158,7 @@ class ChunkRun {
       this.context.log.warn({ topic: this.topic, partition: this.partition, offset: lastOffset, err: describeFailure(error) }, 'store rejected a batch; applying its events one by one to find the poison');
       return this.flushOneByOne(segment, lastItem);
     }
-    this.countApplied(appliedItems);
+    this.countApplied(appliedItems, writeStartedAt);
     this.result.skipped += segment.length - events.length;
   }
 
@@ -188,12 +191,13 @@ class ChunkRun {
     const { offset } = message;
     let lastError: unknown;
     for (let failures = 0; failures < this.context.poisonAttempts; failures++) {
+      const writeStartedAt = Date.now();
       try {
         const done = await this.retry(offset, () =>
           this.context.store.applyBatch({ topic: this.topic, partition: this.partition, events: [decoded.event], lastOffset: offset, sourceTimeMs: decoded.occurredAt }),
         );
         if (done === INTERRUPTED) return INTERRUPTED;
-        this.countApplied([{ message, decoded }]);
+        this.countApplied([{ message, decoded }], writeStartedAt);
         return 'applied';
       } catch (error) {
         if (notTheEvents(error)) throw error;
@@ -238,9 +242,9 @@ class ChunkRun {
     return true;
   }
 
-  private countApplied(items: readonly Item[]): void {
+  private countApplied(items: readonly Item[], writeStartedAt: number): void {
     if (!items.length) return;
-    const { metrics, projection } = this.context;
+    const { metrics, projection, generation } = this.context;
     this.result.applied += items.length;
     metrics.eventsApplied.inc({ projection }, items.length);
     // The labels bound once per chunk rather than per event.
@@ -256,5 +260,12 @@ class ChunkRun {
       stages.delivery.observe(Math.max(0, this.receivedAt! - recordedAt) / 1000);
       stages.apply.observe(Math.max(0, now - this.receivedAt!) / 1000);
     }
+    if (!tracingActive()) return;
+    traceAppliedEvents(
+      projection,
+      generation,
+      items.map(({ message, decoded }) => ({ message, event: (decoded as DecodedEvent).event, eventId: (decoded as DecodedEvent).eventId })),
+      { receivedAt: this.receivedAt, writeStartedAt, writtenAt: now },
+    );
   }
 }

@@ -33,9 +33,16 @@ export async function ensureDlqTopic(admin: Admin, projection: string): Promise<
   }
 }
 
+/** The message's headers that have a value: kafkajs cannot produce one without (the router's for a null column). */
+function headersWithValues(headers: IHeaders | undefined): IHeaders {
+  const kept: IHeaders = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value != null) kept[name] = value;
+  return kept;
+}
+
 export function dlqHeaders(parking: DlqParking, parkedAt: Date): IHeaders {
   return {
-    ...parking.message.headers,
+    ...headersWithValues(parking.message.headers),
     dlqReason: parking.reason,
     dlqOriginalTopic: parking.topic,
     dlqOriginalPartition: String(parking.partition),

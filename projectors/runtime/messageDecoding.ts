@@ -35,7 +35,8 @@ export type DecodedMessage =
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const raw = headers?.[name];
   const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined) return undefined;
+  // A header whose column was null (traceparent) arrives with a null value.
+  if (value === undefined || value === null) return undefined;
   // toString() without arguments is UTF-8 and skips the encoding lookup: four calls per message.
   return typeof value === 'string' ? value : value.toString();
 }

@@ -7,13 +7,14 @@ import path from 'node:path';
 import t from 'tap';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { config } from '../../lib/config.ts';
-import { ConnectorConfigInvalid } from '../../lib/errors.ts';
+import { ConnectorConfigInvalid, ConnectorNotRunning } from '../../lib/errors.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { migrateWriteSchema, writeDatabaseClient } from '../../command-api/writeSchema.ts';
 import { topicOf } from '../../schemas/eventCatalog.ts';
 import { applyConnector, applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
 import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { awaitRowsBeforePlacedColumns, newlyPlacedColumns } from '../../connectors/headerPlacementUpgrade.ts';
 import { replicationSlotState, slotWarning } from '../../connectors/replicationSlot.ts';
 import { ensureStack, uniqueName } from '../support/stack.ts';
 
@@ -155,6 +156,62 @@ t.test('a Kafka Connect restart mid-stream loses no event', async (t) => {
     const versions = [...new Set(received.filter((m) => m.key === `${prefix}-${a}`).map((m) => Number(m.headers.aggregateVersion)))];
     t.same(versions, [...versions].sort((x, y) => x - y), `aggregate ${a} in version order`);
   }
+});
+
+t.test("an outbox row's traceparent is the traceparent header; a row without one has the header with no value", async (t) => {
+  const aggregateId = uniqueName('order');
+  const traceparent = `00-${crypto.randomBytes(16).toString('hex')}-${crypto.randomBytes(8).toString('hex')}-01`;
+  const traced = crypto.randomUUID();
+  await db.query(
+    `INSERT INTO write.outbox (event_id, aggregate_type, aggregate_id, aggregate_version, event_type, payload, traceparent) VALUES ($1, 'order', $2, 1, 'OrderPlaced', $3, $4)`,
+    [traced, aggregateId, Buffer.from([0, 1]), traceparent],
+  );
+  const untraced = await insertEvent(aggregateId, 2, Buffer.from([0, 2]));
+  const raw: IHeaders[] = [];
+  const kafka = new Kafka({ clientId: 'outflow-connectors-test', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: uniqueName('test-connectors-trace'), allowAutoTopicCreation: false });
+  await consumer.connect();
+  t.teardown(() => consumer.disconnect());
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void (message.key?.toString() === aggregateId && raw.push(message.headers ?? {})) });
+  await pollUntil('both events', async () => (raw.length >= 2 ? true : undefined), { timeoutMs: 30_000 });
+  const byId = new Map(raw.map((headers) => [String(headers.eventId), headers]));
+  t.equal(byId.get(traced)?.traceparent?.toString(), traceparent, 'the column, byte for byte');
+  const without = byId.get(untraced.eventId)!;
+  t.ok('traceparent' in without, 'the header is there');
+  t.equal(without.traceparent ?? null, null, 'with a null value');
+});
+
+t.test('an update that places a new column in a header waits until the rows written before it have streamed', async (t) => {
+  const placement = 'transforms.outbox.table.fields.additional.placement';
+  const older = { ...definition.config, [placement]: definition.config[placement]!.split(',').filter((entry) => !entry.startsWith('traceparent:')).join(',') };
+  t.same(newlyPlacedColumns(older, definition.config), ['traceparent'], 'the release before placed every column but traceparent');
+  t.teardown(async () => {
+    await client.resume(definition.name);
+    await applyOutboxConnector(cfg);
+    // The task runs before it has reopened the slot; the tests after this one expect it streaming.
+    await pollUntil('the slot active again', async () => ((await replicationSlotState(cfg, definition.config['slot.name']!))?.active ? true : undefined), { timeoutMs: 30_000 });
+  });
+  // The connector as an older release left it.
+  await applyConnector(client, { name: definition.name, config: older });
+  await insertEvent(uniqueName('order'), 1, Buffer.from([0, 3]));
+  const logged: string[] = [];
+  await awaitRowsBeforePlacedColumns(cfg, client, definition, { log: (line) => logged.push(line), timeoutMs: 60_000 });
+  t.match(logged.join('\n'), /places traceparent: waiting until outflow-outbox has streamed/);
+  const lsn = /\(WAL ([0-9A-F]+\/[0-9A-F]+)\)/.exec(logged.join('\n'))?.[1];
+  const { rows } = await db.query<{ passed: boolean }>('SELECT pg_wal_lsn_diff(confirmed_flush_lsn, $1::pg_lsn) >= 0 AS passed FROM pg_replication_slots WHERE slot_name = $2', [lsn, definition.config['slot.name']]);
+  t.same(rows, [{ passed: true }], `the slot had confirmed the WAL up to ${lsn} when it returned`);
+
+  // Paused, it confirms nothing more: the update refuses, naming the fix, and leaves the config as it was.
+  await client.pause(definition.name);
+  await insertEvent(uniqueName('order'), 1, Buffer.from([0, 4]));
+  const refused = await awaitRowsBeforePlacedColumns(cfg, client, definition, { timeoutMs: 3_000 }).catch((error: unknown) => error);
+  t.type(refused, ConnectorNotRunning);
+  t.match((refused as Error).message, /has not yet confirmed the outbox rows written before that column existed.*run `outflow connectors apply` again/s);
+  t.equal((await client.connectorConfig(definition.name))?.[placement], older[placement], 'the running config is unchanged');
+
+  // An update that places nothing new does not wait, paused or not.
+  await awaitRowsBeforePlacedColumns(cfg, client, { name: definition.name, config: older }, { timeoutMs: 1 });
 });
 
 t.test('validation lists each rejected key and an invalid apply creates nothing', async (t) => {

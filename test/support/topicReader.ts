@@ -26,7 +26,8 @@ export class TopicReader {
     const reader = new TopicReader(consumer);
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        // A header without a value (the router's for a null column) reads as absent, as the projectors read it.
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).filter(([, v]) => v != null).map(([k, v]) => [k, String(v)]));
         reader.messages.push({ topic, partition, offset: message.offset, key: String(message.key), value: message.value ?? Buffer.alloc(0), headers });
       },
     });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import t from 'tap';
+import { newlyPlacedColumns } from '../../connectors/headerPlacementUpgrade.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { ConnectorTemplateError } from '../../lib/errors.ts';
 import { outboxConnector, outboxConnectorTemplateFile, renderConnectorTemplate } from '../../connectors/connectorConfig.ts';
@@ -32,7 +33,7 @@ t.test("the router's topic is the event catalog's topic for every aggregate type
 t.test('headers for consumers, no envelope: the value stays the raw payload bytes', async (t) => {
   const { config } = outboxConnector(cfg);
   const placement = config['transforms.outbox.table.fields.additional.placement'] ?? '';
-  t.same(placement.split(',').sort(), ['aggregate_version:header:aggregateVersion', 'event_id:header:eventId', 'event_type:header:eventType']);
+  t.same(placement.split(',').sort(), ['aggregate_version:header:aggregateVersion', 'event_id:header:eventId', 'event_type:header:eventType', 'traceparent:header:traceparent']);
   t.equal(config['value.converter'], 'io.debezium.converters.BinaryDataConverter');
   t.equal(config['binary.handling.mode'], 'bytes');
 });
@@ -54,4 +55,13 @@ t.test('an unknown placeholder is refused by name', async (t) => {
 
 t.test('a template that is not {name, config: {string: string}} is refused', async (t) => {
   t.throws(() => renderConnectorTemplate(JSON.stringify({ name: 'x', config: { partitions: 12 } }), {}), ConnectorTemplateError);
+});
+
+t.test('the outbox columns a connector update places anew', async (t) => {
+  const placement = 'transforms.outbox.table.fields.additional.placement';
+  const config = (list: string) => ({ [placement]: list });
+  t.same(newlyPlacedColumns(config('event_id:header:eventId'), config('event_id:header:eventId,traceparent:header:traceparent')), ['traceparent']);
+  t.same(newlyPlacedColumns(config('event_id:header:eventId,traceparent:header:tp'), config('traceparent:header:traceparent, event_id:header')), [], 'a renamed alias places no new column');
+  t.same(newlyPlacedColumns(undefined, config('b:header,a:envelope:x')), ['a', 'b'], 'against no connector, every column is new');
+  t.same(newlyPlacedColumns(config('a:header'), {}), [], 'removing a placement is no new column');
 });

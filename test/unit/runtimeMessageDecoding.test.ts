@@ -1,7 +1,9 @@
 // How the runtime judges one message: headers present and agreeing with the body, events the
 // projection does not read skipped undecoded, poison named by its error code, and transient
 // registry trouble thrown for a retry rather than parked.
+import type { IHeaders } from 'kafkajs';
 import t from 'tap';
+import { dlqHeaders } from '../../projectors/runtime/deadLetterQueue.ts';
 import { RegistryUnavailable } from '../../lib/errors.ts';
 import { decodeMessage, decodeMessageNow, headerText, messageKey } from '../../projectors/runtime/messageDecoding.ts';
 import { EVENT_TYPES, type EventType } from '../../schemas/eventCatalog.ts';
@@ -92,6 +94,20 @@ t.test('a header: the first of repeated values, as text, or absent', async (t) =
   t.equal(headerText({}, 'eventType'), undefined);
   t.equal(headerText(undefined, 'eventType'), undefined);
   t.equal(headerText({ eventType: [] }, 'eventType'), undefined);
+  // The outbox router sends a null column (traceparent) as a header without a value; kafkajs gives null.
+  t.equal(headerText({ traceparent: null } as unknown as IHeaders, 'traceparent'), undefined, 'a header without a value is absent');
+});
+
+t.test('a parked message keeps its headers that have a value (kafkajs cannot produce one without)', async (t) => {
+  const headers = dlqHeaders(
+    {
+      projection: 'order-summary', generation: 3, topic: 'events.order', partition: 4, offset: '17', reason: 'poison',
+      message: { key: Buffer.from('k'), value: Buffer.from([0]), headers: { ...goodHeaders, traceparent: null } as unknown as IHeaders },
+    },
+    new Date(0),
+  );
+  t.notOk('traceparent' in headers, 'the valueless header is left out');
+  t.match(headers, { ...goodHeaders, dlqReason: 'poison', dlqOriginalOffset: '17', dlqParkedAt: '1970-01-01T00:00:00.000Z' });
 });
 
 t.test('decodeMessageNow gives the same verdicts without waiting, and undefined only when the registry must be asked', async (t) => {
