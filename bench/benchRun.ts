@@ -85,7 +85,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunOutcom
         // One broken scenario should not cost the figures of the others: note it, go on, and fail the run at the end.
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         failures.push({ scenario: scenario.name, message });
-        progress.note(`${scenario.name}: FAILED: ${message}`);
+        progress.failure(`${scenario.name}: FAILED: ${message}`);
         continue;
       }
       const result: ScenarioResult = {

@@ -30,6 +30,15 @@ export class ProgressLine {
   /** A line that stays: a phase started or ended, a figure, a warning. */
   note(text: string): void {
     if (this.quiet) return;
+    this.printLine(text);
+  }
+
+  /** A scenario's failure with its stack: printed even when quiet, which silences progress, not errors. */
+  failure(text: string): void {
+    this.printLine(text);
+  }
+
+  private printLine(text: string): void {
     if (this.tty && this.lastLength) process.stderr.write(`\r${' '.repeat(this.lastLength)}\r`);
     this.lastLength = 0;
     process.stderr.write(`${this.stamp()} ${text}\n`);
