@@ -12,7 +12,7 @@ import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { useTracerProvider } from '../../lib/tracing.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
-import type { EventType } from '../../schemas/eventCatalog.ts';
+import { eventCatalog, topicOf, type EventType } from '../../schemas/eventCatalog.ts';
 import { CUSTOMER_KEY } from '../support/commandApiHarness.ts';
 import { pipelineHarness } from '../support/pipelineHarness.ts';
 import { uniqueName } from '../support/stack.ts';
@@ -56,9 +56,35 @@ async function outboxTraceparents(aggregateId: string): Promise<(string | null)[
   return rows.map((row) => row.traceparent);
 }
 
+interface WrittenEvent {
+  eventId: string;
+  eventType: EventType;
+  aggregateId: string;
+}
+
+/** Every outbox row a command wrote: they share its traceparent (an order also moves stock). */
+async function eventsWithTraceparent(traceparent: string): Promise<WrittenEvent[]> {
+  const { rows } = await withWriteDatabase(config(), (client) =>
+    client.query<WrittenEvent>('SELECT event_id::text AS "eventId", event_type AS "eventType", aggregate_id AS "aggregateId" FROM write.outbox WHERE traceparent = $1', [traceparent]),
+  );
+  return rows;
+}
+
+/** Waits until each (projection, event) pair has an apply span in the trace, for our generation. */
+async function applySpansOf(traceId: string, expected: readonly { projection: string; eventId: string }[]): Promise<ReadableSpan[]> {
+  return pollUntil(
+    `apply spans of ${expected.map((e) => `${e.projection}/${e.eventId}`).join(', ')} in trace ${traceId}`,
+    async () => {
+      const found = spansOf(traceId).filter((span) => span.kind === SpanKind.CONSUMER && span.attributes['outflow.generation'] === generation);
+      return expected.every((e) => found.some((span) => span.attributes['outflow.projection'] === e.projection && span.attributes['messaging.message.id'] === e.eventId)) ? found : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
+}
+
 const sku = uniqueName('traced-sku');
 
-t.test("a command continues the caller's trace, and every projection that applies its event joins it", async (t) => {
+t.test("a command continues the caller's trace, and every projection that applies one of its events joins it", async (t) => {
   const created = await h.commands.send('POST', '/products', {
     body: { sku, name: 'Traced shoe', description: 'followed through the pipeline', category: 'tracing', brand: 'Outflow', priceCents: 1999, initialStock: 50 },
   });
@@ -81,30 +107,34 @@ t.test("a command continues the caller's trace, and every projection that applie
   t.equal(request.parentSpanContext?.spanId, callerSpan, "the request span is the caller's span's child");
   t.equal(request.attributes['http.response.status_code'], 201);
 
-  t.same(await outboxTraceparents(orderId), [`00-${callerTrace}-${request.spanContext().spanId}-01`], 'the outbox row carries the request span as the parent');
+  const traceparent = `00-${callerTrace}-${request.spanContext().spanId}-01`;
+  t.same(await outboxTraceparents(orderId), [traceparent], "the order's outbox row carries the request span as the parent");
+  const events = await eventsWithTraceparent(traceparent);
+  t.ok(events.some((e) => e.eventType === 'OrderPlaced' && e.aggregateId === orderId), `the command's events: ${events.map((e) => e.eventType).join(', ')}`);
 
-  const readers = readersOf('OrderPlaced');
-  t.ok(readers.length >= 3, `OrderPlaced is read by ${readers.join(', ')}`);
-  const applied = await applySpans(callerTrace, readers);
-  for (const name of readers) {
+  // Every projection that reads one of the command's event types must apply it in this trace.
+  const expected = events.flatMap((event) => readersOf(event.eventType).map((projection) => ({ projection, ...event })));
+  t.ok(readersOf('OrderPlaced').length >= 3, `OrderPlaced is read by ${readersOf('OrderPlaced').join(', ')}`);
+  const applied = await applySpansOf(callerTrace, expected);
+  for (const { projection, eventId, eventType, aggregateId } of expected) {
     // Delivery is at least once: an event redelivered after a rebalance is applied (a no-op for
     // the store) and traced again, so a projection may show it more than once, never not at all.
-    const spans = applied.filter((span) => span.attributes['outflow.projection'] === name);
-    t.ok(spans.length >= 1, `${name}: an apply span`);
+    const spans = applied.filter((span) => span.attributes['outflow.projection'] === projection && span.attributes['messaging.message.id'] === eventId);
+    t.ok(spans.length >= 1, `${projection} applied ${eventType}`);
     const span = spans[0]!;
-    t.equal(span.name, `apply ${name}`);
-    t.equal(span.parentSpanContext?.spanId, request.spanContext().spanId, `${name}: a child of the request span, through the Kafka header`);
-    t.equal(span.attributes['outflow.event.type'], 'OrderPlaced');
-    t.equal(span.attributes['outflow.aggregate.id'], orderId);
-    t.equal(span.attributes['messaging.destination.name'], 'events.order');
-    t.ok(span.endTime[0] * 1e3 + span.endTime[1] / 1e6 >= request.startTime[0] * 1e3 + request.startTime[1] / 1e6, `${name}: applied after the request began`);
+    t.equal(span.name, `apply ${projection}`);
+    t.equal(span.parentSpanContext?.spanId, request.spanContext().spanId, `${projection}/${eventType}: a child of the request span, through the Kafka header`);
+    t.equal(span.attributes['outflow.event.type'], eventType);
+    t.equal(span.attributes['outflow.aggregate.id'], aggregateId);
+    t.equal(span.attributes['messaging.destination.name'], topicOf(eventCatalog[eventType].aggregateType));
+    t.ok(span.endTime[0] * 1e3 + span.endTime[1] / 1e6 >= request.startTime[0] * 1e3 + request.startTime[1] / 1e6, `${projection}/${eventType}: applied after the request began`);
   }
-  const describe = (span: ReadableSpan) => `${span.name} kind ${span.kind} generation ${String(span.attributes['outflow.generation'])} offset ${String(span.attributes['messaging.kafka.offset'])}`;
-  const ofThisEvent = (span: ReadableSpan) =>
+  const describe = (span: ReadableSpan) => `${span.name} ${String(span.attributes['outflow.event.type'])} generation ${String(span.attributes['outflow.generation'])} offset ${String(span.attributes['messaging.kafka.offset'])}`;
+  const ofTheCommand = (span: ReadableSpan) =>
     span.kind === SpanKind.CONSUMER && span.parentSpanContext?.spanId === request.spanContext().spanId &&
-    span.attributes['outflow.aggregate.id'] === orderId && span.attributes['outflow.event.type'] === 'OrderPlaced' && readers.includes(String(span.attributes['outflow.projection']));
+    expected.some((e) => e.projection === span.attributes['outflow.projection'] && e.eventId === span.attributes['messaging.message.id']);
   const trace = spansOf(callerTrace);
-  t.same(trace.filter((span) => span !== request && !ofThisEvent(span)).map(describe), [], 'nothing else in the trace: the request and applies of its event');
+  t.same(trace.filter((span) => span !== request && !ofTheCommand(span)).map(describe), [], "nothing else in the trace: the request and the applies of the command's events");
   t.comment(`spans in the trace: ${trace.map(describe).join('; ')}`);
 });
 
