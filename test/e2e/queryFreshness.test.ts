@@ -3,42 +3,19 @@
 // newest change applied, measured from the commit-time occurredAt the workers store with each
 // checkpoint, in all three stores.
 import t from 'tap';
-import type { FastifyInstance } from 'fastify';
-import type { Config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { allProjections } from '../../projectors/projections/index.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
-import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import { FRESHNESS_HEADER } from '../../query-api/readModelFreshness.ts';
-import { buildQueryApi } from '../../query-api/server.ts';
-import { rebuildPipeline } from '../support/rebuildPipeline.ts';
+import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';
 
-const ADMIN_KEY = 'freshness-test-admin-key-0123';
 const pipeline = await rebuildPipeline();
 const stores = openStoreContext(pipeline.config, 1);
 t.teardown(async () => {
   await stores.close();
   await pipeline.close();
 });
-
-async function queryApi(freshnessRefreshMs: number): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
-  const base = pipeline.config;
-  const queryConfig: Config = {
-    ...base,
-    queryApi: { ...base.queryApi, freshnessRefreshMs },
-    auth: { ...base.auth, apiKeys: [{ name: 'freshness-test-admin', key: ADMIN_KEY, role: 'admin' }] },
-  };
-  const connections = openReadConnections(queryConfig);
-  const app = await buildQueryApi({ config: queryConfig, ...connections });
-  return {
-    app,
-    async close() {
-      await app.close();
-      await closeReadConnections(connections);
-    },
-  };
-}
 
 interface Freshness {
   generation: number;
@@ -91,16 +68,16 @@ t.test('each store records, with its checkpoints, when the newest applied change
 });
 
 t.test('every read route answers with Outflow-Freshness equal to its store: generation, position, age', async (t) => {
-  const api = await queryApi(100);
+  const api = await pipeline.queryApi({ freshnessRefreshMs: 100 });
   t.teardown(() => api.close());
-  const order = (await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json();
+  const order = (await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } })).json();
   routes['customer-orders'] = `/customers/${order.customerId}/orders`;
   t.same(Object.keys(routes).sort(), allProjections.map((p) => p.name).sort(), 'a route per read model');
   for (const [projection, url] of Object.entries(routes)) {
     const expected = await expectedOf(projection);
     const seen = await pollUntil(`${projection}: the header matches the store`, async () => {
       const sentAt = Date.now();
-      const response = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      const response = await api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } });
       const freshness = parseFreshness(response.headers[FRESHNESS_HEADER]);
       return response.statusCode === 200 && freshness?.position === expected.position ? { freshness, sentAt, answeredAt: Date.now() } : undefined;
     }, { timeoutMs: 15_000, intervalMs: 50 });
@@ -111,7 +88,7 @@ t.test('every read route answers with Outflow-Freshness equal to its store: gene
     t.ok(freshness.ageMs !== undefined && freshness.ageMs >= sentAt - newest - 1 && freshness.ageMs <= answeredAt - newest + 1,
       `${projection}: age-ms ${freshness.ageMs} is the time since the stored source time (${sentAt - newest}..${answeredAt - newest} ms)`);
   }
-  const missing = await api.app.inject({ method: 'GET', url: '/orders/00000000-0000-4000-8000-000000000000', headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const missing = await api.app.inject({ method: 'GET', url: '/orders/00000000-0000-4000-8000-000000000000', headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } });
   t.equal(missing.statusCode, 404);
   t.ok(parseFreshness(missing.headers[FRESHNESS_HEADER]), 'a 404 tells how fresh the model that did not have it is');
   const health = await api.app.inject({ method: 'GET', url: '/health/live' });
@@ -119,10 +96,10 @@ t.test('every read route answers with Outflow-Freshness equal to its store: gene
 });
 
 t.test('the position grows as the read model applies new events', async (t) => {
-  const api = await queryApi(100);
+  const api = await pipeline.queryApi({ freshnessRefreshMs: 100 });
   t.teardown(() => api.close());
   const read = async (): Promise<Freshness | undefined> =>
-    parseFreshness((await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${ADMIN_KEY}` } })).headers[FRESHNESS_HEADER]);
+    parseFreshness((await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } })).headers[FRESHNESS_HEADER]);
   const first = await pollUntil('a first header', read, { timeoutMs: 15_000, intervalMs: 50 });
   await pipeline.placeOrders(skus, 1);
   const later = await pollUntil('the position moved', async () => {
@@ -133,10 +110,10 @@ t.test('the position grows as the read model applies new events', async (t) => {
 });
 
 t.test('OUTFLOW_QUERY_FRESHNESS_REFRESH_MS=0 turns the header off', async (t) => {
-  const api = await queryApi(0);
+  const api = await pipeline.queryApi({ freshnessRefreshMs: 0 });
   t.teardown(() => api.close());
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const response = await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const response = await api.app.inject({ method: 'GET', url: routes['order-summary']!, headers: { authorization: `Bearer ${QUERY_ADMIN_KEY}` } });
   t.equal(response.statusCode, 200);
   t.equal(response.headers[FRESHNESS_HEADER], undefined);
 });

@@ -25,8 +25,8 @@ export interface RebuildPipeline {
   /** Places orders of one line each, round-robin over the SKUs; returns the order ids. */
   placeOrders(skus: readonly string[], count: number): Promise<string[]>;
   verify(projections: readonly string[], rounds?: number): Promise<VerifyReport>;
-  /** A query API over the live read models (the pointers), driven with inject(). */
-  queryApi(): Promise<{ app: FastifyInstance; close(): Promise<void> }>;
+  /** A query API over the live read models (the pointers), driven with inject(); `settings` override its config.queryApi. */
+  queryApi(settings?: Partial<Config['queryApi']>): Promise<{ app: FastifyInstance; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -65,8 +65,12 @@ export async function rebuildPipeline(): Promise<RebuildPipeline> {
       return ids;
     },
     verify: (projections, rounds = 3) => verifyPipeline(quiet, { projections, rounds, timeoutMs: 180_000 }),
-    async queryApi() {
-      const queryConfig: Config = { ...quiet, auth: { ...quiet.auth, apiKeys: [{ name: 'rebuild-test-admin', key: QUERY_ADMIN_KEY, role: 'admin' }] } };
+    async queryApi(settings = {}) {
+      const queryConfig: Config = {
+        ...quiet,
+        queryApi: { ...quiet.queryApi, ...settings },
+        auth: { ...quiet.auth, apiKeys: [{ name: 'rebuild-test-admin', key: QUERY_ADMIN_KEY, role: 'admin' }] },
+      };
       const connections: ReadConnections = openReadConnections(queryConfig);
       const app = await buildQueryApi({ config: queryConfig, ...connections });
       return {
