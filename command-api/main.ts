@@ -22,7 +22,7 @@ export function writePool(config: Config): pg.Pool {
 }
 
 export async function runCommandApi(config: Config): Promise<void> {
-  const stopTracing = await startTracing(config.tracing.enabled, 'outflow-command-api');
+  const stopTracing = await startTracing(config.tracing, 'outflow-command-api');
   const pool = writePool(config);
   const encoder = await EventCodec.connect(config);
   const app = await buildCommandApi({ config, pool, encoder });

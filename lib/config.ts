@@ -309,6 +309,8 @@ export function loadConfig(env: Env = process.env) {
        * Endpoint, protocol, headers, sampler and resource are read by the SDK itself.
        */
       enabled: tracingRequested(env),
+      /** OTEL_SERVICE_NAME when set; otherwise each service names itself (outflow-command-api, ...). */
+      serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
     },
     tests: {
       /** Seeds every random generator of the test suite (default: a fresh seed each run, printed beside each test). */

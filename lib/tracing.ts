@@ -4,6 +4,7 @@
 // when off no SDK is loaded and nothing on a hot path does more than read one boolean.
 import { ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter, propagation, trace, type Context, type Span, type TracerProvider } from '@opentelemetry/api';
 import { W3CTraceContextPropagator, parseTraceParent } from '@opentelemetry/core';
+import type { Config } from './config.ts';
 
 // The outbox column and the Kafka header hold a W3C traceparent whatever OTEL_PROPAGATORS says
 // for HTTP: the carrier between our own processes is ours to fix.
@@ -17,16 +18,16 @@ export function tracingActive(): boolean {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK when `enabled`: exporter, endpoint, protocol, sampler and
- * resource come from the standard OTEL_* variables, read by the SDK itself. Traces only: metrics
- * stay with /metrics and logs with pino. Returns the SDK's shutdown, which flushes pending spans.
+ * Starts the OpenTelemetry Node SDK when tracing is enabled: exporter, endpoint, protocol, sampler
+ * and resource come from the standard OTEL_* variables, read by the SDK itself. Traces only:
+ * metrics stay with /metrics and logs with pino. Returns the SDK's shutdown, which flushes pending spans.
  */
-export async function startTracing(enabled: boolean, serviceName: string): Promise<() => Promise<void>> {
-  if (!enabled) return async () => {};
+export async function startTracing(tracing: Config['tracing'], defaultServiceName: string): Promise<() => Promise<void>> {
+  if (!tracing.enabled) return async () => {};
   // Loaded only when asked for: the SDK and its exporters (gRPC among them) cost start-up time.
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName,
+    serviceName: tracing.serviceName ?? defaultServiceName,
     instrumentations: [],
     metricReaders: [],
     logRecordProcessors: [],

@@ -38,7 +38,7 @@ export function registerProjectorCommands(program: Command): void {
       const { runProjectors, selectProjections } = await import('./runtime/projectorWorker.ts');
       const projections = selectProjections(allProjections, options.projections);
       const { startTracing } = await import('../lib/tracing.ts');
-      const stopTracing = await startTracing(config().tracing.enabled, 'outflow-projector');
+      const stopTracing = await startTracing(config().tracing, 'outflow-projector');
       const worker = await runProjectors({
         config: config(),
         projections,

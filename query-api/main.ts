@@ -42,7 +42,7 @@ export async function closeReadConnections({ redis, elasticsearch, readPostgres 
 }
 
 export async function runQueryApi(config: Config): Promise<void> {
-  const stopTracing = await startTracing(config.tracing.enabled, 'outflow-query-api');
+  const stopTracing = await startTracing(config.tracing, 'outflow-query-api');
   const connections = openReadConnections(config);
   const app = await buildQueryApi({ config, ...connections });
   await app.listen({ host: config.queryApi.host, port: config.queryApi.port });

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type client from 'prom-client';
+import type { PartitionLag } from './partitionProgress.ts';
 
 export interface HealthReport {
   status: 'ok' | 'crashed';
@@ -15,7 +16,7 @@ export interface HealthReport {
 export interface ProgressReport {
   ready: boolean;
   live: boolean;
-  projections: Record<string, { state: string; ready: boolean; live: boolean; behind: { topic: string; partition: number; lag: number }[]; stalled: { topic: string; partition: number; lag: number }[] }>;
+  projections: Record<string, { state: string; ready: boolean; live: boolean; behind: PartitionLag[]; stalled: PartitionLag[] }>;
 }
 
 export interface HealthServer {

@@ -20,6 +20,8 @@ t.test('tracing is off unless the standard variables ask for it', async (t) => {
   t.equal(enabled({ OTEL_TRACES_EXPORTER: 'otlp, NONE' }), false, "'none' anywhere in the list");
   t.equal(enabled({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'true' }), false, 'OTEL_SDK_DISABLED wins');
   t.equal(enabled({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SDK_DISABLED: 'false' }), true);
+  t.equal(loadConfig({}).tracing.serviceName, undefined, 'each service names itself unless OTEL_SERVICE_NAME says');
+  t.equal(loadConfig({ OTEL_SERVICE_NAME: ' orders-eu ' }).tracing.serviceName, 'orders-eu');
 });
 
 t.test('only a well-formed W3C traceparent is accepted', async (t) => {
