@@ -31,12 +31,15 @@ t.test('creating a product writes the row, its inventory and Avro outbox events 
   t.equal(response.statusCode, 201);
   t.same(response.json(), { aggregateId: sku, version: 1 });
   t.equal(response.headers.location, `/products/${sku}`);
-  const product = await outboxOf(sku);
-  t.same(product.map((r) => [r.event_type, Number(r.aggregate_version)]), [['ProductCreated', 1], ['InventoryAdjusted', 1]]);
-  const decoded = await h.codec.decode(product[0]!.payload);
+  // The product and its inventory are two aggregates with one id; both start at version 1, so the
+  // outbox holds no order between them and they are found by type.
+  const written = await outboxOf(sku);
+  t.same(written.map((r) => [r.event_type, Number(r.aggregate_version)]).sort(), [['InventoryAdjusted', 1], ['ProductCreated', 1]]);
+  const created = written.find((r) => r.event_type === 'ProductCreated')!;
+  const decoded = await h.codec.decode(created.payload);
   t.equal(decoded.eventType, 'ProductCreated');
-  t.match(decoded.event, { eventId: product[0]!.event_id, aggregateId: sku, aggregateVersion: 1, sku, priceCents: 8900, name: 'Rain jacket' });
-  const stock = await h.codec.decode(product[1]!.payload);
+  t.match(decoded.event, { eventId: created.event_id, aggregateId: sku, aggregateVersion: 1, sku, priceCents: 8900, name: 'Rain jacket' });
+  const stock = await h.codec.decode(written.find((r) => r.event_type === 'InventoryAdjusted')!.payload);
   t.match(stock.event, { sku, delta: 3, available: 3, reason: 'restock', orderId: null });
 });
 

@@ -50,7 +50,8 @@ export interface Harness {
 }
 
 export async function commandApiHarness(options: HarnessOptions = {}): Promise<Harness> {
-  await ensureStack('postgres', 'registry');
+  // The command API looks stored keys up on the read-model server: an unknown key reaches it.
+  await ensureStack('postgres', 'postgres-read', 'registry');
   const customerId = uniqueName('customer');
   const otherCustomerId = uniqueName('customer');
   const shared = config();
