@@ -1,5 +1,5 @@
 // `outflow projector run`, `outflow dlq list|retry|skip`, `outflow projections ...` (projectionsCli.ts)
-// and `outflow verify`. The projections come from projectors/projections/index.ts; modules are loaded
+// and `outflow verify`. The projections come from read-models/registry.ts; modules are loaded
 // on use so other subcommands start without the stores' clients.
 import { InvalidArgumentError, type Command } from 'commander';
 import { config } from '../lib/config.ts';
@@ -34,7 +34,7 @@ export function registerProjectorCommands(program: Command): void {
     .option('--generation <n>', 'a fixed physical generation to build and serve (default: each projection\'s live generation, followed when it changes)', positiveInteger)
     .option('--http-port <port>', '/health and /metrics port, 0 = any free port (default OUTFLOW_PROJECTOR_HTTP_PORT or 13100)', port)
     .action(async (options: RunOptions) => {
-      const { allProjections } = await import('./projections/index.ts');
+      const { allProjections } = await import('../read-models/registry.ts');
       const { runProjectors, selectProjections } = await import('./runtime/projectorWorker.ts');
       const projections = selectProjections(allProjections, options.projections);
       const { startTracing } = await import('../lib/tracing.ts');
@@ -83,7 +83,7 @@ function registerVerifyCommand(program: Command): void {
       const { verifyPipeline } = await import('./verification/verifyPipeline.ts');
       const { verifyReportText } = await import('./verification/verifyReportText.ts');
       const { ReadModelsDiffer } = await import('../lib/errors.ts');
-      const { allProjections } = await import('./projections/index.ts');
+      const { allProjections } = await import('../read-models/registry.ts');
       const { generation } = options;
       const report = await verifyPipeline(config(), {
         projections: options.projections,

@@ -37,7 +37,7 @@ async function generationOf(projection: string, given: number | undefined): Prom
 }
 
 async function openResolver(projection: string, generation: number, log: pino.Logger): Promise<DlqResolver> {
-  const { allProjections } = await import('./projections/index.ts');
+  const { allProjections } = await import('../read-models/registry.ts');
   const { selectProjections } = await import('./runtime/projectorWorker.ts');
   const { DlqResolver } = await import('./runtime/dlqResolver.ts');
   const [definition] = selectProjections(allProjections, [projection]);
@@ -45,7 +45,7 @@ async function openResolver(projection: string, generation: number, log: pino.Lo
 }
 
 async function assertKnownProjection(projection: string): Promise<void> {
-  const { allProjections } = await import('./projections/index.ts');
+  const { allProjections } = await import('../read-models/registry.ts');
   const { selectProjections } = await import('./runtime/projectorWorker.ts');
   selectProjections(allProjections, [projection]);
 }

@@ -3,9 +3,9 @@
 // A projection is data: a name, a code version, the event types it reads, and a
 // factory for its store. The runtime owns consuming, decoding, retries, the DLQ,
 // metrics and shutdown; a store adapter (Redis, Elasticsearch, Postgres) owns batching
-// writes, checkpoints, generations and truncation. Adding a read model means one file in
-// projectors/projections/ (built with one of the store adapters' define* functions) plus
-// its query route.
+// writes, checkpoints, generations and truncation. A read model is one folder under
+// read-models/ (its projection built with one of the store adapters' define* functions, its
+// reader, verify check and query routes) and one line in read-models/registry.ts.
 import type pg from 'pg';
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';

@@ -17,7 +17,7 @@ function switchMode(raw: string): 'auto' | 'manual' {
 }
 
 async function definitionOf(name: string): Promise<ProjectionDefinition> {
-  const { allProjections } = await import('./projections/index.ts');
+  const { allProjections } = await import('../read-models/registry.ts');
   const { selectProjections } = await import('./runtime/projectorWorker.ts');
   return selectProjections(allProjections, [name])[0]!;
 }
@@ -105,7 +105,7 @@ export function registerProjectionsCommands(program: Command): void {
     .description('every projection: live generation, its code version, state, lag, and whether a rebuild is required')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const { allProjections } = await import('./projections/index.ts');
+      const { allProjections } = await import('../read-models/registry.ts');
       const { projectionStatus } = await import('./generations/projectionStatus.ts');
       const statuses = await withRegistry((context) => withAdmin(config(), async (admin) => Promise.all(allProjections.map((d) => projectionStatus(context, d, admin)))));
       if (options.json) return console.log(JSON.stringify(statuses, null, 2));

@@ -8,24 +8,15 @@ import { storedApiKeys } from '../lib/auth/storedApiKeys.ts';
 import type { Config } from '../lib/config.ts';
 import { createHttpApi } from '../lib/httpApi.ts';
 import { createLogger } from '../lib/logger.ts';
-import { allProjections } from '../projectors/projections/index.ts';
-import { catalogRoutes } from './http/catalogRoutes.ts';
+import type { ReadConnections } from '../read-models/readModel.ts';
+import { readModels } from '../read-models/registry.ts';
 import { healthRoute } from './http/healthRoute.ts';
-import { orderRoutes } from './http/orderRoutes.ts';
 import { FRESHNESS_HEADER, ReadModelFreshness, storeFreshnessSource } from './readModelFreshness.ts';
-import { bindReadModels, type ProjectionName, type ReadConnections } from './readModels.ts';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The read model a route answers from: its answers carry that model's Outflow-Freshness. */
-    readModel?: ProjectionName;
-  }
-}
 
 export interface QueryApiDeps extends ReadConnections {
   config: Config;
   /** Read these generations instead of the live ones (the pointer); tests read generations of their own. */
-  readGeneration?: Partial<Record<ProjectionName, number>>;
+  readGeneration?: Readonly<Record<string, number>>;
 }
 
 export async function buildQueryApi({ config, redis, elasticsearch, readPostgres, readGeneration }: QueryApiDeps): Promise<FastifyInstance> {
@@ -38,13 +29,12 @@ export async function buildQueryApi({ config, redis, elasticsearch, readPostgres
     storedKeys: storedApiKeys(readPostgres),
     coerceTypes: true,
   });
-  const readModels = bindReadModels({ redis, elasticsearch, readPostgres }, readGeneration);
   // The background reads get a Redis connection of their own, so they never queue between a
   // request's commands on the requests' connection.
   const freshnessRedis = config.queryApi.freshnessRefreshMs > 0 ? redis.duplicate({ connectionName: 'outflow-query-api-freshness' }) : redis;
   const freshness = new ReadModelFreshness(
-    allProjections.map((definition) =>
-      storeFreshnessSource(definition, { config, redis: freshnessRedis, elasticsearch, readPostgres }, readGeneration?.[definition.name as ProjectionName]),
+    readModels.map(({ projection }) =>
+      storeFreshnessSource(projection, { config, redis: freshnessRedis, elasticsearch, readPostgres }, readGeneration?.[projection.name]),
     ),
     config.queryApi.freshnessRefreshMs,
     createLogger('query-api', config.logLevel),
@@ -62,8 +52,14 @@ export async function buildQueryApi({ config, redis, elasticsearch, readPostgres
     done(null, payload);
   });
 
-  orderRoutes(app, readModels, { minVersionTimeoutMs: config.queryApi.minVersionTimeoutMs, readGraceMs: config.timeouts.redisCommandMs });
-  catalogRoutes(app, readModels);
+  for (const readModel of readModels) {
+    readModel.queryRoutes(app, {
+      connections: { redis, elasticsearch, readPostgres },
+      generation: readGeneration?.[readModel.projection.name],
+      minVersionTimeoutMs: config.queryApi.minVersionTimeoutMs,
+      readGraceMs: config.timeouts.redisCommandMs,
+    });
+  }
   healthRoute(app, { redis, elasticsearch, readPostgres }, { probeTimeoutMs: config.timeouts.http.healthProbeMs });
   return app;
 }

@@ -9,7 +9,7 @@ import { ConnectClient } from '../connectors/connectClient.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
 import { replicationSlotState, type ReplicationSlotState } from '../connectors/replicationSlot.ts';
 import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '../projectors/projection.ts';
-import { allProjections } from '../projectors/projections/index.ts';
+import { allProjections } from '../read-models/registry.ts';
 import { listGenerations } from '../projectors/generations/generationRegistry.ts';
 import { runningRebuilds } from '../projectors/generations/rebuildLock.ts';
 import { topicsOf } from '../projectors/projection.ts';

@@ -2,7 +2,7 @@
 // preloaded history's topics: what a benchmark runs is what production runs, while its keys,
 // indices, tables, groups and registry rows stay apart from the live read models.
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { ElasticsearchProjectionStore, type ElasticsearchProjectionDefinition } from '../../projectors/stores/elasticsearchStore.ts';
 import { PostgresProjectionStore, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';

@@ -2,7 +2,7 @@
 // streamed the outbox, every live read model has applied its topics), as `outflow verify` does:
 // a latency scenario that starts while an earlier one's backlog drains would measure that backlog.
 import { liveGenerations } from '../../projectors/generations/generationRegistry.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { waitForCdc, waitForProjections } from '../../projectors/verification/catchUp.ts';

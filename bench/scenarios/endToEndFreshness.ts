@@ -10,11 +10,11 @@
 // (capture, delivery, apply), scraped before and after each rate's load (freshnessStages.ts).
 // Reference: a Kafka produce → consume round trip on the same broker at the same rate.
 import type { Measurement } from '../benchResult.ts';
-import { readCustomerOrders } from '../../projectors/projections/customerOrders.ts';
-import { readOrderSummary } from '../../projectors/projections/orderSummary.ts';
-import { PRODUCT_SEARCH, toProductDocument } from '../../projectors/projections/productSearch.ts';
+import { readCustomerOrders } from '../../read-models/customer-orders/projection.ts';
+import { readOrderSummary } from '../../read-models/order-summary/projection.ts';
+import { PRODUCT_SEARCH, toProductDocument } from '../../read-models/product-search/projection.ts';
 import { isIndexNotFound, readTargetOf } from '../../projectors/stores/elasticsearchLayout.ts';
-import { SALES_REPORT } from '../../projectors/projections/salesReport.ts';
+import { SALES_REPORT } from '../../read-models/sales-report/projection.ts';
 import { postgresReadTarget } from '../../projectors/stores/postgresStore.ts';
 import { CommandClient } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';

@@ -3,7 +3,7 @@
 // from the store's own checkpoints. References: a kafkajs consumer reading the same topics and
 // doing nothing (the ceiling), and each store's bulk path writing the same final documents.
 import type { ChartSpec, ComparisonRow, GoalCheck, Measurement } from '../benchResult.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { postgresTableName, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
 import { topicsOf } from '../../projectors/projection.ts';

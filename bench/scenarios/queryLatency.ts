@@ -3,8 +3,8 @@
 // rates: the same order hashes read with ioredis straight from Redis (HGETALL), the same search
 // sent straight to Elasticsearch, and redis-benchmark GET (closed loop) as the server's floor.
 import type { Measurement } from '../benchResult.ts';
-import { ORDER_SUMMARY } from '../../projectors/projections/orderSummary.ts';
-import { productSearchRequest } from '../../projectors/projections/productSearch.ts';
+import { ORDER_SUMMARY } from '../../read-models/order-summary/projection.ts';
+import { productSearchRequest } from '../../read-models/product-search/projection.ts';
 import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
 import { adminAuthorization, CommandClient, getJson } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { ComparisonRow, Measurement } from '../benchResult.ts';
 import type { RebuildResult } from '../../projectors/generations/projectionRebuild.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import type { BenchContext } from '../benchContext.ts';
 import { dropBenchProjection } from '../history/benchCleanup.ts';
 import { benchProjection } from '../history/benchProjections.ts';

@@ -5,7 +5,7 @@
 // read model against the history's final state (a missing or wrong order is loss, a version
 // beyond the history's would be a duplicate applied twice).
 import type { Measurement } from '../benchResult.ts';
-import { parseOrderSummary } from '../../projectors/projections/orderSummary.ts';
+import { parseOrderSummary } from '../../read-models/order-summary/projection.ts';
 import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
 import { dropBenchProjection } from '../history/benchCleanup.ts';
 import { benchProjection } from '../history/benchProjections.ts';

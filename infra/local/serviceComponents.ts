@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawnDetached, stopProcess } from './processControl.ts';
 import type { Config } from '../../lib/config.ts';
 import type { ComponentContext, StackComponent } from './stackComponent.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { readModels } from '../../read-models/registry.ts';
 
 function packageVersion(repoRoot: string): string {
   return (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -53,10 +53,13 @@ export function serviceComponent({ config, layout }: ComponentContext, spec: Ser
  */
 export const PROJECTOR_NODE_OPTIONS = ['--max-semi-space-size=64'];
 
-/** The stack's projector workers, one per projection, each with its own health and metrics port. */
+/**
+ * The stack's projector workers, one per read model, each with its own health and metrics port:
+ * the projector's base port plus the read model's own offset, so adding a read model moves no port.
+ */
 export function projectorWorkerEndpoints(config: Config): { projection: string; port: number; healthUrl: string; metricsUrl: string }[] {
-  return allProjections.map((projection, i) => {
-    const port = config.projector.httpPort + i;
+  return readModels.map(({ projection, localWorkerPortOffset }) => {
+    const port = config.projector.httpPort + localWorkerPortOffset;
     const base = `http://${config.stack.host}:${port}`;
     return { projection: projection.name, port, healthUrl: `${base}/health`, metricsUrl: `${base}/metrics` };
   });

@@ -16,7 +16,7 @@ import type { StoreContext } from '../projection.ts';
 import { waitForCdc, waitForProjections, type CatchUpTarget } from './catchUp.ts';
 import type { Difference } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
-import { readModelChecks } from './readModelChecks.ts';
+import { readModelChecks } from '../../read-models/registry.ts';
 import { readWriteModel, type WriteModelSnapshot } from './writeModelSnapshot.ts';
 
 export interface VerifyOptions {

@@ -7,7 +7,7 @@ import { outboxConnector } from '../../connectors/connectorConfig.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ADMIN_KEY } from '../support/commandApiHarness.ts';

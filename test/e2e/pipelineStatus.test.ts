@@ -13,7 +13,7 @@ import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import type { PipelineStatus } from '../../status/pipelineStatus.ts';
 import { pipelineHarness, type ChildWorker } from '../support/pipelineHarness.ts';

@@ -11,7 +11,7 @@ import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { useTracerProvider } from '../../lib/tracing.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { eventCatalog, topicOf, type EventType } from '../../schemas/eventCatalog.ts';
 import { CUSTOMER_KEY } from '../support/commandApiHarness.ts';
 import { pipelineHarness } from '../support/pipelineHarness.ts';

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { topicsOf } from '../../projectors/projection.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { FRESHNESS_HEADER } from '../../query-api/readModelFreshness.ts';
 import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';

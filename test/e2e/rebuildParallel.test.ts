@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { switchGeneration } from '../../projectors/generations/generationSwitch.ts';
 import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
-import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../projectors/projections/customerOrders.ts';
+import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../read-models/customer-orders/projection.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { redisGenerationPrefix, redisPrefixPattern, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { rebuildPipeline } from '../support/rebuildPipeline.ts';

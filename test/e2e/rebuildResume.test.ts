@@ -12,8 +12,8 @@ import { projectionStatus } from '../../projectors/generations/projectionStatus.
 import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
 import { captureEndOffsets, replayProgress, type RebuildProgress } from '../../projectors/generations/rebuildProgress.ts';
 import { runningRebuilds } from '../../projectors/generations/rebuildLock.ts';
-import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../projectors/projections/customerOrders.ts';
-import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries } from '../../projectors/projections/orderSummary.ts';
+import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../read-models/customer-orders/projection.ts';
+import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries } from '../../read-models/order-summary/projection.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';

@@ -4,8 +4,8 @@
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
-import { ORDER_SUMMARY, orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
-import { productSearchProjection } from '../../projectors/projections/productSearch.ts';
+import { ORDER_SUMMARY, orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
+import { productSearchProjection } from '../../read-models/product-search/projection.ts';
 import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
 import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';

@@ -6,7 +6,7 @@ import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
-import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
 import type { ProgressReport } from '../../projectors/runtime/projectorHttp.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
 import { pipelineHarness } from '../support/pipelineHarness.ts';

@@ -15,7 +15,7 @@ import { pollUntil } from '../../lib/pollUntil.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { ensureGenerationRegistry, ensureLiveGeneration } from '../../projectors/generations/generationRegistry.ts';
 import { fingerprintOf } from '../../projectors/generations/projectionFingerprint.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
 import type { HealthReport } from '../../projectors/runtime/projectorHttp.ts';

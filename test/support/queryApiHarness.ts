@@ -8,7 +8,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { config, type Config } from '../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
-import type { ProjectionName, ReadConnections } from '../../query-api/readModels.ts';
+import type { ReadConnections } from '../../read-models/readModel.ts';
+import { readModels } from '../../read-models/registry.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ensureStack, uniqueName } from './stack.ts';
 
@@ -52,7 +53,7 @@ export interface QueryApiHarnessOptions {
   /** Redis (read models, stores and pointers) at this URL instead of the stack's database 0, e.g. a claimed database. */
   redisUrl?: string;
   /** Read models this harness reads through their live pointers (which its stores' init() and activate() move) instead of its generation. */
-  live?: readonly ProjectionName[];
+  live?: readonly string[];
 }
 
 export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Promise<QueryApiHarness> {
@@ -78,13 +79,9 @@ export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Pro
     },
   };
   const connections = openReadConnections(harnessConfig);
-  const readGeneration: Partial<Record<ProjectionName, number>> = {
-    'order-summary': generation,
-    'customer-orders': generation,
-    'product-search': generation,
-    'sales-report': generation,
-  };
-  for (const projection of options.live ?? []) delete readGeneration[projection];
+  const readGeneration: Record<string, number> = Object.fromEntries(
+    readModels.map(({ projection }) => projection.name).filter((name) => !options.live?.includes(name)).map((name) => [name, generation]),
+  );
   const app = await buildQueryApi({ config: harnessConfig, ...connections, readGeneration });
   const stores: ProjectionStore[] = [];
   const nextOffset = new Map<string, number>();

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { attributeFailure, connectionFailureOf, fromDependency, unavailabilityOf } from '../../lib/dependencyFailure.ts';
 import { DependencyUnavailable, NotFound, OutflowError } from '../../lib/errors.ts';
-import { readAtLeastVersion } from '../../query-api/minVersionWait.ts';
+import { readAtLeastVersion } from '../../query-api/http/minVersionWait.ts';
 
 const withProps = (error: Error, props: Record<string, unknown>) => Object.assign(error, props);
 const named = (name: string, message = 'x') => withProps(new Error(message), { name });

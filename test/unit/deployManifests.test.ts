@@ -26,7 +26,7 @@ import { outboxConnector } from '../../connectors/connectorConfig.ts';
 import { parseEnvFile, renderConnector } from '../../connectors/connectorRender.ts';
 import { readStackVersions } from '../../infra/local/stackVersions.ts';
 import { consumerGroupOf, dlqTopicOf, type ProjectionDefinition } from '../../projectors/projection.ts';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { AGGREGATE_TYPES, eventCatalog, topicOf } from '../../schemas/eventCatalog.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

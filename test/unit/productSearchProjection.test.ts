@@ -3,7 +3,7 @@
 // search request. No Elasticsearch needed.
 import t from 'tap';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
-import { productSearchProjection, productSearchRequest, toProductDocument } from '../../projectors/projections/productSearch.ts';
+import { productSearchProjection, productSearchRequest, toProductDocument } from '../../read-models/product-search/projection.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate } from '../../projectors/stores/elasticsearchDocumentMerge.ts';
 import { elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, readTargetOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';

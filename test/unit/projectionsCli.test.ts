@@ -5,7 +5,7 @@ import path from 'node:path';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { fingerprintChanges, fingerprintOf } from '../../projectors/generations/projectionFingerprint.ts';
-import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
 
 const cli = path.join(config().repoRoot, 'bin', 'outflow.js');
 // stdin is a pipe here, never a TTY: exactly the non-interactive case.

@@ -2,8 +2,8 @@
 // key patterns and cursors. No Redis needed.
 import t from 'tap';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
-import { customerOrdersProjection, decodeCursor, encodeCursor } from '../../projectors/projections/customerOrders.ts';
-import { orderSummaryProjection } from '../../projectors/projections/orderSummary.ts';
+import { customerOrdersProjection, decodeCursor, encodeCursor } from '../../read-models/customer-orders/projection.ts';
+import { orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
 import { redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern } from '../../projectors/stores/redisKeys.ts';
 import { MsgpackArrayWriter } from '../../projectors/stores/msgpackArrayWriter.ts';
 import { checkOp, encodeBatch, type RedisOp } from '../../projectors/stores/redisOps.ts';

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import t from 'tap';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
-import { contributionsOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../projectors/projections/salesReport.ts';
+import { contributionsOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../read-models/sales-report/projection.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
 import { isTransientPostgresError, postgresReadTarget, postgresTableName, postgresViewName } from '../../projectors/stores/postgresStore.ts';
 

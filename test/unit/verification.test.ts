@@ -1,9 +1,9 @@
 // The pure parts of `outflow verify`: which read models it knows, how differences are found
 // field by field, and how they are printed.
 import t from 'tap';
-import { allProjections } from '../../projectors/projections/index.ts';
+import { allProjections } from '../../read-models/registry.ts';
 import { compareById, fieldDifferences } from '../../projectors/verification/difference.ts';
-import { readModelChecks } from '../../projectors/verification/readModelChecks.ts';
+import { readModelChecks } from '../../read-models/registry.ts';
 import { describeDifference, verifyReportText } from '../../projectors/verification/verifyReportText.ts';
 import type { VerifyReport } from '../../projectors/verification/verifyPipeline.ts';
 

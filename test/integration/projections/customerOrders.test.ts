@@ -7,7 +7,7 @@ import {
   readCustomerOrders,
   scanCustomerOrders,
   type CustomerOrderSummary,
-} from '../../../projectors/projections/customerOrders.ts';
+} from '../../../read-models/customer-orders/projection.ts';
 import { batchesOf, ORDER_TOPIC, OrderEventStream, shopDay } from '../../support/orderEventStream.ts';
 import { redisProjectionHarness } from '../../support/redisProjectionHarness.ts';
 import { uniqueName } from '../../support/stack.ts';

@@ -1,7 +1,7 @@
 // order-summary against real Redis: the same events delivered once, every batch twice, or
 // replayed from the middle give the same state, and a late older duplicate changes nothing.
 import t from 'tap';
-import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary, scanOrderSummaries } from '../../../projectors/projections/orderSummary.ts';
+import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary, scanOrderSummaries } from '../../../read-models/order-summary/projection.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { address, batchesOf, lines, ORDER_TOPIC, OrderEventStream, shopDay } from '../../support/orderEventStream.ts';
 import { redisProjectionHarness } from '../../support/redisProjectionHarness.ts';

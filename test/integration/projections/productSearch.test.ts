@@ -8,7 +8,7 @@ import pg from 'pg';
 import t from 'tap';
 import { config } from '../../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent } from '../../../projectors/projection.ts';
-import { PRODUCT_SEARCH, productSearchProjection, readProductDocument, scanProductDocuments, searchProducts } from '../../../projectors/projections/productSearch.ts';
+import { PRODUCT_SEARCH, productSearchProjection, readProductDocument, scanProductDocuments, searchProducts } from '../../../read-models/product-search/projection.ts';
 import { elasticsearchAliasOf, liveElasticsearchGeneration, refreshReadModel } from '../../../projectors/stores/elasticsearchLayout.ts';
 import { ElasticsearchProjectionStore, type AppliedEsBatch, type ElasticsearchProjectionDefinition } from '../../../projectors/stores/elasticsearchStore.ts';
 import type { EventPayloads } from '../../../schemas/generated/eventTypes.ts';

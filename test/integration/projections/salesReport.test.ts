@@ -8,7 +8,7 @@ import pg from 'pg';
 import t from 'tap';
 import { config } from '../../../lib/config.ts';
 import { ProjectionHandlerFailed } from '../../../lib/errors.ts';
-import { readSalesDailyRows, readSalesOrders, readSalesReport, SALES_REPORT, salesReportProjection } from '../../../projectors/projections/salesReport.ts';
+import { readSalesDailyRows, readSalesOrders, readSalesReport, SALES_REPORT, salesReportProjection } from '../../../read-models/sales-report/projection.ts';
 import { livePostgresGeneration, PostgresProjectionStore, postgresTableName, postgresViewName, type AppliedPgBatch, type PostgresProjectionDefinition } from '../../../projectors/stores/postgresStore.ts';
 import type { PartitionBatch } from '../../../projectors/projection.ts';
 import type { OrderLine } from '../../../schemas/generated/eventTypes.ts';

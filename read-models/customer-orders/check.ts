@@ -1,10 +1,10 @@
 // customer-orders against write.orders: each customer's list holds exactly their orders,
 // newest first, and each listed summary matches its order.
-import { liveGeneration } from '../stores/redisKeys.ts';
-import { CUSTOMER_ORDERS, customerOrdersProjection, scanCustomerOrders, type CustomerOrderSummary } from '../projections/customerOrders.ts';
-import { fieldDifferences, type Difference } from './difference.ts';
-import type { ReadModelCheck } from './readModelCheck.ts';
-import type { ExpectedOrder } from './writeModelSnapshot.ts';
+import { liveGeneration } from '../../projectors/stores/redisKeys.ts';
+import { CUSTOMER_ORDERS, customerOrdersProjection, scanCustomerOrders, type CustomerOrderSummary } from './projection.ts';
+import { fieldDifferences, type Difference } from '../../projectors/verification/difference.ts';
+import type { ReadModelCheck } from '../../projectors/verification/readModelCheck.ts';
+import type { ExpectedOrder } from '../../projectors/verification/writeModelSnapshot.ts';
 
 const fromOrder = (o: ExpectedOrder) => ({ status: o.status, totalCents: o.totalCents, itemCount: o.items.length, placedAt: o.placedAt, version: o.version });
 const fromSummary = (s: CustomerOrderSummary) => ({ status: s.status, totalCents: s.totalCents, itemCount: s.itemCount, placedAt: s.placedAt, version: s.version });

@@ -4,9 +4,9 @@
 // day and per-category contribution, so a cancellation needs nothing else and a second
 // cancellation (or a second placement) finds the order already handled.
 import type pg from 'pg';
-import type { ProjectionEvent } from '../projection.ts';
+import type { ProjectionEvent } from '../../projectors/projection.ts';
 import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
-import { definePostgresProjection, postgresReadTarget } from '../stores/postgresStore.ts';
+import { definePostgresProjection, postgresReadTarget } from '../../projectors/stores/postgresStore.ts';
 
 export const SALES_REPORT = 'sales-report';
 

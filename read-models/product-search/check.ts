@@ -1,10 +1,10 @@
 // product-search against write.products + write.inventory: one document per SKU with the
 // catalogue data, the stock and both aggregates' versions.
-import { liveElasticsearchGeneration, refreshReadModel } from '../stores/elasticsearchLayout.ts';
-import { PRODUCT_SEARCH, productSearchProjection, scanProductDocuments, type ProductDocument } from '../projections/productSearch.ts';
-import { compareById } from './difference.ts';
-import type { ReadModelCheck } from './readModelCheck.ts';
-import type { ExpectedProduct } from './writeModelSnapshot.ts';
+import { liveElasticsearchGeneration, refreshReadModel } from '../../projectors/stores/elasticsearchLayout.ts';
+import { PRODUCT_SEARCH, productSearchProjection, scanProductDocuments, type ProductDocument } from './projection.ts';
+import { compareById } from '../../projectors/verification/difference.ts';
+import type { ReadModelCheck } from '../../projectors/verification/readModelCheck.ts';
+import type { ExpectedProduct } from '../../projectors/verification/writeModelSnapshot.ts';
 
 const fromProduct = (p: ExpectedProduct) => ({
   name: p.name,

@@ -1,9 +1,9 @@
 // order-summary against write.orders + write.order_items: every order once, every field equal.
-import { liveGeneration } from '../stores/redisKeys.ts';
-import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries, type OrderSummary } from '../projections/orderSummary.ts';
-import { compareById } from './difference.ts';
-import type { ReadModelCheck } from './readModelCheck.ts';
-import type { ExpectedOrder } from './writeModelSnapshot.ts';
+import { liveGeneration } from '../../projectors/stores/redisKeys.ts';
+import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries, type OrderSummary } from './projection.ts';
+import { compareById } from '../../projectors/verification/difference.ts';
+import type { ReadModelCheck } from '../../projectors/verification/readModelCheck.ts';
+import type { ExpectedOrder } from '../../projectors/verification/writeModelSnapshot.ts';
 
 const comparable = (o: ExpectedOrder | OrderSummary) => ({
   customerId: o.customerId,

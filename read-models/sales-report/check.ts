@@ -1,10 +1,10 @@
 // sales-report against write.orders + write.order_items: every order counted once with the
 // right cancelled flag, and every day/category total equal. Rows all cancellations brought
 // back to zero stay in the table and are not differences.
-import { livePostgresGeneration } from '../stores/postgresStore.ts';
-import { readSalesDailyRows, readSalesOrders, SALES_REPORT, salesReportProjection, utcDay } from '../projections/salesReport.ts';
-import { compareById, fieldDifferences } from './difference.ts';
-import type { ReadModelCheck } from './readModelCheck.ts';
+import { livePostgresGeneration } from '../../projectors/stores/postgresStore.ts';
+import { readSalesDailyRows, readSalesOrders, SALES_REPORT, salesReportProjection, utcDay } from './projection.ts';
+import { compareById, fieldDifferences } from '../../projectors/verification/difference.ts';
+import type { ReadModelCheck } from '../../projectors/verification/readModelCheck.ts';
 
 export const salesReportCheck: ReadModelCheck = {
   projection: salesReportProjection,

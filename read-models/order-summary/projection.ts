@@ -3,13 +3,12 @@
 // version guard makes a duplicate or late older event a no-op.
 import type { Redis } from 'ioredis';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
-import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../stores/redisKeys.ts';
-import { readHash } from '../stores/redisLiveReads.ts';
-import { defineRedisProjection, type RedisOp } from '../stores/redisStore.ts';
+import type { OrderStatus } from '../../schemas/orderStatus.ts';
+import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
+import { readHash } from '../../projectors/stores/redisLiveReads.ts';
+import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
 
 export const ORDER_SUMMARY = 'order-summary';
-
-export type OrderStatus = 'placed' | 'cancelled' | 'shipped';
 
 export interface OrderSummary {
   orderId: string;

@@ -4,8 +4,8 @@
 // Stock may arrive before the product: the document then exists without product data and
 // every reader ignores it until the product's event fills it in.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { isIndexNotFound, readTargetOf } from '../stores/elasticsearchLayout.ts';
-import { defineElasticsearchProjection, type DocumentUpdate } from '../stores/elasticsearchStore.ts';
+import { isIndexNotFound, readTargetOf } from '../../projectors/stores/elasticsearchLayout.ts';
+import { defineElasticsearchProjection, type DocumentUpdate } from '../../projectors/stores/elasticsearchStore.ts';
 import type { ProductCreated, ProductUpdated } from '../../schemas/generated/eventTypes.ts';
 
 export const PRODUCT_SEARCH = 'product-search';

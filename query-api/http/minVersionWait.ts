@@ -3,7 +3,8 @@
 // store every few milliseconds is cheap next to the projector's own latency and needs
 // no extra subscription per request.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DependencyUnavailable } from '../lib/errors.ts';
+import type { FastifyRequest } from 'fastify';
+import { DependencyUnavailable } from '../../lib/errors.ts';
 
 export interface VersionWait {
   timeoutMs: number;
@@ -55,4 +56,12 @@ export async function readAtLeastVersion<T extends { version: number }>(
     if (left <= 0) return { value, reached: false };
     await sleep(Math.min(intervalMs, left));
   }
+}
+
+/** X-Min-Version or ?minVersion= (validated by the route schema); both given → the higher. */
+export function requestedMinVersion(request: FastifyRequest): number | undefined {
+  const header = (request.headers as { 'x-min-version'?: number })['x-min-version'];
+  const query = (request.query as { minVersion?: number }).minVersion;
+  if (header === undefined) return query;
+  return query === undefined ? header : Math.max(header, query);
 }

@@ -4,10 +4,10 @@
 // other events merge what they know into the summary under the order's version.
 import type { Redis } from 'ioredis';
 import { ValidationFailed } from '../../lib/errors.ts';
-import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../stores/redisKeys.ts';
-import { readIndexPage } from '../stores/redisLiveReads.ts';
-import { defineRedisProjection, type RedisOp } from '../stores/redisStore.ts';
-import type { OrderStatus } from './orderSummary.ts';
+import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
+import { readIndexPage } from '../../projectors/stores/redisLiveReads.ts';
+import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
+import type { OrderStatus } from '../../schemas/orderStatus.ts';
 
 export const CUSTOMER_ORDERS = 'customer-orders';
 
