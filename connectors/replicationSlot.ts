@@ -90,7 +90,7 @@ export function slotWarning(slot: ReplicationSlotState): { walStatus: string; fi
   if (slot.walStatus === 'lost') {
     return {
       walStatus: 'lost',
-      fix: 'Postgres removed WAL the connector had not streamed. Every event is still in write.outbox (until pruned): run `outflow connectors recover`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "A lost replication slot" in the README',
+      fix: 'Postgres removed WAL the connector had not streamed. Every event is still in write.outbox (until pruned): run `outflow connectors recover`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "Recovering a lost or dropped slot" in docs/change-data-capture.md',
     };
   }
   return undefined;

@@ -11,7 +11,7 @@ import { withWriteDatabase } from '../command-api/writeSchema.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 import { replicationSlotState } from './replicationSlot.ts';
 
-const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes (see "A lost replication slot" in the README)';
+const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes (see "Recovering a lost or dropped slot" in docs/change-data-capture.md)';
 
 /** The starting point an earlier `connectors recover` recorded and did not clear, if any. */
 export async function unfinishedRecovery(config: Config, slotName: string): Promise<{ since: Date | null } | undefined> {

@@ -263,7 +263,7 @@ export function loadConfig(env: Env = process.env) {
       storedKeyTrustMs: readPositiveInt(env, 'OUTFLOW_STORED_KEY_TRUST_S', 30) * 1000,
     },
     /**
-     * How long the APIs wait for each dependency before answering 503 (README, Operations):
+     * How long the APIs wait for each dependency before answering 503 (docs/operations.md, "Timeouts, 503s and health"):
      * every wait has an end, so an outage costs a request at most these, never a hang.
      */
     timeouts: {

@@ -1,5 +1,5 @@
 // `outflow dlq list|retry|skip <projection>`: inspect and resolve keys parked behind a
-// poison message (semantics in projectors/runtime/dlqResolver.ts and the README).
+// poison message (semantics in projectors/runtime/dlqResolver.ts and docs/projector-runtime.md).
 import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import pg from 'pg';

@@ -1,5 +1,5 @@
 // `outflow projections list|status|rebuild|switch|drop`: the generations of each read model
-// and rebuilding one without downtime (projectors/generations/, README "Rebuilding a projection").
+// and rebuilding one without downtime (projectors/generations/, docs/rebuilds.md).
 import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';

@@ -1,5 +1,5 @@
 // Which configured keys a service accepts, given the address it listens on. The built-in keys
-// are printed in the README, so they are only safe where nobody else can connect: a service
+// are printed in the README and docs/security.md, so they are only safe where nobody else can connect: a service
 // bound to any other address accepts only keys someone configured or created, and without any
 // it does not start.
 import net from 'node:net';

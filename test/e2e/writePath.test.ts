@@ -64,8 +64,8 @@ t.test('1,000 concurrent commands: exactly one event per accepted command, none 
   const skus = await Promise.all(Array.from({ length: 10 }, () => createProduct(500, 60)));
   const attempts = Array.from({ length: 1000 }, (_, i) => ({ sku: skus[i % skus.length]!, quantity: 1 + (i % 2) }));
   // A burst this size on 10 hot rows can queue a command past the pool's or the lock's timeout:
-  // it is answered 503 with Retry-After, and retried with its Idempotency-Key as the README tells
-  // clients to, so each command's final answer is its one decision.
+  // it is answered 503 with Retry-After, and retried with its Idempotency-Key as docs/operations.md
+  // tells clients to, so each command's final answer is its one decision.
   let unavailable = 0;
   let withoutRetryAfter = 0;
   const placeOnce = async (line: (typeof attempts)[number]) => {

@@ -1,7 +1,7 @@
 // Steady request load against an API while a dependency is stopped and started again: every
 // answer is recorded with its status, Retry-After and duration, so a test can ask what the API
 // answered in a window of time. Commands carry an Idempotency-Key and are retried with it after
-// a 503 until they get a definitive answer, as a client following the README would.
+// a 503 until they get a definitive answer, as a client following docs/operations.md would.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 

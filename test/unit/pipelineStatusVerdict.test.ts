@@ -1,5 +1,5 @@
-// `outflow status`'s verdict and screen from a status as the parts report it: every condition the
-// README lists is a problem, a healthy pipeline has none, parts that did not answer are named
+// `outflow status`'s verdict and screen from a status as the parts report it: every condition
+// docs/operations.md lists is a problem, a healthy pipeline has none, parts that did not answer are named
 // without inventing problems of the parts behind them; and histograms merged from several workers.
 import t from 'tap';
 import { bucketQuantile, parseHistogramBuckets } from '../../lib/prometheusHistogram.ts';
