@@ -80,9 +80,14 @@ function importGraph(entry: string): Set<string> {
     if (seen.has(file)) continue;
     seen.add(file);
     const source = fs.readFileSync(file, 'utf8');
-    for (const match of source.matchAll(/(?:from\s+|import\s*\(\s*)'(\.{1,2}\/[^']+)'/g)) {
-      pending.push(path.resolve(path.dirname(file), match[1] as string));
-    }
+    // `import type` is erased before the code runs, so it reaches nothing at run time (a read
+    // model's verify check names the write model's row shapes only as types).
+    const runtimeImports = [
+      ...[...source.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)].filter((m) => !m[1]).map((m) => m[2] as string),
+      ...[...source.matchAll(/^import\s+'(\.{1,2}\/[^']+)'/gm)].map((m) => m[1] as string),
+      ...[...source.matchAll(/\bimport\s*\(\s*'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] as string),
+    ];
+    for (const specifier of runtimeImports) pending.push(path.resolve(path.dirname(file), specifier));
   }
   return seen;
 }
