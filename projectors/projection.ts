@@ -79,8 +79,11 @@ export interface ProjectionStore {
    * (Elasticsearch), which only makes the read model look older than it is.
    */
   readFreshness(topic: string): Promise<Map<number, PartitionFreshness>>;
-  /** Applies the batch and records `lastOffset` as the partition's checkpoint, atomically. */
-  applyBatch(batch: PartitionBatch): Promise<void>;
+  /**
+   * Applies the batch and records `lastOffset` as the partition's checkpoint, atomically. Resolves
+   * with what the adapter reports of it (its counts, for tests and benchmarks); the runtime ignores it.
+   */
+  applyBatch(batch: PartitionBatch): Promise<unknown>;
   /** Deletes everything of this generation (data and checkpoints). */
   truncate(): Promise<void>;
   /**

@@ -6,8 +6,7 @@
 // source aggregate, in the field the update names; an update applies only if its version is
 // greater than that field's stored value, so a duplicate or an older event is a no-op, and the
 // final document does not depend on how the sources interleave.
-import type { EventType } from '../../schemas/eventCatalog.ts';
-import type { ProjectionEvent } from '../projection.ts';
+import type { EventHandlers } from './eventHandlers.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type StoredDocument = Record<string, JsonValue>;
@@ -28,9 +27,7 @@ export interface DocumentUpdate {
   greatest?: Readonly<Record<string, number>>;
 }
 
-export type ElasticsearchHandlers = {
-  [T in EventType]?: (event: Extract<ProjectionEvent, { type: T }>) => readonly DocumentUpdate[];
-};
+export type ElasticsearchHandlers = EventHandlers<readonly DocumentUpdate[]>;
 
 /** Throws when an update cannot be applied (a bug in the projection's handler). */
 export function checkUpdate(update: DocumentUpdate): void {

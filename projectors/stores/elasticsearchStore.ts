@@ -7,10 +7,10 @@
 // meanwhile. The partition's checkpoint is written only after the bulk succeeded.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type pino from 'pino';
-import { CheckpointMismatch, ElasticsearchBulkFailed, ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch, ElasticsearchBulkFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
 import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, liveElasticsearchGeneration } from './elasticsearchLayout.ts';
 
@@ -62,13 +62,8 @@ export function defineElasticsearchProjection(spec: {
   handlers: ElasticsearchHandlers;
 }): ElasticsearchProjectionDefinition {
   const { name, version, mappings, handlers } = spec;
-  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
-  const updatesFor = (event: ProjectionEvent): readonly DocumentUpdate[] => {
-    // The mapped type pairs each event type with its handler; TS cannot follow the
-    // correlation through a union-typed lookup, so the pairing is asserted here.
-    const handler = handlers[event.type] as ((e: ProjectionEvent) => readonly DocumentUpdate[]) | undefined;
-    return handler ? handler(event) : [];
-  };
+  const eventTypes = handledEventTypes(handlers);
+  const updatesFor = handlerDispatch<readonly DocumentUpdate[]>(handlers, []);
   const definition: ElasticsearchProjectionDefinition = {
     name,
     version,
@@ -146,12 +141,8 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     return freshness;
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<void> {
-    await this.applyBatchCounted(batch);
-  }
-
-  /** applyBatch, returning what it did. */
-  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedEsBatch> {
+  /** Applies the batch with its checkpoint, atomically; returns what it did (tests and benchmarks read it). */
+  async applyBatch(batch: PartitionBatch): Promise<AppliedEsBatch> {
     const stored = await this.readCheckpoint(batch.topic, batch.partition);
     const { expectedCheckpoint } = batch;
     if (expectedCheckpoint !== undefined && (stored?.offset ?? null) !== expectedCheckpoint) {
@@ -255,14 +246,11 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   }
 
   private projectEvent(event: ProjectionEvent): readonly DocumentUpdate[] {
-    try {
+    return projectNamingTheEvent(this.definition.name, event, () => {
       const updates = this.definition.updatesFor(event);
       for (const update of updates) checkUpdate(update);
       return updates;
-    } catch (error) {
-      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
-      throw new ProjectionHandlerFailed(this.definition.name, where, error);
-    }
+    });
   }
 
   private async writeDocuments(pending: Map<string, DocumentUpdate[]>): Promise<{ written: number; conflicts: number }> {

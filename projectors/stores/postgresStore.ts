@@ -9,11 +9,12 @@
 //   projector_checkpoints               (projection, generation, topic, partition) → "offset", source_time_ms
 import pg from 'pg';
 import type pino from 'pino';
-import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
-import { isEventType, type EventType } from '../../schemas/eventCatalog.ts';
+import type { EventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { handlerFailed } from './eventHandlers.ts';
 
 export const CHECKPOINT_TABLE = 'projector_checkpoints';
 
@@ -57,54 +58,42 @@ export async function livePostgresGeneration(pool: pg.Pool, projection: string, 
   return undefined;
 }
 
-/** What a handler gets: the batch's transaction and the generation's tables (quoted identifiers). */
+/** What a projection's apply gets: the batch's transaction and the generation's tables (quoted identifiers). */
 export interface PostgresHandlerContext<Thing extends string> {
   tx: pg.PoolClient;
   tables: Readonly<Record<Thing, string>>;
 }
 
-export type PostgresHandlers<Thing extends string> = {
-  [T in EventType]?: (event: Extract<ProjectionEvent, { type: T }>, context: PostgresHandlerContext<Thing>) => Promise<void>;
-};
-
 /**
- * Applies a chunk's events in a few set-based statements instead of one per event. It must leave
- * exactly the state the per-event handlers leave applied in order; the per-event handlers stay the
- * definition, and the fallback when the batch fails (so a poison event is still named).
+ * A Postgres projection's one definition: applies events of one partition, in log order, through
+ * the transaction. The store hands it a whole chunk (a few set-based statements for many events)
+ * and, when the chunk is refused, each event of it alone, so a poison event is named.
  */
-export type PostgresBatchHandler<Thing extends string> = (events: readonly ProjectionEvent[], context: PostgresHandlerContext<Thing>) => Promise<void>;
+export type PostgresApply<Thing extends string> = (events: readonly ProjectionEvent[], context: PostgresHandlerContext<Thing>) => Promise<void>;
 
 export interface PostgresProjectionSpec<Thing extends string> {
   name: string;
   version: number;
   /** Per table: its column definitions and constraints, the part between CREATE TABLE's parentheses. */
   tables: Readonly<Record<Thing, string>>;
-  handlers: PostgresHandlers<Thing>;
-  handleBatch?: PostgresBatchHandler<Thing>;
+  /** The event types it applies; the store hands `apply` no other. */
+  eventTypes: readonly EventType[];
+  apply: PostgresApply<Thing>;
 }
 
 export interface PostgresProjectionDefinition<Thing extends string = string> extends ProjectionDefinition {
   tables: Readonly<Record<Thing, string>>;
-  handle(event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void>;
-  handleBatch?: PostgresBatchHandler<Thing>;
+  apply: PostgresApply<Thing>;
 }
 
 export function definePostgresProjection<Thing extends string>(spec: PostgresProjectionSpec<Thing>): PostgresProjectionDefinition<Thing> {
-  const { name, version, tables, handlers, handleBatch } = spec;
-  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
-  const handle = async (event: ProjectionEvent, context: PostgresHandlerContext<Thing>): Promise<void> => {
-    // The mapped type pairs each event type with its handler; TS cannot follow the
-    // correlation through a union-typed lookup, so the pairing is asserted here.
-    const handler = handlers[event.type] as ((e: ProjectionEvent, c: PostgresHandlerContext<Thing>) => Promise<void>) | undefined;
-    if (handler) await handler(event, context);
-  };
+  const { name, version, tables, eventTypes, apply } = spec;
   const definition: PostgresProjectionDefinition<Thing> = {
     name,
     version,
-    eventTypes,
+    eventTypes: Object.freeze([...eventTypes]),
     tables,
-    handle,
-    ...(handleBatch ? { handleBatch } : {}),
+    apply,
     createStore: (context: StoreContext) => new PostgresProjectionStore(context, definition),
   };
   return Object.freeze(definition);
@@ -144,6 +133,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
   private readonly generation: number;
   private readonly tables: Readonly<Record<Thing, string>>;
   private readonly log: pino.Logger;
+  private readonly eventTypes: ReadonlySet<EventType>;
 
   constructor(context: StoreContext, private readonly definition: PostgresProjectionDefinition<Thing>) {
     this.pool = context.readPostgres;
@@ -152,6 +142,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
       Object.fromEntries(this.things().map((thing) => [thing, pg.escapeIdentifier(postgresTableName(definition.name, context.generation, thing))])) as Record<Thing, string>,
     );
     this.log = createLogger(`postgres-store:${definition.name}`, context.config.logLevel);
+    this.eventTypes = new Set(definition.eventTypes);
   }
 
   /** Creates the checkpoint table and the generation's tables if missing; creates each pointer view only if it does not exist. */
@@ -198,12 +189,8 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
     return new Map(rows.map((row) => [row.partition, row.source_time_ms === null ? { offset: row.offset } : { offset: row.offset, sourceTimeMs: Number(row.source_time_ms) }]));
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<void> {
-    await this.applyBatchCounted(batch);
-  }
-
-  /** applyBatch, returning what it did. */
-  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedPgBatch> {
+  /** Applies the batch with its checkpoint, atomically; returns what it did (tests and benchmarks read it). */
+  async applyBatch(batch: PartitionBatch): Promise<AppliedPgBatch> {
     let counts: AppliedPgBatch;
     try {
       counts = await this.applyInTransaction(batch, true);
@@ -242,16 +229,16 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
           throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, actual);
         }
         const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
-        const { handleBatch } = this.definition;
-        if (batched && handleBatch && fresh.length > 1) {
+        const applicable = fresh.filter((event) => this.eventTypes.has(event.type));
+        if (batched && applicable.length > 1) {
           try {
-            await handleBatch(fresh, { tx, tables: this.tables });
+            await this.definition.apply(applicable, { tx, tables: this.tables });
           } catch (error) {
             if (isTransientPostgresError(error)) throw error;
             throw new BatchHandlerRefused(error);
           }
         } else {
-          for (const event of fresh) await this.projectEvent(event, tx);
+          for (const event of applicable) await this.projectEvent(event, tx);
         }
         // The source time moves with the checkpoint: only when the checkpoint advances.
         await tx.query(
@@ -314,11 +301,10 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
 
   private async projectEvent(event: ProjectionEvent, tx: pg.PoolClient): Promise<void> {
     try {
-      await this.definition.handle(event, { tx, tables: this.tables });
+      await this.definition.apply([event], { tx, tables: this.tables });
     } catch (error) {
       if (isTransientPostgresError(error)) throw error;
-      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
-      throw new ProjectionHandlerFailed(this.definition.name, where, error);
+      throw handlerFailed(this.definition.name, event, error);
     }
   }
 }

@@ -13,7 +13,7 @@
 //   a no-op.
 // There is no delete: a deleted key forgets its version, so a late duplicate would bring it
 // back. A read model that needs deletion should keep a tombstone (a status) instead.
-import type { ProjectionEvent } from '../projection.ts';
+import type { EventHandlers } from './eventHandlers.ts';
 import { MsgpackArrayWriter } from './msgpackArrayWriter.ts';
 
 export type JsonScalar = string | number | boolean | null;
@@ -158,7 +158,5 @@ export function encodeBatch(input: {
   return { keys, argv: [String(input.partition), input.lastOffset, opsWriter.finish(), expected, sourceTime] };
 }
 
-/** What a handler sees: the event narrowed to its type. */
-export type RedisHandlers = {
-  readonly [T in ProjectionEvent['type']]?: (event: Extract<ProjectionEvent, { type: T }>) => readonly RedisOp[];
-};
+/** A Redis projection's handlers: the operations each event gives. */
+export type RedisHandlers = EventHandlers<readonly RedisOp[]>;

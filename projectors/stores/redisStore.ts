@@ -5,10 +5,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import type pino from 'pino';
-import { CheckpointMismatch, ProjectionHandlerFailed } from '../../lib/errors.ts';
+import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { isEventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
 import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, redisSourceTimesKey, scanKeys } from './redisKeys.ts';
 import { checkOp, encodeBatch, type EncodedBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
 
@@ -28,13 +28,8 @@ export interface RedisProjectionDefinition extends ProjectionDefinition {
 
 export function defineRedisProjection(spec: { name: string; version: number; handlers: RedisHandlers }): RedisProjectionDefinition {
   const { name, version, handlers } = spec;
-  const eventTypes = Object.freeze(Object.keys(handlers).filter(isEventType));
-  const opsFor = (event: ProjectionEvent): readonly RedisOp[] => {
-    // The mapped type pairs each event type with its handler; TS cannot follow the
-    // correlation through a union-typed lookup, so the pairing is asserted here.
-    const handler = handlers[event.type] as ((e: ProjectionEvent) => readonly RedisOp[]) | undefined;
-    return handler ? handler(event) : [];
-  };
+  const eventTypes = handledEventTypes(handlers);
+  const opsFor = handlerDispatch<readonly RedisOp[]>(handlers, []);
   return Object.freeze({
     name,
     version,
@@ -102,12 +97,8 @@ export class RedisProjectionStore implements ProjectionStore {
     return partitionFreshness(checkpoints ?? {}, times ?? {});
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<void> {
-    await this.applyBatchCounted(batch);
-  }
-
-  /** applyBatch, returning what the script did (tests and benchmarks read it). */
-  async applyBatchCounted(batch: PartitionBatch): Promise<AppliedBatch> {
+  /** Applies the batch with its checkpoint, atomically; returns what the script did (tests and benchmarks read it). */
+  async applyBatch(batch: PartitionBatch): Promise<AppliedBatch> {
     const events = batch.events.map((event) => ({ offset: event.offset, ops: this.projectEvent(event) }));
     const { keys, argv } = encodeBatch({
       prefix: this.prefix,
@@ -151,14 +142,11 @@ export class RedisProjectionStore implements ProjectionStore {
   async close(): Promise<void> {}
 
   private projectEvent(event: ProjectionEvent): readonly RedisOp[] {
-    try {
+    return projectNamingTheEvent(this.projection, event, () => {
       const ops = this.opsFor(event);
       for (const op of ops) checkOp(op);
       return ops;
-    } catch (error) {
-      const where = { topic: event.topic, partition: event.partition, offset: event.offset, key: event.key, eventType: event.type };
-      throw new ProjectionHandlerFailed(this.projection, where, error);
-    }
+    });
   }
 
   /** The script's reply: its three counts, or 'mismatch' and the stored checkpoint. */

@@ -37,11 +37,13 @@ export function postgresGenerationProjection(name = uniqueName('gen_pg').replace
     name,
     version: 1,
     tables: { orders: 'order_id text PRIMARY KEY', totals: 'id int PRIMARY KEY, orders bigint NOT NULL' },
-    handlers: {
-      OrderPlaced: async ({ event: e }, { tx, tables }) => {
+    eventTypes: ['OrderPlaced'],
+    apply: async (events, { tx, tables }) => {
+      for (const { type, event: e } of events) {
+        if (type !== 'OrderPlaced') continue;
         await tx.query(`INSERT INTO ${tables.orders} (order_id) VALUES ($1) ON CONFLICT DO NOTHING`, [e.orderId]);
         await tx.query(`INSERT INTO ${tables.totals} (id, orders) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET orders = ${tables.totals}.orders + 1`);
-      },
+      }
     },
   });
 }

@@ -83,7 +83,7 @@ function batchesOf(events: readonly ProjectionEvent[], size: number): PartitionB
 
 async function applyAll(store: ElasticsearchProjectionStore, batches: readonly PartitionBatch[]): Promise<AppliedEsBatch[]> {
   const results: AppliedEsBatch[] = [];
-  for (const batch of batches) results.push(await store.applyBatchCounted(batch));
+  for (const batch of batches) results.push(await store.applyBatch(batch));
   return results;
 }
 
