@@ -1,6 +1,7 @@
 // The one table of outflow's error codes. The error classes (lib/errors.ts) take their HTTP
-// status and retriable flag from it and docs/errors.md is generated from it
-// (lib/errorCatalogDoc.ts), so a code cannot be raised or documented without being here.
+// status and retriable flag from it, the APIs' OpenAPI documents list its codes
+// (lib/errorResponseSchema.ts), and docs/errors.md is generated from it (lib/errorCatalogDoc.ts),
+// so a code cannot be raised, answered or documented without being here.
 
 /** A retriable flag the raising class decides per instance, from what went wrong underneath. */
 export const RETRIABLE_BY_CAUSE = 'by cause';

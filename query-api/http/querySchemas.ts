@@ -1,7 +1,7 @@
 // JSON schemas of the query API's parameters: validation at the edge (each bad field is
 // named in the 400 response) and the source of the OpenAPI document. Query strings and
 // headers arrive as text; the API's ajv coerces them to the declared types.
-import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+import { errorResponses } from '../../lib/errorResponseSchema.ts';
 
 // No control characters and no lone surrogates (ajv compiles patterns with the u flag, where a
 // lone surrogate is a code point of category Cs and a paired one is not).
@@ -88,5 +88,5 @@ export const salesReportQuery = {
 
 /** Schema parts every authenticated read shares; `ok` is the 200 answer's (responseSchemas.ts). */
 export function readSchema(summary: string, parts: Record<string, unknown>, ok: Record<string, unknown>) {
-  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, '4xx': errorResponseSchema } };
+  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, ...errorResponses } };
 }
