@@ -286,6 +286,11 @@ export type RetriableByCauseCode = {
   [C in ErrorCode]: (typeof errorCodes)[C]['retriable'] extends typeof RETRIABLE_BY_CAUSE ? C : never;
 }[ErrorCode];
 
+/** The codes the framework answers with, picking one of their statuses: no error is raised with them. */
+export type FrameworkAnsweredCode = {
+  [C in ErrorCode]: (typeof errorCodes)[C]['httpStatus'] extends readonly number[] ? C : never;
+}[ErrorCode];
+
 /** Every code of the table, in its order. */
 export const ERROR_CODES = Object.keys(errorCodes) as ErrorCode[];
 

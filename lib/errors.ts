@@ -1,7 +1,7 @@
 // One error hierarchy for the whole project. Every error has a stable code; its HTTP status
 // and `retriable` flag (which retry loops read instead of guessing from messages) come from
 // the code's row in lib/errorCodes.ts, which also documents it (docs/errors.md).
-import { errorCodes, RETRIABLE_BY_CAUSE, type ErrorCode, type ErrorCodeRow, type RetriableByCauseCode } from './errorCodes.ts';
+import { errorCodes, RETRIABLE_BY_CAUSE, type ErrorCode, type ErrorCodeRow, type FrameworkAnsweredCode, type RetriableByCauseCode } from './errorCodes.ts';
 
 export interface OutflowErrorOptions {
   cause?: unknown;
@@ -13,10 +13,10 @@ export interface OutflowErrorOptions {
  * the cause must be given it by every error raised with it.
  */
 export type OutflowErrorArguments = {
-  [C in ErrorCode]: C extends RetriableByCauseCode
+  [C in Exclude<ErrorCode, FrameworkAnsweredCode>]: C extends RetriableByCauseCode
     ? [code: C, message: string, options: OutflowErrorOptions & { retriable: boolean }]
     : [code: C, message: string, options?: OutflowErrorOptions];
-}[ErrorCode];
+}[Exclude<ErrorCode, FrameworkAnsweredCode>];
 
 export class OutflowError extends Error {
   readonly code: ErrorCode;
@@ -29,7 +29,7 @@ export class OutflowError extends Error {
     const row: ErrorCodeRow = errorCodes[code];
     this.name = new.target.name;
     this.code = code;
-    // A code the framework answers with one of several statuses is never raised as an error.
+    // null: not an API answer (a list is the framework's, whose codes no error is raised with).
     this.httpStatus = typeof row.httpStatus === 'number' ? row.httpStatus : undefined;
     this.retriable = row.retriable === RETRIABLE_BY_CAUSE ? ('retriable' in options && options.retriable === true) : row.retriable;
     this.details = options.details ?? {};
