@@ -1,26 +1,37 @@
-// One error hierarchy for the whole project. Every error has a stable code
-// (documented in the README's error catalog), an HTTP status where one applies,
-// and a `retriable` flag that retry loops read instead of guessing from messages.
+// One error hierarchy for the whole project. Every error has a stable code; its HTTP status
+// and `retriable` flag (which retry loops read instead of guessing from messages) come from
+// the code's row in lib/errorCodes.ts, which also documents it (docs/errors.md).
+import { errorCodes, RETRIABLE_BY_CAUSE, type ErrorCode, type ErrorCodeRow, type FrameworkAnsweredCode, type RetriableByCauseCode } from './errorCodes.ts';
 
 export interface OutflowErrorOptions {
-  httpStatus?: number;
-  retriable?: boolean;
   cause?: unknown;
   details?: Record<string, unknown>;
 }
 
+/**
+ * A code whose row fixes the retriable flag takes it from there; a code whose row leaves it to
+ * the cause must be given it by every error raised with it.
+ */
+export type OutflowErrorArguments = {
+  [C in Exclude<ErrorCode, FrameworkAnsweredCode>]: C extends RetriableByCauseCode
+    ? [code: C, message: string, options: OutflowErrorOptions & { retriable: boolean }]
+    : [code: C, message: string, options?: OutflowErrorOptions];
+}[Exclude<ErrorCode, FrameworkAnsweredCode>];
+
 export class OutflowError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly httpStatus: number | undefined;
   readonly retriable: boolean;
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: OutflowErrorOptions = {}) {
+  constructor(...[code, message, options = {}]: OutflowErrorArguments) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const row: ErrorCodeRow = errorCodes[code];
     this.name = new.target.name;
     this.code = code;
-    this.httpStatus = options.httpStatus;
-    this.retriable = options.retriable ?? false;
+    // null: not an API answer (a list is the framework's, whose codes no error is raised with).
+    this.httpStatus = typeof row.httpStatus === 'number' ? row.httpStatus : undefined;
+    this.retriable = row.retriable === RETRIABLE_BY_CAUSE ? ('retriable' in options && options.retriable === true) : row.retriable;
     this.details = options.details ?? {};
   }
 }
@@ -55,7 +66,6 @@ export class StackComponentError extends OutflowError {
 export class DeadlineExceeded extends OutflowError {
   constructor(what: string, timeoutMs: number, options: { cause?: unknown } = {}) {
     super('OUTFLOW_ERR_DEADLINE', `timed out after ${timeoutMs} ms waiting for ${what}`, {
-      retriable: true,
       cause: options.cause,
       details: { what, timeoutMs },
     });
@@ -83,7 +93,6 @@ export class ValidationFailed extends OutflowError {
   readonly fields: FieldError[];
   constructor(fields: FieldError[]) {
     super('OUTFLOW_ERR_VALIDATION', `invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, {
-      httpStatus: 400,
       details: { fields },
     });
     this.fields = fields;
@@ -93,14 +102,14 @@ export class ValidationFailed extends OutflowError {
 /** No API key, or one that is not known. */
 export class Unauthenticated extends OutflowError {
   constructor(message = 'a valid API key is required: send Authorization: Bearer <key>') {
-    super('OUTFLOW_ERR_UNAUTHENTICATED', message, { httpStatus: 401 });
+    super('OUTFLOW_ERR_UNAUTHENTICATED', message);
   }
 }
 
 /** The caller is known but may not do this (wrong role, another customer's order). */
 export class Forbidden extends OutflowError {
   constructor(message: string) {
-    super('OUTFLOW_ERR_FORBIDDEN', message, { httpStatus: 403 });
+    super('OUTFLOW_ERR_FORBIDDEN', message);
   }
 }
 
@@ -108,8 +117,6 @@ export class Forbidden extends OutflowError {
 export class AuthenticationRateLimited extends OutflowError {
   constructor(retryAfterSeconds: number) {
     super('OUTFLOW_ERR_AUTH_RATE_LIMITED', `too many requests with unknown API keys from this address; retry in ${retryAfterSeconds} s`, {
-      httpStatus: 429,
-      retriable: true,
       details: { retryAfterSeconds },
     });
   }
@@ -117,7 +124,7 @@ export class AuthenticationRateLimited extends OutflowError {
 
 export class NotFound extends OutflowError {
   constructor(what: string, id: string) {
-    super('OUTFLOW_ERR_NOT_FOUND', `${what} ${id} does not exist`, { httpStatus: 404, details: { what, id } });
+    super('OUTFLOW_ERR_NOT_FOUND', `${what} ${id} does not exist`, { details: { what, id } });
   }
 }
 
@@ -125,7 +132,6 @@ export class NotFound extends OutflowError {
 export class ConcurrencyConflict extends OutflowError {
   constructor(aggregate: string, id: string, expectedVersion: number, currentVersion: number) {
     super('OUTFLOW_ERR_CONCURRENCY', `${aggregate} ${id} is at version ${currentVersion}, not ${expectedVersion}`, {
-      httpStatus: 409,
       details: { aggregate, id, expectedVersion, currentVersion },
     });
   }
@@ -134,7 +140,7 @@ export class ConcurrencyConflict extends OutflowError {
 /** An aggregate with this id exists already (e.g. a product SKU). */
 export class AlreadyExists extends OutflowError {
   constructor(what: string, id: string) {
-    super('OUTFLOW_ERR_ALREADY_EXISTS', `${what} ${id} already exists`, { httpStatus: 409, details: { what, id } });
+    super('OUTFLOW_ERR_ALREADY_EXISTS', `${what} ${id} already exists`, { details: { what, id } });
   }
 }
 
@@ -142,7 +148,7 @@ export class AlreadyExists extends OutflowError {
 export class InvariantViolation extends OutflowError {
   readonly rule: string;
   constructor(rule: string, message: string, details: Record<string, unknown> = {}) {
-    super('OUTFLOW_ERR_INVARIANT', message, { httpStatus: 422, details: { rule, ...details } });
+    super('OUTFLOW_ERR_INVARIANT', message, { details: { rule, ...details } });
     this.rule = rule;
   }
 }
@@ -154,7 +160,6 @@ export class InvariantViolation extends OutflowError {
 export class DataRefused extends OutflowError {
   constructor(sqlState: string, options: { cause?: unknown } = {}) {
     super('OUTFLOW_ERR_DATA_REFUSED', `the request holds a value the database cannot store (SQLSTATE ${sqlState})`, {
-      httpStatus: 400,
       cause: options.cause,
       details: { sqlState },
     });
@@ -168,7 +173,6 @@ export class DataRefused extends OutflowError {
 export class IntegrityRefused extends OutflowError {
   constructor(sqlState: string, constraint: string | undefined, options: { cause?: unknown } = {}) {
     super('OUTFLOW_ERR_INTEGRITY', `the change breaks a constraint of the write model${constraint ? ` (${constraint})` : ''} (SQLSTATE ${sqlState})`, {
-      httpStatus: 422,
       cause: options.cause,
       details: { sqlState, ...(constraint ? { constraint } : {}) },
     });
@@ -179,7 +183,6 @@ export class IntegrityRefused extends OutflowError {
 export class IdempotencyKeyReused extends OutflowError {
   constructor(key: string) {
     super('OUTFLOW_ERR_IDEMPOTENCY_KEY_REUSED', `Idempotency-Key ${key} was already used for a different request`, {
-      httpStatus: 422,
       details: { key },
     });
   }
@@ -217,7 +220,6 @@ export class SchemaIncompatible extends OutflowError {
 export class RegistryUnavailable extends OutflowError {
   constructor(what: string, reason: string, options: { cause?: unknown } = {}) {
     super('OUTFLOW_ERR_REGISTRY_UNAVAILABLE', `schema registry unavailable while ${what}: ${reason}`, {
-      retriable: true,
       cause: options.cause,
       details: { what },
     });
@@ -355,8 +357,6 @@ export class OutboxPruneRefused extends OutflowError {
 export class StaleRead extends OutflowError {
   constructor(what: string, id: string, requestedVersion: number, currentVersion: number) {
     super('OUTFLOW_ERR_STALE_READ', `${what} ${id} is at version ${currentVersion} in the read model, not yet ${requestedVersion}`, {
-      httpStatus: 409,
-      retriable: true,
       details: { what, id, requestedVersion, currentVersion },
     });
   }
@@ -374,8 +374,6 @@ export class DependencyUnavailable extends OutflowError {
   constructor(dependency: string, unavailability: Unavailability, options: { cause?: unknown } = {}) {
     const what = unavailability === 'timeout' ? 'did not answer in time' : 'cannot be reached';
     super('OUTFLOW_ERR_UNAVAILABLE', `${dependency} ${what}; retry later`, {
-      httpStatus: 503,
-      retriable: true,
       cause: options.cause,
       details: { dependency, unavailability },
     });
@@ -459,7 +457,7 @@ export class ConfirmationRequired extends OutflowError {
 /** `outflow verify` gave up waiting for part of the pipeline to catch up; says what was behind and what to check. */
 export class NotCaughtUp extends OutflowError {
   constructor(what: string, state: string, fix: string) {
-    super('OUTFLOW_ERR_NOT_CAUGHT_UP', `${what} did not catch up: ${state}. Fix: ${fix}`, { retriable: true, details: { what, state, fix } });
+    super('OUTFLOW_ERR_NOT_CAUGHT_UP', `${what} did not catch up: ${state}. Fix: ${fix}`, { details: { what, state, fix } });
   }
 }
 
@@ -485,7 +483,6 @@ export class RebuildRefused extends OutflowError {
   constructor(projection: string, reason: string, running: readonly { projection: string; generation: number; startedAt?: Date }[]) {
     const named = running.map((r) => `${r.projection} generation ${r.generation}${r.startedAt ? ` (since ${r.startedAt.toISOString()})` : ''}`);
     super('OUTFLOW_ERR_REBUILD_REFUSED', `rebuild of ${projection} refused: ${reason}${named.length ? `; running: ${named.join(', ')}` : ''}`, {
-      retriable: true,
       details: { projection, reason, running },
     });
   }
@@ -515,58 +512,3 @@ export class BenchScenarioFailed extends OutflowError {
     super('OUTFLOW_ERR_BENCH_SCENARIO_FAILED', `${failures.length} scenario(s) failed: ${failures.map((f) => `${f.scenario}: ${f.message.split('\n')[0]}`).join('; ')}`, { details: { failures } });
   }
 }
-
-/** Every code above, with what it means; the README's error catalog is checked against this. */
-export const errorCatalog: Readonly<Record<string, string>> = Object.freeze({
-  OUTFLOW_ERR_CONFIG: 'An environment variable holds a value the configuration cannot use.',
-  OUTFLOW_ERR_PREREQUISITE: 'A program the local stack needs is not installed.',
-  OUTFLOW_ERR_STACK: 'A local stack component failed to fetch, start, stop or become healthy.',
-  OUTFLOW_ERR_DEADLINE: 'A deadline passed while waiting for a condition.',
-  OUTFLOW_ERR_MIGRATION: 'A SQL migration failed; it was rolled back and later ones were not applied.',
-  OUTFLOW_ERR_VALIDATION: 'The request is malformed; the response names each bad field (HTTP 400).',
-  OUTFLOW_ERR_UNAUTHENTICATED: 'No API key, or an unknown one (HTTP 401).',
-  OUTFLOW_ERR_FORBIDDEN: "The API key's role may not do this, or the order belongs to another customer (HTTP 403).",
-  OUTFLOW_ERR_AUTH_RATE_LIMITED: 'Too many requests with unknown API keys from one client address; retry after the Retry-After header (HTTP 429).',
-  OUTFLOW_ERR_NOT_FOUND: 'The addressed aggregate does not exist (HTTP 404).',
-  OUTFLOW_ERR_CONCURRENCY: "If-Match named a version that is not the aggregate's current one (HTTP 409).",
-  OUTFLOW_ERR_BAD_REQUEST: 'The request could not be read: malformed JSON, wrong content type or too large (HTTP 400/413/415).',
-  OUTFLOW_ERR_INTERNAL: 'An unexpected failure; the server log has the details under the request id (HTTP 500).',
-  OUTFLOW_ERR_UNAVAILABLE: 'A store or database the API needs is down or did not answer in time; details.dependency names it (HTTP 503 with Retry-After; retriable).',
-  OUTFLOW_ERR_OUTBOX_PRUNE_REFUSED: 'outflow outbox prune would risk deleting events not yet in Kafka (connector stopped or lagging), or got a bad age.',
-  OUTFLOW_ERR_ALREADY_EXISTS: 'An aggregate with this id exists already, e.g. a product SKU (HTTP 409).',
-  OUTFLOW_ERR_INVARIANT: 'A business rule refused the command, e.g. not enough stock (HTTP 422).',
-  OUTFLOW_ERR_IDEMPOTENCY_KEY_REUSED: 'An Idempotency-Key was reused with a different request (HTTP 422).',
-  OUTFLOW_ERR_DATA_REFUSED: 'The database refused a value of the request (SQLSTATE class 22); a validation is missing, and the server logs it (HTTP 400).',
-  OUTFLOW_ERR_INTEGRITY: 'The database refused the change as breaking a constraint (SQLSTATE class 23) no rule caught first; the server logs it (HTTP 422).',
-  OUTFLOW_ERR_SCHEMA_FILE: 'A local .avsc file cannot be read or parsed as an Avro record schema.',
-  OUTFLOW_ERR_SCHEMA_NOT_REGISTERED: 'The registry lacks the exact local schema of an event; run `outflow schemas register`.',
-  OUTFLOW_ERR_SCHEMA_INCOMPATIBLE: 'A local schema breaks the compatibility rule; the message names the subject and fields.',
-  OUTFLOW_ERR_REGISTRY_UNAVAILABLE: 'The schema registry could not be reached or failed on its side (retriable).',
-  OUTFLOW_ERR_REGISTRY_REJECTED: 'The schema registry refused a request, e.g. an invalid schema.',
-  OUTFLOW_ERR_EVENT_INVALID: 'An event does not match its Avro schema; the message names each bad field.',
-  OUTFLOW_ERR_NOT_WIRE_FORMAT: 'A message is not Confluent wire format (too short or magic byte not 0); poison.',
-  OUTFLOW_ERR_UNKNOWN_SCHEMA_ID: 'A message names a schema id the registry does not have; poison.',
-  OUTFLOW_ERR_UNKNOWN_EVENT_SCHEMA: "A message's writer schema is not an event type of the catalog; poison.",
-  OUTFLOW_ERR_EVENT_UNDECODABLE: "A message's body cannot be decoded into the local event schema; poison.",
-  OUTFLOW_ERR_CONNECTOR_TEMPLATE: 'The connector template is malformed or names a placeholder the configuration does not provide.',
-  OUTFLOW_ERR_CONNECT: "Kafka Connect refused a request or is unreachable (then retriable); the message carries Connect's error text.",
-  OUTFLOW_ERR_CONNECTOR_INVALID: "Kafka Connect's validation rejected the connector config; each bad key is named, nothing was changed.",
-  OUTFLOW_ERR_CONNECTOR_NOT_RUNNING: "The connector or a task is not RUNNING; a failed task's stack trace is included.",
-  OUTFLOW_ERR_SLOT_AT_RISK: 'The replication slot retains more WAL than max_slot_wal_keep_size allows (unreserved) or was invalidated (lost).',
-  OUTFLOW_ERR_CONNECTOR_PLUGIN_MISSING: 'Kafka Connect lacks a connector plugin (it loads plugin.path only at start); the message says how to restart it.',
-  OUTFLOW_ERR_REFERENCE_MISMATCH: "A benchmark reference (e.g. Debezium's JDBC sink) finished but its output does not match its input; no figure is reported.",
-  OUTFLOW_ERR_STALE_READ: 'The read model has not reached the X-Min-Version asked for within the wait; details.currentVersion is what it has (HTTP 409).',
-  OUTFLOW_ERR_PROJECTION_HANDLER: "A projection's handler threw or returned an operation its store cannot apply for one event; poison: parked by key.",
-  OUTFLOW_ERR_CHECKPOINT_MISMATCH: "A store's checkpoint is not the offset the projector last applied (the store lost its last writes, or another worker moved it); nothing was written and the worker continues from the store's checkpoint.",
-  OUTFLOW_ERR_ES_BULK: 'Elasticsearch refused documents of a bulk write; retriable for version conflicts that outlasted the re-read loop and for 429/5xx, not for mapping errors.',
-  OUTFLOW_ERR_EVENT_HEADERS: 'A message lacks the eventId, eventType or aggregateVersion header, or a header contradicts the decoded event; poison.',
-  OUTFLOW_ERR_UNKNOWN_PROJECTION: 'A projection name that no read model has; the message lists the known ones.',
-  OUTFLOW_ERR_NOT_CAUGHT_UP: '`outflow verify` timed out waiting for the connector or a projection to catch up; the message says which partitions were behind and what to check.',
-  OUTFLOW_ERR_READ_MODELS_DIFFER: '`outflow verify` found read models that differ from the write model; each difference is printed.',
-  OUTFLOW_ERR_UNHEALTHY: '`outflow status` found problems (a part unreachable, the connector or a task not RUNNING, the slot at risk, a projection without workers, behind --max-lag or with parked keys); each is listed.',
-  OUTFLOW_ERR_CONFIRMATION_REQUIRED: 'A destructive command (e.g. `outflow dlq skip`) was not confirmed; pass --yes or answer on a terminal.',
-  OUTFLOW_ERR_REBUILD_REFUSED: 'A rebuild was refused: another rebuild of the projection is running, or the cap on concurrent rebuilds is reached; the running ones are named.',
-  OUTFLOW_ERR_BENCH_STACK_NOT_UP: '`outflow bench` found part of the stack or the services not running or not healthy; start them with `npm start`.',
-  OUTFLOW_ERR_BENCH_SCENARIO_FAILED: 'A benchmark scenario failed (each failure is named); the results of the others and latest.md were still written.',
-  OUTFLOW_ERR_GENERATION_REFUSED: 'A projection generation cannot be switched to or dropped: unknown, live, dropped, or not caught up yet.',
-});

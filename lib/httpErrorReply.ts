@@ -4,11 +4,13 @@
 // answered 500 without internals.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { unavailabilityOf } from './dependencyFailure.ts';
+import { errorCodes, type ErrorCode } from './errorCodes.ts';
 import { DependencyUnavailable, OutflowError, ValidationFailed, type FieldError } from './errors.ts';
 import { sqlStateRefusal } from './sqlStateRefusal.ts';
 
+/** An error answer; its schema is lib/errorResponseSchema.ts. */
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: FieldError[]; details?: Record<string, unknown> };
+  error: { code: ErrorCode; message: string; fields?: FieldError[]; details?: Record<string, unknown> };
 }
 
 interface AjvError {
@@ -64,22 +66,5 @@ export function errorReply(error: FastifyError | Error, request: FastifyRequest,
   }
   request.log.error({ err: error }, 'request failed unexpectedly');
   const body: ErrorBody = { error: { code: 'OUTFLOW_ERR_INTERNAL', message: 'internal error; see the server log for the request id ' + request.id } };
-  return reply.status(500).send(body);
+  return reply.status(errorCodes.OUTFLOW_ERR_INTERNAL.httpStatus).send(body);
 }
-
-/** The JSON schema of ErrorBody, for the OpenAPI documents of both APIs. */
-export const errorResponseSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
-        details: { type: 'object', additionalProperties: true },
-      },
-    },
-  },
-} as const;

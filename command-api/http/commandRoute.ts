@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
-import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+import { errorResponses } from '../../lib/errorResponseSchema.ts';
 import { outboxTraceparent } from '../../lib/requestTracing.ts';
 import { commandAccepted, commandHeaders } from './requestSchemas.ts';
 
@@ -32,7 +32,7 @@ export function commandSchema(summary: string, parts: Record<string, unknown>) {
     headers: commandHeaders,
     security: [{ apiKey: [] }],
     ...parts,
-    response: { 200: commandAccepted, 201: commandAccepted, '4xx': errorResponseSchema },
+    response: { 200: commandAccepted, 201: commandAccepted, ...errorResponses },
   };
 }
 

@@ -2,7 +2,7 @@
 // field is named in the 400 response) and the source of the OpenAPI document. Query strings and
 // headers arrive as text; the API's ajv coerces them to the declared types. Each read model's
 // own parameters are declared beside its routes (read-models/<name>/routes.ts).
-import { errorResponseSchema } from '../../lib/httpErrorReply.ts';
+import { errorResponses } from '../../lib/errorResponseSchema.ts';
 
 // No control characters and no lone surrogates (ajv compiles patterns with the u flag, where a
 // lone surrogate is a code point of category Cs and a paired one is not).
@@ -34,5 +34,5 @@ export const centsParameter = { type: 'integer', minimum: 0, maximum: 1_000_000_
 
 /** Schema parts every authenticated read shares; `ok` is the 200 answer's, declared beside the route. */
 export function readSchema(summary: string, parts: Record<string, unknown>, ok: Record<string, unknown>) {
-  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, '4xx': errorResponseSchema } };
+  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, ...errorResponses } };
 }

@@ -59,7 +59,7 @@ t.test('not an outage: the request, the data or our code', async (t) => {
     ['permission denied on a socket', withProps(new Error('x'), { code: 'EACCES' })],
     ['a plain bug', new TypeError("Cannot read properties of undefined (reading 'x')")],
     ['our own 404', new NotFound('order', 'o-1')],
-    ['our own error keeps its own meaning, whatever its cause', new OutflowError('OUTFLOW_ERR_X', 'x', { cause: withProps(new Error('x'), { code: 'ECONNREFUSED' }) })],
+    ['our own error keeps its own meaning, whatever its cause', new OutflowError('OUTFLOW_ERR_STACK', 'x', { cause: withProps(new Error('x'), { code: 'ECONNREFUSED' }) })],
     ['a thrown string', 'ECONNREFUSED'],
   ];
   for (const [what, error] of others) t.equal(unavailabilityOf(error), undefined, what);

@@ -12,7 +12,7 @@ const README_MAX_LINES = 250;
 
 // Pages written in the same change as this test, by others; the link to each is already in place.
 // Remove a page from this list once it exists.
-const NOT_YET_WRITTEN = new Set(['docs/errors.md', 'docs/architecture.md']);
+const NOT_YET_WRITTEN = new Set(['docs/architecture.md']);
 
 interface Link { target: string; line: number }
 
