@@ -20,7 +20,7 @@ export function adjustInventory(
   delta: number,
   reason: AdjustmentReason,
   orderId: string | null = null,
-): { inventory: Inventory; event: PendingEvent } {
+): { inventory: Inventory; event: PendingEvent<'InventoryAdjusted'> } {
   if (!Number.isSafeInteger(delta) || delta === 0) {
     throw new InvariantViolation('adjustment_not_whole', `an adjustment must move a non-zero whole number of units, got ${delta}`, { delta });
   }

@@ -1,7 +1,8 @@
 // Orders: customers place, cancel and re-address their own; shipping is an admin's.
 import type { FastifyInstance } from 'fastify';
 import { Forbidden, ValidationFailed } from '../../lib/errors.ts';
-import type { RequestedLine, ShippingAddress } from '../domain/order.ts';
+import type { ShippingAddress } from '../../schemas/generated/eventTypes.ts';
+import type { RequestedLine } from '../domain/order.ts';
 import type { CommandExecutor } from '../commands/commandExecutor.ts';
 import { cancelOrderCommand, placeOrderCommand, shipOrderCommand, updateShippingAddressCommand } from '../commands/orderCommands.ts';
 import { commandSchema, expectedVersion, principalOf, requireAdmin, sendCommand } from './commandRoute.ts';
