@@ -3,18 +3,14 @@
 import { InvariantViolation } from '../../lib/errors.ts';
 import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
-import type { OrderStatus } from '../../schemas/orderStatus.ts';
+import type { OrderState } from '../../schemas/orderState.ts';
 import { MAX_ORDER_TOTAL_CENTS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 import type { Product } from './product.ts';
 
 export const MAX_ORDER_LINES = 100;
 
-/** An order: what OrderPlaced carried, and what the events after it changed. */
-export interface Order extends EventBody<'OrderPlaced'>, Pick<EventBody<'OrderShipped'>, 'carrier' | 'trackingNumber'> {
-  status: OrderStatus;
-  /** OrderCancelled's reason; null while the order is not cancelled (or was cancelled without one). */
-  cancelReason: EventBody<'OrderCancelled'>['reason'];
+export interface Order extends OrderState {
   version: number;
 }
 

@@ -1,7 +1,7 @@
 // Orders and their lines in the write model.
 import type pg from 'pg';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
-import type { OrderStatus } from '../../schemas/orderStatus.ts';
+import type { OrderStatus } from '../../schemas/orderState.ts';
 import type { Order } from '../domain/order.ts';
 import type { Read } from '../commands/commandPlan.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
