@@ -1,12 +1,12 @@
 // The inventory aggregate (one per SKU): available units, never below zero. Every
 // change, including an order's reservation and its release, is one of its events.
 import { InvariantViolation } from '../../lib/errors.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import { MAX_STOCK_UNITS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 
-export interface Inventory {
-  sku: string;
-  available: number;
+/** The stock of a SKU, at the version of its last InventoryAdjusted (0 before the first). */
+export interface Inventory extends Pick<EventBody<'InventoryAdjusted'>, 'sku' | 'available'> {
   version: number;
 }
 
