@@ -7,14 +7,16 @@
 import crypto from 'node:crypto';
 import type { Message, Producer } from 'kafkajs';
 import type { Config } from '../../lib/config.ts';
-import { AGGREGATE_TYPES, topicOf, type AggregateType } from '../../schemas/eventCatalog.ts';
+import { AGGREGATE_TYPES, topicOf, type AggregateType, type EventType } from '../../schemas/eventCatalog.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
-import type { EventPayloads } from '../../schemas/generated/eventTypes.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
+import type { EventPayloads, OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
+import type { OrderStatus } from '../../schemas/orderState.ts';
 import type { BenchConnections } from '../benchConnections.ts';
 import { seededRandom } from '../../lib/seededRandom.ts';
 
 export interface OrderOutcome {
-  status: 'placed' | 'shipped' | 'cancelled';
+  status: OrderStatus;
   version: number;
   customerId: string;
 }
@@ -23,7 +25,7 @@ export interface OrderOutcome {
 export interface OrderEventRow {
   orderId: string;
   customerId: string;
-  status: OrderOutcome['status'];
+  status: OrderStatus;
   totalCents: number;
   itemCount: number;
   occurredAt: number;
@@ -50,7 +52,22 @@ const CATEGORIES = ['kitchen', 'shoes', 'garden', 'books', 'toys', 'sports'];
 const BRANDS = ['Outflow', 'Acme', 'Northwind', 'Globex'];
 const DAY_MS = 86_400_000;
 
-type Emit = <T extends keyof EventPayloads>(aggregate: AggregateType, type: T, event: Omit<EventPayloads[T], 'eventId' | 'correlationId' | 'causationId'>) => Promise<void>;
+/** A product of the history: its catalog fields, its version, and its stock at its inventory version. */
+interface HistoryProduct extends EventBody<'ProductCreated'> {
+  version: number;
+  stock: number;
+  stockVersion: number;
+}
+
+// ProductCreated and ProductUpdated carry the same fields: the complete catalog state.
+function productBody({ sku, name, description, category, brand, priceCents }: HistoryProduct): EventBody<'ProductCreated' | 'ProductUpdated'> {
+  return { sku, name, description, category, brand, priceCents };
+}
+
+/** The envelope fields emit stamps: each event is a flow of its own, caused by no command. */
+type StampedField = 'eventId' | 'correlationId' | 'causationId';
+/** An event type and its payload less the stamped fields: a union, so one type's payload fits only that type. */
+type EmitArguments = { [T in EventType]: [type: T, event: Omit<EventPayloads[T], StampedField>] }[EventType];
 
 /** Sends messages in batches, a few batches in flight at once. */
 class BatchingSender {
@@ -105,13 +122,12 @@ export async function preloadEventHistory(options: {
   let emitted = 0;
   const baseTime = Date.UTC(2026, 0, 1);
 
-  const emit: Emit = async (aggregate, type, event) => {
+  const emit = async (aggregate: AggregateType, ...[type, event]: EmitArguments) => {
     const eventId = crypto.randomUUID();
-    const full = { ...event, eventId, correlationId: eventId, causationId: null } as unknown as EventPayloads[typeof type];
     const topic = topics[topicOf(aggregate)]!;
     await sender.add(topic, {
       key: event.aggregateId,
-      value: codec.encode(type, full),
+      value: codec.encode(type, { ...event, eventId, correlationId: eventId, causationId: null }),
       headers: { eventId, eventType: type, aggregateVersion: String(event.aggregateVersion) },
     });
     eventsPerTopic[topic]!++;
@@ -122,23 +138,28 @@ export async function preloadEventHistory(options: {
   try {
     const productCount = Math.max(50, Math.round(options.events / 400));
     const customerCount = Math.max(20, Math.round(options.events / 25));
-    const products = Array.from({ length: productCount }, (_, i) => ({
-      sku: `bench-${runId}-sku-${i}`,
-      name: `Product ${i}`,
-      category: CATEGORIES[i % CATEGORIES.length]!,
-      brand: BRANDS[i % BRANDS.length]!,
-      priceCents: 100 + Math.floor(random() * 20_000),
-      version: 1,
-      stock: 1_000_000,
-      stockVersion: 1,
-    }));
+    const products = Array.from({ length: productCount }, (_, i): HistoryProduct => {
+      const name = `Product ${i}`;
+      const category = CATEGORIES[i % CATEGORIES.length]!;
+      return {
+        sku: `bench-${runId}-sku-${i}`,
+        name,
+        description: `The ${name}, in ${category}`,
+        category,
+        brand: BRANDS[i % BRANDS.length]!,
+        priceCents: 100 + Math.floor(random() * 20_000),
+        version: 1,
+        stock: 1_000_000,
+        stockVersion: 1,
+      };
+    });
     for (const p of products) {
-      await emit('product', 'ProductCreated', { aggregateId: p.sku, aggregateVersion: 1, occurredAt: baseTime, sku: p.sku, name: p.name, description: `The ${p.name}, in ${p.category}`, category: p.category, brand: p.brand, priceCents: p.priceCents });
+      await emit('product', 'ProductCreated', { aggregateId: p.sku, aggregateVersion: 1, occurredAt: baseTime, ...productBody(p) });
       await emit('inventory', 'InventoryAdjusted', { aggregateId: p.sku, aggregateVersion: 1, occurredAt: baseTime, sku: p.sku, delta: p.stock, available: p.stock, reason: 'restock', orderId: null });
     }
     const orders = new Map<string, OrderOutcome>();
     const orderEvents: OrderEventRow[] = [];
-    const address = { name: 'Bench Customer', line1: '1 Load St', line2: null, city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' };
+    const address: ShippingAddress = { name: 'Bench Customer', line1: '1 Load St', line2: null, city: 'Leeds', postalCode: 'LS1 1AA', country: 'GB' };
     let n = 0;
     while (emitted < options.events) {
       const at = baseTime + Math.floor((n / Math.max(1, options.events / 3)) * 30 * DAY_MS) + n;
@@ -146,14 +167,14 @@ export async function preloadEventHistory(options: {
         const p = products[Math.floor(random() * products.length)]!;
         p.version++;
         p.priceCents = 100 + Math.floor(random() * 20_000);
-        await emit('product', 'ProductUpdated', { aggregateId: p.sku, aggregateVersion: p.version, occurredAt: at, sku: p.sku, name: p.name, description: `The ${p.name}, in ${p.category}`, category: p.category, brand: p.brand, priceCents: p.priceCents });
+        await emit('product', 'ProductUpdated', { aggregateId: p.sku, aggregateVersion: p.version, occurredAt: at, ...productBody(p) });
       }
       const orderId = `bench-${runId}-order-${n}`;
       const customerId = `bench-${runId}-customer-${Math.floor(random() * customerCount)}`;
       const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => products[Math.floor(random() * products.length)]!)
         .filter((p, i, all) => all.indexOf(p) === i)
         .map((p) => ({ product: p, quantity: 1 + Math.floor(random() * 3) }));
-      const items = lines.map(({ product: p, quantity }) => ({ sku: p.sku, name: p.name, category: p.category, quantity, unitPriceCents: p.priceCents, lineTotalCents: p.priceCents * quantity }));
+      const items = lines.map(({ product: p, quantity }): OrderLine => ({ sku: p.sku, name: p.name, category: p.category, quantity, unitPriceCents: p.priceCents, lineTotalCents: p.priceCents * quantity }));
       const totalCents = items.reduce((sum, line) => sum + line.lineTotalCents, 0);
       await emit('order', 'OrderPlaced', { aggregateId: orderId, aggregateVersion: 1, occurredAt: at, orderId, customerId, items, totalCents, shippingAddress: address });
       const row = (status: OrderOutcome['status'], version: number, occurredAt: number) => orderEvents.push({ orderId, customerId, status, totalCents, itemCount: items.length, occurredAt, version });

@@ -4,9 +4,10 @@ import crypto from 'node:crypto';
 import { InvariantViolation, NotFound } from '../../lib/errors.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import { adjustInventory, type Inventory } from '../domain/inventory.ts';
+import type { ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import {
   cancelOrder, placeOrder, shipOrder, unitsBySku, updateShippingAddress,
-  type Order, type RequestedLine, type ShippingAddress,
+  type Order, type RequestedLine,
 } from '../domain/order.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
 import { inventoryForUpdate, inventoryOfOrderForUpdate, updateInventory } from '../persistence/inventoryRepository.ts';

@@ -1,12 +1,12 @@
 // The inventory aggregate (one per SKU): available units, never below zero. Every
 // change, including an order's reservation and its release, is one of its events.
 import { InvariantViolation } from '../../lib/errors.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import { MAX_STOCK_UNITS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 
-export interface Inventory {
-  sku: string;
-  available: number;
+/** The stock of a SKU, at the version of its last InventoryAdjusted (0 before the first). */
+export interface Inventory extends Pick<EventBody<'InventoryAdjusted'>, 'sku' | 'available'> {
   version: number;
 }
 
@@ -20,7 +20,7 @@ export function adjustInventory(
   delta: number,
   reason: AdjustmentReason,
   orderId: string | null = null,
-): { inventory: Inventory; event: PendingEvent } {
+): { inventory: Inventory; event: PendingEvent<'InventoryAdjusted'> } {
   if (!Number.isSafeInteger(delta) || delta === 0) {
     throw new InvariantViolation('adjustment_not_whole', `an adjustment must move a non-zero whole number of units, got ${delta}`, { delta });
   }

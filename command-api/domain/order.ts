@@ -1,48 +1,21 @@
 // The order aggregate. Totals are computed here from catalog prices, never taken from
 // the client; the address and the order itself can change only until it ships.
 import { InvariantViolation } from '../../lib/errors.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
+import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
+import type { OrderState } from '../../schemas/orderState.ts';
 import { MAX_ORDER_TOTAL_CENTS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 import type { Product } from './product.ts';
 
 export const MAX_ORDER_LINES = 100;
-export type OrderStatus = 'placed' | 'cancelled' | 'shipped';
 
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  postalCode: string;
-  country: string;
-}
-
-export interface OrderLine {
-  sku: string;
-  name: string;
-  category: string;
-  quantity: number;
-  unitPriceCents: number;
-  lineTotalCents: number;
-}
-
-export interface Order {
-  orderId: string;
-  customerId: string;
-  status: OrderStatus;
-  items: OrderLine[];
-  totalCents: number;
-  shippingAddress: ShippingAddress;
-  cancelReason: string | null;
-  carrier: string | null;
-  trackingNumber: string | null;
+export interface Order extends OrderState {
   version: number;
 }
 
-export interface RequestedLine {
-  sku: string;
-  quantity: number;
-}
+/** A line as the client asks for it; the server prices it into an OrderLine. */
+export type RequestedLine = Pick<OrderLine, 'sku' | 'quantity'>;
 
 export function placeOrder(input: {
   orderId: string;
@@ -50,7 +23,7 @@ export function placeOrder(input: {
   lines: RequestedLine[];
   products: ReadonlyMap<string, Product>;
   shippingAddress: ShippingAddress;
-}): { order: Order; event: PendingEvent } {
+}): { order: Order; event: PendingEvent<'OrderPlaced'> } {
   const { orderId, customerId, lines, products, shippingAddress } = input;
   if (lines.length < 1 || lines.length > MAX_ORDER_LINES) {
     throw new InvariantViolation('order_line_count', `an order has 1 to ${MAX_ORDER_LINES} lines, got ${lines.length}`, { lines: lines.length });
@@ -76,7 +49,10 @@ export function placeOrder(input: {
     orderId, customerId, status: 'placed', items, totalCents, shippingAddress,
     cancelReason: null, carrier: null, trackingNumber: null, version: 1,
   };
-  return { order, event: orderEvent(order, 'OrderPlaced', { items, totalCents, shippingAddress }) };
+  return {
+    order,
+    event: { type: 'OrderPlaced', aggregateId: orderId, aggregateVersion: order.version, body: { ...orderIds(order), items, totalCents, shippingAddress } },
+  };
 }
 
 /** Units per SKU across all lines: what the order reserves (or releases when cancelled). */
@@ -92,29 +68,34 @@ function assertNotShipped(order: Order, action: string): void {
   }
 }
 
-export function cancelOrder(order: Order, reason: string | null): { order: Order; event: PendingEvent } {
+export function cancelOrder(order: Order, reason: string | null): { order: Order; event: PendingEvent<'OrderCancelled'> } {
   assertNotShipped(order, 'cancel it');
   const next: Order = { ...order, status: 'cancelled', cancelReason: reason, version: order.version + 1 };
-  return { order: next, event: orderEvent(next, 'OrderCancelled', { reason, items: order.items, totalCents: order.totalCents }) };
+  return {
+    order: next,
+    event: { type: 'OrderCancelled', aggregateId: next.orderId, aggregateVersion: next.version, body: { ...orderIds(next), reason, items: order.items, totalCents: order.totalCents } },
+  };
 }
 
-export function shipOrder(order: Order, carrier: string | null, trackingNumber: string | null): { order: Order; event: PendingEvent } {
+export function shipOrder(order: Order, carrier: string | null, trackingNumber: string | null): { order: Order; event: PendingEvent<'OrderShipped'> } {
   assertNotShipped(order, 'ship it');
   const next: Order = { ...order, status: 'shipped', carrier, trackingNumber, version: order.version + 1 };
-  return { order: next, event: orderEvent(next, 'OrderShipped', { carrier, trackingNumber }) };
+  return {
+    order: next,
+    event: { type: 'OrderShipped', aggregateId: next.orderId, aggregateVersion: next.version, body: { ...orderIds(next), carrier, trackingNumber } },
+  };
 }
 
-export function updateShippingAddress(order: Order, shippingAddress: ShippingAddress): { order: Order; event: PendingEvent } {
+export function updateShippingAddress(order: Order, shippingAddress: ShippingAddress): { order: Order; event: PendingEvent<'ShippingAddressUpdated'> } {
   assertNotShipped(order, 'change its shipping address');
   const next: Order = { ...order, shippingAddress, version: order.version + 1 };
-  return { order: next, event: orderEvent(next, 'ShippingAddressUpdated', { shippingAddress }) };
+  return {
+    order: next,
+    event: { type: 'ShippingAddressUpdated', aggregateId: next.orderId, aggregateVersion: next.version, body: { ...orderIds(next), shippingAddress } },
+  };
 }
 
-function orderEvent(order: Order, type: PendingEvent['type'], fields: Record<string, unknown>): PendingEvent {
-  return {
-    type,
-    aggregateId: order.orderId,
-    aggregateVersion: order.version,
-    body: { orderId: order.orderId, customerId: order.customerId, ...fields },
-  };
+/** The fields every order event's body starts with: consumers key by order and by customer. */
+function orderIds(order: Order): Pick<EventBody<'OrderPlaced'>, 'orderId' | 'customerId'> {
+  return { orderId: order.orderId, customerId: order.customerId };
 }

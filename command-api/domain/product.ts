@@ -1,18 +1,13 @@
 // The product aggregate (id = SKU): catalog data with a price that is always positive and bounded.
 import { InvariantViolation } from '../../lib/errors.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import { MAX_PRICE_CENTS } from './limits.ts';
 import type { PendingEvent } from './pendingEvent.ts';
 
-export interface ProductFields {
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  priceCents: number;
-}
+/** A product's catalog data: what ProductCreated and ProductUpdated carry besides the SKU. */
+export type ProductFields = Omit<EventBody<'ProductCreated'>, 'sku'>;
 
-export interface Product extends ProductFields {
-  sku: string;
+export interface Product extends EventBody<'ProductCreated'> {
   version: number;
 }
 
@@ -25,19 +20,20 @@ function assertPrice(priceCents: number): void {
   }
 }
 
-function productEvent(type: 'ProductCreated' | 'ProductUpdated', product: Product): PendingEvent {
+// ProductCreated and ProductUpdated carry the same fields: the complete state.
+function productBody(product: Product): EventBody<'ProductCreated' | 'ProductUpdated'> {
   const { sku, name, description, category, brand, priceCents } = product;
-  return { type, aggregateId: sku, aggregateVersion: product.version, body: { sku, name, description, category, brand, priceCents } };
+  return { sku, name, description, category, brand, priceCents };
 }
 
-export function createProduct(sku: string, fields: ProductFields): { product: Product; event: PendingEvent } {
+export function createProduct(sku: string, fields: ProductFields): { product: Product; event: PendingEvent<'ProductCreated'> } {
   assertPrice(fields.priceCents);
   const product = { sku, ...fields, version: 1 };
-  return { product, event: productEvent('ProductCreated', product) };
+  return { product, event: { type: 'ProductCreated', aggregateId: sku, aggregateVersion: product.version, body: productBody(product) } };
 }
 
-export function updateProduct(current: Product, changes: Partial<ProductFields>): { product: Product; event: PendingEvent } {
+export function updateProduct(current: Product, changes: Partial<ProductFields>): { product: Product; event: PendingEvent<'ProductUpdated'> } {
   const next = { ...current, ...changes, version: current.version + 1 };
   assertPrice(next.priceCents);
-  return { product: next, event: productEvent('ProductUpdated', next) };
+  return { product: next, event: { type: 'ProductUpdated', aggregateId: next.sku, aggregateVersion: next.version, body: productBody(next) } };
 }

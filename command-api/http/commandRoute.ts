@@ -1,7 +1,7 @@
 // What every command route shares: who may call it, the Idempotency-Key and If-Match
 // headers, and turning the executor's answer into a response.
 import crypto from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
@@ -25,8 +25,11 @@ export function expectedVersion(request: FastifyRequest): number | undefined {
   return Number(header.replace(/^W\//, '').replaceAll('"', ''));
 }
 
-/** Route schema parts every command shares: headers and the documented responses. */
-export function commandSchema(summary: string, parts: Record<string, unknown>) {
+/**
+ * Route schema parts every command shares: headers and the documented responses. The route's own
+ * parts keep their literal types, from which the type provider infers params and body.
+ */
+export function commandSchema<const Parts extends Pick<FastifySchema, 'params' | 'body'>>(summary: string, parts: Parts) {
   return {
     summary,
     headers: commandHeaders,

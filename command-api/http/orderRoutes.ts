@@ -1,18 +1,22 @@
 // Orders: customers place, cancel and re-address their own; shipping is an admin's.
 import type { FastifyInstance } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { Forbidden, ValidationFailed } from '../../lib/errors.ts';
-import type { RequestedLine, ShippingAddress } from '../domain/order.ts';
+import type { ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import type { CommandExecutor } from '../commands/commandExecutor.ts';
 import { cancelOrderCommand, placeOrderCommand, shipOrderCommand, updateShippingAddressCommand } from '../commands/orderCommands.ts';
 import { commandSchema, expectedVersion, principalOf, requireAdmin, sendCommand } from './commandRoute.ts';
 import { cancelOrderBody, orderIdParam, placeOrderBody, shipOrderBody, shippingAddress } from './requestSchemas.ts';
 
-const withLine2 = (address: ShippingAddress): ShippingAddress => ({ ...address, line2: address.line2 ?? null });
+// The request may leave line2 out; the event always has it, null when there is none.
+const withLine2 = (address: Omit<ShippingAddress, 'line2'> & { line2?: string | null }): ShippingAddress => ({ ...address, line2: address.line2 ?? null });
 
-export function orderRoutes(app: FastifyInstance, executor: CommandExecutor): void {
+export function orderRoutes(fastify: FastifyInstance, executor: CommandExecutor): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
+
   app.post('/orders', { schema: commandSchema('Place an order: stock is reserved, totals are computed by the server', { body: placeOrderBody }) }, async (request, reply) => {
     const principal = principalOf(request);
-    const body = request.body as { customerId?: string; items: RequestedLine[]; shippingAddress: ShippingAddress };
+    const body = request.body;
     let customerId = body.customerId;
     if (principal.role === 'customer') {
       if (customerId !== undefined && customerId !== principal.customerId) throw new Forbidden('a customer key can only place orders for its own customer');
@@ -24,20 +28,17 @@ export function orderRoutes(app: FastifyInstance, executor: CommandExecutor): vo
   });
 
   app.post('/orders/:id/cancel', { schema: commandSchema('Cancel an order before it ships; its stock is released', { params: orderIdParam, body: cancelOrderBody }) }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const reason = (request.body as { reason?: string } | null)?.reason ?? null;
-    return sendCommand(executor, request, reply, cancelOrderCommand(principalOf(request), id, reason, expectedVersion(request)));
+    const reason = request.body?.reason ?? null;
+    return sendCommand(executor, request, reply, cancelOrderCommand(principalOf(request), request.params.id, reason, expectedVersion(request)));
   });
 
   app.post('/orders/:id/ship', { schema: commandSchema('Mark an order shipped', { params: orderIdParam, body: shipOrderBody }) }, async (request, reply) => {
     requireAdmin(request);
-    const { id } = request.params as { id: string };
-    const body = (request.body as { carrier?: string; trackingNumber?: string } | null) ?? {};
-    return sendCommand(executor, request, reply, shipOrderCommand(principalOf(request), id, body.carrier ?? null, body.trackingNumber ?? null, expectedVersion(request)));
+    const body = request.body ?? {};
+    return sendCommand(executor, request, reply, shipOrderCommand(principalOf(request), request.params.id, body.carrier ?? null, body.trackingNumber ?? null, expectedVersion(request)));
   });
 
   app.put('/orders/:id/shipping-address', { schema: commandSchema("Change an order's shipping address before it ships", { params: orderIdParam, body: shippingAddress }) }, async (request, reply) => {
-    const { id } = request.params as { id: string };
-    return sendCommand(executor, request, reply, updateShippingAddressCommand(principalOf(request), id, withLine2(request.body as ShippingAddress), expectedVersion(request)));
+    return sendCommand(executor, request, reply, updateShippingAddressCommand(principalOf(request), request.params.id, withLine2(request.body), expectedVersion(request)));
   });
 }

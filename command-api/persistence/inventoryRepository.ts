@@ -5,11 +5,8 @@ import type { Inventory } from '../domain/inventory.ts';
 import type { Read } from '../commands/commandPlan.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
-interface InventoryRow {
-  sku: string;
-  available: number;
-  version: string;
-}
+// node-pg returns the bigint version as a string.
+type InventoryRow = Pick<Inventory, 'sku' | 'available'> & { version: string };
 
 const toInventory = (row: InventoryRow): Inventory => ({ sku: row.sku, available: row.available, version: Number(row.version) });
 

@@ -1,6 +1,8 @@
 // Orders and their lines in the write model.
 import type pg from 'pg';
-import type { Order, OrderLine, OrderStatus, ShippingAddress } from '../domain/order.ts';
+import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
+import type { OrderStatus } from '../../schemas/orderState.ts';
+import type { Order } from '../domain/order.ts';
 import type { Read } from '../commands/commandPlan.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
@@ -16,14 +18,8 @@ interface OrderRow {
   version: string;
 }
 
-interface LineRow {
-  sku: string;
-  name: string;
-  category: string;
-  quantity: number;
-  unit_price_cents: string;
-  line_total_cents: string;
-}
+// The columns named like OrderLine's fields hold them as they are; node-pg returns bigint columns as strings.
+type LineRow = Pick<OrderLine, 'sku' | 'name' | 'category' | 'quantity'> & { unit_price_cents: string; line_total_cents: string };
 
 /** The order, locked for the rest of the transaction, and its lines (which never change). */
 export function orderForUpdate(orderId: string): Read<Order | undefined> {

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import { eventCatalog, type EventType } from '../../schemas/eventCatalog.ts';
 import type { EventPayloads } from '../../schemas/generated/eventTypes.ts';
+import type { EventEnvelope } from '../../schemas/eventEnvelope.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
 import type { WriteStatement } from './writeStatement.ts';
 
@@ -30,16 +31,17 @@ export interface EncodedEvent {
 export function encodeEvents(encoder: EventEncoder, events: readonly PendingEvent[], context: EventContext): EncodedEvent[] {
   return events.map((event) => {
     const eventId = crypto.randomUUID();
-    // The body's shape is checked against the Avro schema by the encoder (field paths in the error).
-    const payload = encoder.encode(event.type, {
+    const envelope: EventEnvelope = {
       eventId,
       aggregateId: event.aggregateId,
       aggregateVersion: event.aggregateVersion,
       occurredAt: context.now.getTime(),
       correlationId: context.correlationId,
       causationId: context.causationId,
-      ...event.body,
-    } as unknown as EventPayloads[EventType]);
+    };
+    // The body is typed by its event type's schema already; the encoder still checks the values
+    // (a string past its bound, a non-integer long) against the Avro schema, naming each field.
+    const payload = encoder.encode(event.type, { ...envelope, ...event.body });
     return { eventId, event, payload };
   });
 }

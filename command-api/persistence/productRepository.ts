@@ -5,15 +5,8 @@ import type { Product } from '../domain/product.ts';
 import type { Read } from '../commands/commandPlan.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
-interface ProductRow {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  price_cents: string;
-  version: string;
-}
+// The columns named like the product's fields hold them as they are; node-pg returns bigint columns as strings.
+type ProductRow = Pick<Product, 'sku' | 'name' | 'description' | 'category' | 'brand'> & { price_cents: string; version: string };
 
 // Named columns, not *: a prepared statement fails once its result columns change.
 const PRODUCT_COLUMNS = 'sku, name, description, category, brand, price_cents, version';

@@ -2,29 +2,17 @@
 // is an operator's tool: it is the one reader of the write tables outside the command
 // API, and it reads them in one REPEATABLE READ snapshot so the expectations agree.
 import type pg from 'pg';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
+import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
+import type { OrderState } from '../../schemas/orderState.ts';
 
-export interface ExpectedOrder {
-  orderId: string;
-  customerId: string;
-  status: string;
-  totalCents: number;
-  items: { sku: string; name: string; category: string; quantity: number; unitPriceCents: number; lineTotalCents: number }[];
-  shippingAddress: Record<string, unknown>;
-  cancelReason: string | null;
-  carrier: string | null;
-  trackingNumber: string | null;
+export interface ExpectedOrder extends OrderState {
   placedAt: number;
   version: number;
 }
 
-export interface ExpectedProduct {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  priceCents: number;
-  available: number;
+/** A product's catalog row joined with its stock row: two aggregates, each with its own version. */
+export interface ExpectedProduct extends EventBody<'ProductCreated'>, Pick<EventBody<'InventoryAdjusted'>, 'available'> {
   productVersion: number;
   inventoryVersion: number;
 }
@@ -66,7 +54,7 @@ export async function readWriteModel(client: pg.Client): Promise<WriteModelSnaps
         customerId: r.customer_id,
         status: r.status,
         totalCents: Number(r.total_cents),
-        items: r.items.map((i: Record<string, unknown>) => ({ ...i, unitPriceCents: Number(i.unitPriceCents), lineTotalCents: Number(i.lineTotalCents) })),
+        items: r.items.map((i: OrderLine) => ({ ...i, unitPriceCents: Number(i.unitPriceCents), lineTotalCents: Number(i.lineTotalCents) })),
         shippingAddress: r.shipping_address,
         cancelReason: r.cancel_reason,
         carrier: r.carrier,

@@ -7,7 +7,7 @@
 // byte for byte what JSON.stringify gave; queryApiOrders and queryApiCatalog tests hold that),
 // and the order's items and address follow the Avro records (a unit test compares them).
 // No `required`: the serializer would throw on a missing field where JSON.stringify omitted it.
-import { ORDER_STATUSES } from '../../schemas/orderStatus.ts';
+import { ORDER_STATUSES } from '../../schemas/orderState.ts';
 
 export const text = { type: 'string' } as const;
 export const nullableText = { type: ['string', 'null'] } as const;

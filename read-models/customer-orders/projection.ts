@@ -7,7 +7,7 @@ import { ValidationFailed } from '../../lib/errors.ts';
 import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { readIndexPage } from '../../projectors/stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
-import type { OrderStatus } from '../../schemas/orderStatus.ts';
+import type { OrderStatus } from '../../schemas/orderState.ts';
 
 export const CUSTOMER_ORDERS = 'customer-orders';
 

@@ -3,7 +3,7 @@
 // version guard makes a duplicate or late older event a no-op.
 import type { Redis } from 'ioredis';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
-import type { OrderStatus } from '../../schemas/orderStatus.ts';
+import type { OrderStatus } from '../../schemas/orderState.ts';
 import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { readHash } from '../../projectors/stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
