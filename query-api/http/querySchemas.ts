@@ -33,6 +33,6 @@ export const minVersionQuery = {
 export const centsParameter = { type: 'integer', minimum: 0, maximum: 1_000_000_000_000, description: 'Minor currency units (cents).' } as const;
 
 /** Schema parts every authenticated read shares; `ok` is the 200 answer's, declared beside the route. */
-export function readSchema(summary: string, parts: Record<string, unknown>, ok: Record<string, unknown>) {
-  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, ...errorResponses } };
+export function readSchema<Parts extends object, Ok extends object>(summary: string, parts: Parts, ok: Ok) {
+  return { summary, security: [{ apiKey: [] }], ...parts, response: { 200: ok, ...errorResponses } } as const;
 }

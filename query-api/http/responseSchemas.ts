@@ -18,7 +18,7 @@ export const orderStatus = { type: 'string', enum: ORDER_STATUSES } as const;
 
 /** OrderLine of the OrderPlaced event, as placed. */
 export const orderLineSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     sku: text,
     name: text,
@@ -31,7 +31,7 @@ export const orderLineSchema = {
 
 /** ShippingAddress of the order events, the latest. */
 export const shippingAddressSchema = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   properties: {
     name: text,
     line1: text,

@@ -1,5 +1,6 @@
 // GET /customers/:id/orders, from the customer-orders index in Redis: a customer key reads
 // only its own customer's orders, an admin key any customer's.
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { fromDependency } from '../../lib/dependencyFailure.ts';
 import { ValidationFailed } from '../../lib/errors.ts';
@@ -26,13 +27,13 @@ const customerOrdersQuery = {
 
 /** CustomerOrdersPage, as readCustomerOrders builds it. */
 const customerOrdersResponse = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   description: "A page of the customer's orders, newest first.",
   properties: {
     orders: {
       type: 'array',
       items: {
-        type: 'object',
+        type: 'object', additionalProperties: false,
         properties: {
           orderId: text,
           status: orderStatus,
@@ -53,7 +54,8 @@ function asQuerystringError(error: unknown): unknown {
   return new ValidationFailed(error.fields.map((f) => ({ ...f, field: f.field.replace(/^query\./, 'querystring.') })));
 }
 
-export function customerOrdersRoutes(app: FastifyInstance, { connections: { redis }, generation }: QueryRouteContext): void {
+export function customerOrdersRoutes(fastify: FastifyInstance, { connections: { redis }, generation }: QueryRouteContext): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   app.get('/customers/:id/orders', {
     config: { readModel: CUSTOMER_ORDERS },
     schema: readSchema("A customer's orders, newest first, paged by cursor", {
@@ -61,9 +63,9 @@ export function customerOrdersRoutes(app: FastifyInstance, { connections: { redi
       querystring: customerOrdersQuery,
     }, customerOrdersResponse),
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     requireCustomerAccess(request, id);
-    const { cursor, limit } = request.query as { cursor?: string; limit: number };
+    const { cursor, limit } = request.query;
     try {
       return await fromDependency('redis', () => readCustomerOrders(redis, id, { ...(cursor === undefined ? {} : { cursor }), limit, generation }));
     } catch (error) {

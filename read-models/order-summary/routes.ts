@@ -4,6 +4,7 @@
 // customer key cannot probe which order ids exist. With a min-version, an order that is
 // absent (or not the caller's) when the wait ends answers 409 with currentVersion 0:
 // the client holds a version from the command API, so the order is expected to appear.
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { fromDependency } from '../../lib/dependencyFailure.ts';
 import { NotFound, StaleRead } from '../../lib/errors.ts';
@@ -22,7 +23,7 @@ const orderParams = {
 
 /** OrderSummary, as parseOrderSummary builds it. */
 const orderSummaryResponse = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   description: 'The order as the read model has it.',
   properties: {
     orderId: text,
@@ -40,7 +41,8 @@ const orderSummaryResponse = {
   },
 } as const;
 
-export function orderSummaryRoutes(app: FastifyInstance, { connections: { redis }, generation, minVersionTimeoutMs, readGraceMs }: QueryRouteContext): void {
+export function orderSummaryRoutes(fastify: FastifyInstance, { connections: { redis }, generation, minVersionTimeoutMs, readGraceMs }: QueryRouteContext): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   // An outage of Redis comes out of the reader as DependencyUnavailable naming it (503),
   // however deep in the reader the driver failed.
   const read = (orderId: string) => fromDependency('redis', () => readOrderSummary(redis, orderId, { generation }));
@@ -52,7 +54,7 @@ export function orderSummaryRoutes(app: FastifyInstance, { connections: { redis 
       querystring: minVersionQuery,
     }, orderSummaryResponse),
   }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const principal = principalOf(request);
     const readVisible = async (): Promise<OrderSummary | undefined> => {
       const order = await read(id);

@@ -1,6 +1,7 @@
 // GET /products/search, from the product-search index in Elasticsearch; any valid key may read
 // it. Cross-field rules the JSON schema cannot express are checked here and answered 400 in the
 // same shape, naming the fields.
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { fromDependency } from '../../lib/dependencyFailure.ts';
 import { ValidationFailed, type FieldError } from '../../lib/errors.ts';
@@ -27,11 +28,11 @@ const productSearchQuery = {
   },
 } as const;
 
-const facetCounts = { type: 'array', items: { type: 'object', properties: { value: text, count: integer } } } as const;
+const facetCounts = { type: 'array', items: { type: 'object', additionalProperties: false, properties: { value: text, count: integer } } } as const;
 
 /** ProductSearchResult, as searchProducts builds it (each product as toProductDocument does). */
 const productSearchResponse = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   description: 'The page of matching products and the facet counts of all matches.',
   properties: {
     total: integer,
@@ -40,7 +41,7 @@ const productSearchResponse = {
     products: {
       type: 'array',
       items: {
-        type: 'object',
+        type: 'object', additionalProperties: false,
         properties: {
           sku: text,
           name: text,
@@ -56,27 +57,17 @@ const productSearchResponse = {
         },
       },
     },
-    facets: { type: 'object', properties: { category: facetCounts, brand: facetCounts } },
+    facets: { type: 'object', additionalProperties: false, properties: { category: facetCounts, brand: facetCounts } },
   },
 } as const;
 
-interface ProductSearchParams {
-  q?: string;
-  category?: string;
-  brand?: string;
-  minPrice?: number;
-  maxPrice?: number;
-  inStock?: boolean;
-  page: number;
-  pageSize: number;
-}
-
-export function productSearchRoutes(app: FastifyInstance, { connections: { elasticsearch }, generation }: QueryRouteContext): void {
+export function productSearchRoutes(fastify: FastifyInstance, { connections: { elasticsearch }, generation }: QueryRouteContext): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   app.get('/products/search', {
     config: { readModel: PRODUCT_SEARCH },
     schema: readSchema('Full-text product search with category and brand facets', { querystring: productSearchQuery }, productSearchResponse),
   }, async (request) => {
-    const { q, category, brand, minPrice, maxPrice, inStock, page, pageSize } = request.query as ProductSearchParams;
+    const { q, category, brand, minPrice, maxPrice, inStock, page, pageSize } = request.query;
     const problems: FieldError[] = [];
     if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice) {
       problems.push({ field: 'querystring.minPrice', message: 'must be <= maxPrice' }, { field: 'querystring.maxPrice', message: 'must be >= minPrice' });

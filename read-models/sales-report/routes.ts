@@ -1,6 +1,7 @@
 // GET /reports/sales, from the sales tables of the read-model Postgres; it needs an admin or
 // analyst key. Cross-field rules the JSON schema cannot express are checked here and answered
 // 400 in the same shape, naming the fields.
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { fromDependency } from '../../lib/dependencyFailure.ts';
 import { ValidationFailed, type FieldError } from '../../lib/errors.ts';
@@ -35,31 +36,26 @@ const salesSums = { revenueCents: cents, units: integer } as const;
 
 /** SalesReport, as readSalesReport builds it: each row has `day` or `category`, as grouped. */
 const salesReportResponse = {
-  type: 'object',
+  type: 'object', additionalProperties: false,
   description: 'Revenue and units per day or per category, and their totals.',
   properties: {
     from: text,
     to: text,
     groupBy: { type: 'string', enum: ['day', 'category'] },
-    rows: { type: 'array', items: { type: 'object', properties: { day: text, category: text, ...salesSums } } },
-    totals: { type: 'object', properties: salesSums },
+    rows: { type: 'array', items: { type: 'object', additionalProperties: false, properties: { day: text, category: text, ...salesSums } } },
+    totals: { type: 'object', additionalProperties: false, properties: salesSums },
   },
 } as const;
 
-interface SalesReportParams {
-  from: string;
-  to: string;
-  groupBy: 'day' | 'category';
-}
-
-export function salesReportRoutes(app: FastifyInstance, { connections: { readPostgres }, generation }: QueryRouteContext): void {
+export function salesReportRoutes(fastify: FastifyInstance, { connections: { readPostgres }, generation }: QueryRouteContext): void {
+  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
   app.get('/reports/sales', {
     config: { readModel: SALES_REPORT },
     schema: readSchema('Sales per day or per category over a date range', { querystring: salesReportQuery }, salesReportResponse),
     // Checked before the handler runs, so a key without access learns nothing from validation errors either.
     preValidation: async (request) => requireReportAccess(request),
   }, async (request) => {
-    const { from, to, groupBy } = request.query as SalesReportParams;
+    const { from, to, groupBy } = request.query;
     const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
     const problems: FieldError[] = [];
     if (days < 1) problems.push({ field: 'querystring.from', message: 'must be on or before to' }, { field: 'querystring.to', message: 'must be on or after from' });
