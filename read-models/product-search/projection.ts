@@ -6,17 +6,13 @@
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { isIndexNotFound, readTargetOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { defineElasticsearchProjection, type DocumentUpdate } from '../../projectors/stores/elasticsearchStore.ts';
+import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import type { ProductCreated, ProductUpdated } from '../../schemas/generated/eventTypes.ts';
 
 export const PRODUCT_SEARCH = 'product-search';
 
-export interface ProductDocument {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  priceCents: number;
+/** The catalogue fields as ProductCreated carries them, and what the inventory and versions add. */
+export interface ProductDocument extends EventBody<'ProductCreated'> {
   /** Available units; 0 until the SKU's first inventory event. */
   available: number;
   inStock: boolean;
