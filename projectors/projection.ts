@@ -97,11 +97,9 @@ export interface ProjectionStore {
   close(): Promise<void>;
 }
 
-/** The connections a store may use; the runtime creates them once per worker. */
-export interface StoreContext {
+/** The connections a store may use; the runtime opens them once per process, whatever generations it works on. */
+export interface StoreConnections {
   config: Config;
-  /** Physical generation of the read model (1, 2, ...): part of every key, index and table name. */
-  generation: number;
   redis: Redis;
   elasticsearch: ElasticsearchClient;
   /** Pool on the read-model Postgres server as the projector role. */
@@ -119,7 +117,13 @@ export interface ProjectionDefinition {
    * read a copy of the events elsewhere (a test's private topic, a benchmark's preloaded one).
    */
   topics?: readonly string[];
-  createStore(context: StoreContext): ProjectionStore;
+  /**
+   * The store of one physical generation of the read model (1, 2, ...): the generation is part of
+   * every key, index and table name the store writes.
+   */
+  createStore(connections: StoreConnections, generation: number): ProjectionStore;
+  /** The generation the readers' pointer names now; undefined when there is no pointer yet. */
+  liveGeneration(connections: StoreConnections): Promise<number | undefined>;
 }
 
 /** The topics a projection reads: its own list if it has one, else the catalog's for its event types. */

@@ -8,7 +8,7 @@ import { config, type Config } from '../lib/config.ts';
 import { ConfirmationRequired } from '../lib/errors.ts';
 import { formatTable } from '../lib/table.ts';
 import { positiveInteger } from './dlqCli.ts';
-import type { ProjectionDefinition, StoreContext } from './projection.ts';
+import type { ProjectionDefinition, StoreConnections } from './projection.ts';
 import type { ProjectionStatus } from './generations/projectionStatus.ts';
 
 function switchMode(raw: string): 'auto' | 'manual' {
@@ -23,15 +23,15 @@ async function definitionOf(name: string): Promise<ProjectionDefinition> {
 }
 
 /** Store connections and the registry table, for the commands that only read or switch. */
-async function withRegistry<T>(work: (context: StoreContext) => Promise<T>): Promise<T> {
-  const { openStoreContext } = await import('./runtime/storeContext.ts');
+async function withRegistry<T>(work: (context: StoreConnections) => Promise<T>): Promise<T> {
+  const { openStoreConnections } = await import('./runtime/storeConnections.ts');
   const { ensureGenerationRegistry } = await import('./generations/generationRegistry.ts');
   // The stores' own info lines ("pointer moved") would repeat what the command prints.
   const base = config();
-  const stores = openStoreContext({ ...base, logLevel: base.logLevel === 'info' ? 'warn' : base.logLevel }, 1);
+  const stores = openStoreConnections({ ...base, logLevel: base.logLevel === 'info' ? 'warn' : base.logLevel });
   try {
-    await ensureGenerationRegistry(stores.context.readPostgres);
-    return await work(stores.context);
+    await ensureGenerationRegistry(stores.connections.readPostgres);
+    return await work(stores.connections);
   } finally {
     await stores.close();
   }

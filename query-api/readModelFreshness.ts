@@ -7,7 +7,7 @@
 // request: an answer carries the last snapshot, so its age can only overstate the staleness
 // (by at most the interval), never understate it.
 import type pino from 'pino';
-import { topicsOf, type ProjectionDefinition, type ProjectionStore, type StoreContext } from '../projectors/projection.ts';
+import { topicsOf, type ProjectionDefinition, type ProjectionStore, type StoreConnections } from '../projectors/projection.ts';
 
 export const FRESHNESS_HEADER = 'outflow-freshness';
 
@@ -53,13 +53,13 @@ export async function snapshotOf(store: ProjectionStore, generation: number, top
  * A projection's store, read as the query API's connections allow (the query role on Postgres).
  * `generation` fixes the generation read; otherwise the pointer names it at each refresh.
  */
-export function storeFreshnessSource(definition: ProjectionDefinition, connections: Omit<StoreContext, 'generation'>, generation?: number): FreshnessSource {
+export function storeFreshnessSource(definition: ProjectionDefinition, connections: StoreConnections, generation?: number): FreshnessSource {
   const topics = topicsOf(definition);
   const stores = new Map<number, ProjectionStore>();
   const storeOf = (g: number): ProjectionStore => {
     let store = stores.get(g);
     if (!store) {
-      store = definition.createStore({ ...connections, generation: g });
+      store = definition.createStore(connections, g);
       stores.set(g, store);
     }
     return store;
@@ -67,11 +67,10 @@ export function storeFreshnessSource(definition: ProjectionDefinition, connectio
   return {
     projection: definition.name,
     async read() {
-      // Any generation's store reads the same pointer; 0 is never a real generation.
-      const live = generation ?? (await storeOf(0).pointerGeneration());
+      const live = generation ?? (await definition.liveGeneration(connections));
       if (live === undefined) return undefined;
-      // Only the pointer's store and the live one stay: a rebuild's switch leaves the old one behind.
-      for (const g of stores.keys()) if (g !== 0 && g !== live) stores.delete(g);
+      // Only the live generation's store stays: a rebuild's switch leaves the old one behind.
+      for (const g of stores.keys()) if (g !== live) stores.delete(g);
       return snapshotOf(storeOf(live), live, topics);
     },
   };

@@ -8,12 +8,12 @@ import { bucketQuantile, parseHistogramBuckets, type HistogramBuckets } from '..
 import { ConnectClient } from '../connectors/connectClient.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
 import { replicationSlotState, type ReplicationSlotState } from '../connectors/replicationSlot.ts';
-import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '../projectors/projection.ts';
+import { consumerGroupOf, type ProjectionDefinition, type StoreConnections } from '../projectors/projection.ts';
 import { allProjections } from '../read-models/registry.ts';
 import { listGenerations } from '../projectors/generations/generationRegistry.ts';
 import { runningRebuilds } from '../projectors/generations/rebuildLock.ts';
 import { topicsOf } from '../projectors/projection.ts';
-import { openStoreContext } from '../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../projectors/runtime/storeConnections.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 
 export interface PartitionEnd {
@@ -118,8 +118,8 @@ const reason = (error: unknown) => {
   return [e.code, e.message, e.cause?.message].filter(Boolean).join(': ') || String(error);
 };
 
-async function readCheckpoints(context: StoreContext, definition: ProjectionDefinition, generation: number): Promise<Map<string, number>> {
-  const store = definition.createStore({ ...context, generation });
+async function readCheckpoints(context: StoreConnections, definition: ProjectionDefinition, generation: number): Promise<Map<string, number>> {
+  const store = definition.createStore(context, generation);
   const all = new Map<string, number>();
   for (const topic of topicsOf(definition)) {
     for (const [partition, offset] of await store.readCheckpoints(topic)) all.set(`${topic}/${partition}`, Number(offset));
@@ -183,7 +183,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
   const kafka = new Kafka({ clientId: `${config.kafka.clientId}-status`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 1, initialRetryTime: 200 } });
   const admin = kafka.admin();
   const adminUp = await within(timeoutMs, 'Kafka', admin.connect()).then(() => true, down('kafka'));
-  const stores = openStoreContext({ ...config, logLevel: 'silent' }, 1);
+  const stores = openStoreConnections({ ...config, logLevel: 'silent' });
   try {
     const topics: TopicStatus[] = [];
     if (adminUp) {
@@ -198,11 +198,11 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     }
     const ends = new Map(topics.flatMap((t) => t.partitions.map((p) => [`${t.topic}/${p.partition}`, p] as const)));
 
-    const generations = await within(timeoutMs, 'the read-model Postgres', listGenerations(stores.context.readPostgres)).catch(down('read postgres'));
+    const generations = await within(timeoutMs, 'the read-model Postgres', listGenerations(stores.connections.readPostgres)).catch(down('read postgres'));
     const parked = await within(
       timeoutMs,
       'the read-model Postgres',
-      stores.context.readPostgres.query<{ projection: string; generation: number; n: string }>(
+      stores.connections.readPostgres.query<{ projection: string; generation: number; n: string }>(
         // A read store no worker has initialised yet has no such table (42P01): nothing is parked.
         'SELECT projection, generation, count(*)::text AS n FROM projector_parked_keys GROUP BY projection, generation',
       ),
@@ -212,7 +212,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     const first = new Map<string, Map<string, number> | Error>();
     const liveOf = (name: string) => generations?.find((g) => g.projection === name && g.state === 'live')?.generation ?? null;
     const storeRead = async (definition: ProjectionDefinition, generation: number) =>
-      within(timeoutMs, `${definition.name}'s store`, readCheckpoints(stores.context, definition, generation)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      within(timeoutMs, `${definition.name}'s store`, readCheckpoints(stores.connections, definition, generation)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     await Promise.all(projections.map(async (p) => { const live = liveOf(p.name); if (live !== null) first.set(p.name, await storeRead(p, live)); }));
     const startedAt = performance.now();
     await new Promise((resolve) => setTimeout(resolve, sampleMs));
@@ -265,7 +265,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     }
 
     const rebuilds: RebuildStatus[] = [];
-    const running = await within(timeoutMs, 'the read-model Postgres', runningRebuilds(stores.context.readPostgres)).catch(down('read postgres'));
+    const running = await within(timeoutMs, 'the read-model Postgres', runningRebuilds(stores.connections.readPostgres)).catch(down('read postgres'));
     for (const r of running ?? []) {
       const definition = projections.find((p) => p.name === r.projection);
       const checkpoints = definition ? await storeRead(definition, r.generation) : undefined;

@@ -1,11 +1,13 @@
 // A projection's exact code (handlers, store adapter) under a private name that reads the
 // preloaded history's topics: what a benchmark runs is what production runs, while its keys,
-// indices, tables, groups and registry rows stay apart from the live read models.
+// indices, tables, groups, pointers and registry rows stay apart from the live read models.
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
+import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
 import { ElasticsearchProjectionStore, type ElasticsearchProjectionDefinition } from '../../projectors/stores/elasticsearchStore.ts';
-import { PostgresProjectionStore, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
+import { livePostgresGenerationOf, PostgresProjectionStore, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
+import { liveGeneration } from '../../projectors/stores/redisKeys.ts';
 import { RedisProjectionStore, type RedisProjectionDefinition } from '../../projectors/stores/redisStore.ts';
 
 export type StoreKind = 'redis' | 'elasticsearch' | 'postgres';
@@ -34,15 +36,29 @@ export function benchProjection(projection: string, runId: string, topicMap: Rea
   switch (storeKindOf(original)) {
     case 'redis': {
       const redis = original as RedisProjectionDefinition;
-      return { ...redis, name, topics, createStore: (context) => new RedisProjectionStore(context, name, redis.opsFor) };
+      return {
+        ...redis,
+        name,
+        topics,
+        createStore: (connections, generation) => new RedisProjectionStore(connections, generation, name, redis.opsFor),
+        liveGeneration: (connections) => liveGeneration(connections.redis, name),
+      };
     }
     case 'elasticsearch': {
       const renamed: ElasticsearchProjectionDefinition = { ...(original as ElasticsearchProjectionDefinition), name, topics };
-      return { ...renamed, createStore: (context) => new ElasticsearchProjectionStore(context, renamed) };
+      return {
+        ...renamed,
+        createStore: (connections, generation) => new ElasticsearchProjectionStore(connections, generation, renamed),
+        liveGeneration: (connections) => liveElasticsearchGeneration(connections.elasticsearch, name),
+      };
     }
     case 'postgres': {
       const renamed: PostgresProjectionDefinition = { ...(original as PostgresProjectionDefinition), name, topics };
-      return { ...renamed, createStore: (context) => new PostgresProjectionStore(context, renamed) };
+      return {
+        ...renamed,
+        createStore: (connections, generation) => new PostgresProjectionStore(connections, generation, renamed),
+        liveGeneration: (connections) => livePostgresGenerationOf(connections.readPostgres, name, renamed.tables),
+      };
     }
   }
 }

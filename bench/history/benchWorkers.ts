@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { captureEndOffsets, replayProgress, type PartitionRange } from '../../projectors/generations/rebuildProgress.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../../projectors/projection.ts';
 import { topicsOf } from '../../projectors/projection.ts';
-import { openStoreContext, type OpenStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections, type OpenStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import type { HealthReport } from '../../projectors/runtime/projectorHttp.ts';
 import type { BenchContext } from '../benchContext.ts';
 import { processMemoryMiB } from '../load/processMemory.ts';
@@ -80,8 +80,8 @@ export interface GenerationWatch {
 }
 
 export async function watchGeneration(context: BenchContext, definition: ProjectionDefinition, generation: number): Promise<GenerationWatch> {
-  const stores: OpenStoreContext = openStoreContext({ ...context.config, logLevel: 'warn' }, generation);
-  const store = definition.createStore(stores.context);
+  const stores: OpenStoreConnections = openStoreConnections({ ...context.config, logLevel: 'warn' });
+  const store = definition.createStore(stores.connections, generation);
   await store.init();
   const ranges = await captureEndOffsets(context.connections.admin, topicsOf(definition));
   const total = ranges.reduce((sum, r) => sum + Number(r.high - r.low), 0);

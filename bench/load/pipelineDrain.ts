@@ -4,7 +4,7 @@
 import { liveGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { waitForCdc, waitForProjections } from '../../projectors/verification/catchUp.ts';
 import type { BenchContext } from '../benchContext.ts';
 
@@ -12,12 +12,12 @@ export async function waitForPipelineIdle(context: BenchContext, timeoutMs = 300
   const began = performance.now();
   const deadline = Date.now() + timeoutMs;
   await waitForCdc(context.config, deadline);
-  const stores = openStoreContext({ ...context.config, logLevel: 'silent' }, 1);
+  const stores = openStoreConnections({ ...context.config, logLevel: 'silent' });
   try {
-    const live = await liveGenerations(stores.context.readPostgres, allProjections.map((p) => p.name));
+    const live = await liveGenerations(stores.connections.readPostgres, allProjections.map((p) => p.name));
     const targets = allProjections.map((p) => {
       const generation = live.get(p.name) ?? 1;
-      return { projection: p.name, generation, topics: topicsOf(p), store: p.createStore({ ...stores.context, generation }) };
+      return { projection: p.name, generation, topics: topicsOf(p), store: p.createStore(stores.connections, generation) };
     });
     await waitForProjections(context.connections.admin, targets, deadline);
   } finally {

@@ -6,7 +6,7 @@
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { GenerationRefused } from '../../lib/errors.ts';
-import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '../projection.ts';
+import { consumerGroupOf, type ProjectionDefinition, type StoreConnections } from '../projection.ts';
 import { listGenerations, readGeneration, recordDropped, recordSwitch, withRegistryLock, type GenerationRow } from './generationRegistry.ts';
 import { runningRebuilds } from './rebuildLock.ts';
 
@@ -22,7 +22,7 @@ export interface SwitchOutcome {
  * Makes `to` live (default: the building generation, once a rebuild found it caught up).
  * Allowed targets: a caught-up building generation, or a retired one (a roll back).
  */
-export async function switchGeneration(context: StoreContext, definition: ProjectionDefinition, to?: number): Promise<SwitchOutcome> {
+export async function switchGeneration(context: StoreConnections, definition: ProjectionDefinition, to?: number): Promise<SwitchOutcome> {
   const pool = context.readPostgres;
   return withRegistryLock(pool, definition.name, async (tx) => {
     const rows = await listGenerations(tx, definition.name);
@@ -36,14 +36,14 @@ export async function switchGeneration(context: StoreContext, definition: Projec
     if (target.state === 'building' && !target.caughtUpAt) {
       throw new GenerationRefused(definition.name, target.generation, 'its rebuild has not caught up yet: switching now would serve a half-built read model');
     }
-    await definition.createStore({ ...context, generation: target.generation }).activate();
+    await definition.createStore(context, target.generation).activate();
     await recordSwitch(tx, definition.name, target.generation);
     return { projection: definition.name, from: live?.generation, to: target.generation, switched: true };
   });
 }
 
 /** Deletes a generation that is neither live nor being rebuilt right now. */
-export async function dropGeneration(context: StoreContext, definition: ProjectionDefinition, generation: number, admin?: Admin): Promise<GenerationRow> {
+export async function dropGeneration(context: StoreConnections, definition: ProjectionDefinition, generation: number, admin?: Admin): Promise<GenerationRow> {
   const pool = context.readPostgres;
   return withRegistryLock(pool, definition.name, async (tx) => {
     const row = await readGeneration(tx, definition.name, generation);
@@ -60,8 +60,8 @@ export async function dropGeneration(context: StoreContext, definition: Projecti
 }
 
 /** The store's data and checkpoints, the generation's parked keys, and its consumer group. */
-export async function dropGenerationData(context: StoreContext, definition: ProjectionDefinition, generation: number, admin?: Admin): Promise<void> {
-  await definition.createStore({ ...context, generation }).truncate();
+export async function dropGenerationData(context: StoreConnections, definition: ProjectionDefinition, generation: number, admin?: Admin): Promise<void> {
+  await definition.createStore(context, generation).truncate();
   await deleteParkedKeys(context.readPostgres, definition.name, generation);
   // A group with members (a worker still on it) cannot be deleted; its offsets are only a fetch hint anyway.
   if (admin) await admin.deleteGroups([consumerGroupOf(definition.name, generation)]).catch(() => undefined);

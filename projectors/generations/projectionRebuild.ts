@@ -18,13 +18,13 @@ import type pino from 'pino';
 import type { Config } from '../../lib/config.ts';
 import { GenerationRefused } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import { consumerGroupOf, type ProjectionDefinition, type StoreContext } from '../projection.ts';
+import { consumerGroupOf, type ProjectionDefinition, type StoreConnections } from '../projection.ts';
 import { kafkaLogCreator } from '../runtime/kafkaLogging.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
 import { topicsOf } from '../projection.ts';
 import { ProjectorWorker } from '../runtime/projectorWorker.ts';
 import { ensureSkippedMessagesTable } from '../runtime/skippedMessagesTable.ts';
-import { openStoreContext } from '../runtime/storeContext.ts';
+import { openStoreConnections } from '../runtime/storeConnections.ts';
 import {
   createBuildingGeneration,
   ensureGenerationRegistry,
@@ -86,24 +86,24 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const { config, definition } = options;
   const log = options.log ?? createLogger('rebuild', config.logLevel);
   const lock = await RebuildLock.acquire(config, definition.name);
-  const stores = openStoreContext(config, 1);
+  const stores = openStoreConnections(config);
   const clientId = `${config.kafka.clientId}${REBUILD_CLIENT_SUFFIX}`;
   const kafka = new Kafka({ clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
   const admin = kafka.admin();
   const workers: ProjectorWorker[] = [];
   try {
     await admin.connect();
-    const pool = stores.context.readPostgres;
+    const pool = stores.connections.readPostgres;
     await ensureGenerationRegistry(pool);
     await ensureParkedKeysTable(pool);
     await ensureSkippedMessagesTable(pool);
     const fingerprint = fingerprintOf(definition);
-    const pointer = await definition.createStore(stores.context).pointerGeneration();
+    const pointer = await definition.liveGeneration(stores.connections);
     const { generation: previous } = await ensureLiveGeneration(pool, definition.name, pointer, fingerprint);
-    const { generation, resumed } = await prepareGeneration(stores.context, definition, admin, options.fromScratch ?? false, log);
+    const { generation, resumed } = await prepareGeneration(stores.connections, definition, admin, options.fromScratch ?? false, log);
     log.info({ projection: definition.name, generation, previous, resumed }, resumed ? 'resuming the building generation' : 'building a new generation');
 
-    const store = definition.createStore({ ...stores.context, generation });
+    const store = definition.createStore(stores.connections, generation);
     await store.init();
     const topics = topicsOf(definition);
     const ranges = await captureEndOffsets(admin, topics);
@@ -151,7 +151,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       if (phase === 'catching-up' && lag !== null && lag <= config.rebuild.lagThreshold) {
         await markCaughtUp(pool, definition.name, generation);
         if ((options.switchMode ?? 'auto') === 'auto') {
-          const outcome = await switchGeneration(stores.context, definition, generation);
+          const outcome = await switchGeneration(stores.connections, definition, generation);
           log.info({ projection: definition.name, from: outcome.from, to: generation }, 'switched');
           phase = 'switched';
           report(phase, progress.done, progress.total, rate, lag);
@@ -210,7 +210,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
 /** The building generation to fill: a resumed one, one restarted from scratch, or a new one. */
 async function prepareGeneration(
-  context: StoreContext,
+  context: StoreConnections,
   definition: ProjectionDefinition,
   admin: Admin,
   fromScratch: boolean,

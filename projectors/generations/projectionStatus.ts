@@ -2,7 +2,7 @@
 // registry, the pointer readers follow, the live generation's lag, a rebuild in progress, and
 // whether the running code would build something else than the live generation holds.
 import type { Admin } from 'kafkajs';
-import type { ProjectionDefinition, StoreContext } from '../projection.ts';
+import type { ProjectionDefinition, StoreConnections } from '../projection.ts';
 import { topicsOf } from '../projection.ts';
 import { listGenerations, type GenerationRow } from './generationRegistry.ts';
 import { fingerprintChanges, fingerprintOf } from './projectionFingerprint.ts';
@@ -28,13 +28,13 @@ export interface ProjectionStatus {
   generations: GenerationRow[];
 }
 
-export async function projectionStatus(context: StoreContext, definition: ProjectionDefinition, admin?: Admin): Promise<ProjectionStatus> {
+export async function projectionStatus(context: StoreConnections, definition: ProjectionDefinition, admin?: Admin): Promise<ProjectionStatus> {
   const generations = await listGenerations(context.readPostgres, definition.name);
   const live = generations.find((row) => row.state === 'live');
   const building = generations.find((row) => row.state === 'building');
   const running = (await runningRebuilds(context.readPostgres)).some((r) => r.projection === definition.name);
-  const pointer = (await definition.createStore(context).pointerGeneration()) ?? null;
-  const lag = live && admin ? await currentLag(admin, definition.createStore({ ...context, generation: live.generation }), topicsOf(definition)) : null;
+  const pointer = (await definition.liveGeneration(context)) ?? null;
+  const lag = live && admin ? await currentLag(admin, definition.createStore(context, live.generation), topicsOf(definition)) : null;
   return {
     projection: definition.name,
     codeVersion: definition.version,

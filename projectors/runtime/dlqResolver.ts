@@ -18,7 +18,7 @@ import { decodeMessage, headerText, messageKey } from './messageDecoding.ts';
 import { advanceHead, ensureParkedKeysTable, listParkedKeys, readParkedKey, unparkIfUnchanged, type ParkedKey, type ParkedKeyId } from './parkedKeysTable.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import { ensureSkippedMessagesTable, recordSkippedMessage } from './skippedMessagesTable.ts';
-import { openStoreContext, type OpenStoreContext } from './storeContext.ts';
+import { openStoreConnections, type OpenStoreConnections } from './storeConnections.ts';
 
 export type ResolveOutcome =
   | { key: string; status: 'unparked'; applied: number; skipped: number }
@@ -32,7 +32,7 @@ export class DlqResolver {
   private constructor(
     private readonly definition: ProjectionDefinition,
     private readonly generation: number,
-    private readonly stores: OpenStoreContext,
+    private readonly stores: OpenStoreConnections,
     private readonly store: ProjectionStore,
     private readonly codec: EventCodec,
     private readonly kafka: Kafka,
@@ -40,11 +40,11 @@ export class DlqResolver {
   ) {}
 
   static async open(config: Config, definition: ProjectionDefinition, generation: number, log: pino.Logger): Promise<DlqResolver> {
-    const stores = openStoreContext(config, generation);
+    const stores = openStoreConnections(config);
     try {
-      await ensureParkedKeysTable(stores.context.readPostgres);
-      await ensureSkippedMessagesTable(stores.context.readPostgres);
-      const store = definition.createStore(stores.context);
+      await ensureParkedKeysTable(stores.connections.readPostgres);
+      await ensureSkippedMessagesTable(stores.connections.readPostgres);
+      const store = definition.createStore(stores.connections, generation);
       const codec = await EventCodec.connect(config);
       const kafka = new Kafka({ clientId: `${config.kafka.clientId}-dlq`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
       return new DlqResolver(definition, generation, stores, store, codec, kafka, log);
@@ -55,12 +55,12 @@ export class DlqResolver {
   }
 
   list(): Promise<ParkedKey[]> {
-    return listParkedKeys(this.stores.context.readPostgres, this.definition.name, this.generation);
+    return listParkedKeys(this.stores.connections.readPostgres, this.definition.name, this.generation);
   }
 
   /** Applies the key's parked messages (dropping the first one when `skipFirst`), then unparks it. */
   async resolve(key: string, { skipFirst = false }: { skipFirst?: boolean } = {}): Promise<ResolveOutcome> {
-    const pool = this.stores.context.readPostgres;
+    const pool = this.stores.connections.readPostgres;
     const id: ParkedKeyId = { projection: this.definition.name, generation: this.generation, key };
     let applied = 0;
     let skipped = 0;

@@ -32,7 +32,7 @@ import { startHealthServer, type HealthReport, type HealthServer, type ProgressR
 import { createProjectorMetrics } from './projectorMetrics.ts';
 import { ProjectionConsumer } from './projectionConsumer.ts';
 import { defaultBackoff, type BackoffOptions } from './retryBackoff.ts';
-import { openStoreContext, type OpenStoreContext } from './storeContext.ts';
+import { openStoreConnections, type OpenStoreConnections } from './storeConnections.ts';
 
 export interface ProjectorWorkerOptions {
   config: Config;
@@ -81,7 +81,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     private readonly kafka: Kafka,
     private readonly admin: Admin,
     private readonly dlq: DeadLetterWriter,
-    private readonly storeContext: OpenStoreContext,
+    private readonly stores: OpenStoreConnections,
   ) {
     super();
     this.generation = options.generation ?? 'live';
@@ -97,8 +97,8 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     const kafka = new Kafka({ clientId: options.clientId ?? `${config.kafka.clientId}-projector`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
     const admin = kafka.admin();
     const dlq = new DeadLetterWriter(kafka);
-    const storeContext = openStoreContext(config, options.generation ?? 1);
-    const worker = new ProjectorWorker({ ...options, log }, kafka, admin, dlq, storeContext);
+    const stores = openStoreConnections(config);
+    const worker = new ProjectorWorker({ ...options, log }, kafka, admin, dlq, stores);
     try {
       await worker.startAll();
     } catch (error) {
@@ -149,15 +149,15 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
 
   private async startAll(): Promise<void> {
     const { config, projections } = this.options;
-    const { context } = this.storeContext;
+    const { connections } = this.stores;
     this.codec = await EventCodec.connect(config);
     await this.admin.connect();
     await this.dlq.connect();
-    await ensureParkedKeysTable(context.readPostgres);
-    await ensureSkippedMessagesTable(context.readPostgres);
+    await ensureParkedKeysTable(connections.readPostgres);
+    await ensureSkippedMessagesTable(connections.readPostgres);
     this.metrics = createProjectorMetrics(this.metricsRegistry);
     const follow = this.options.generation === undefined;
-    if (follow) await ensureGenerationRegistry(context.readPostgres);
+    if (follow) await ensureGenerationRegistry(connections.readPostgres);
     for (const definition of projections) {
       await ensureDlqTopic(this.admin, definition.name);
       const generation = this.options.generation ?? (await this.recordedLiveGeneration(definition));
@@ -173,18 +173,18 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
 
   /** The registry's live generation; recorded first when the projection has none (a new projection starts at 1, from offset 0). */
   private async recordedLiveGeneration(definition: ProjectionDefinition): Promise<number> {
-    const { context } = this.storeContext;
-    const pointer = await definition.createStore(context).pointerGeneration();
-    const { generation, recorded } = await ensureLiveGeneration(context.readPostgres, definition.name, pointer, fingerprintOf(definition));
+    const { connections } = this.stores;
+    const pointer = await definition.liveGeneration(connections);
+    const { generation, recorded } = await ensureLiveGeneration(connections.readPostgres, definition.name, pointer, fingerprintOf(definition));
     if (recorded) this.log.info({ projection: definition.name, generation, adopted: pointer !== undefined }, 'live generation recorded in the registry');
     return generation;
   }
 
   private async startProjection(definition: ProjectionDefinition, generation: number): Promise<void> {
-    const { context } = this.storeContext;
-    const store = definition.createStore({ ...context, generation });
+    const { connections } = this.stores;
+    const store = definition.createStore(connections, generation);
     await store.init();
-    const parked = parkedKeyCacheOn(context.readPostgres, definition.name, generation, this.options.parkedKeysTtlMs ?? 1_000);
+    const parked = parkedKeyCacheOn(connections.readPostgres, definition.name, generation, this.options.parkedKeysTtlMs ?? 1_000);
     await parked.reload();
     const log = this.log.child({ projection: definition.name, generation });
     const emit: EmitLifecycle = this.emit.bind(this);
@@ -202,7 +202,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
         codec: this.codec!,
         handled: new Set(definition.eventTypes),
         dlq: this.dlq,
-        readPostgres: context.readPostgres,
+        readPostgres: connections.readPostgres,
         parked,
         poisonAttempts: this.options.poisonAttempts ?? 3,
         metrics: this.metrics!,
@@ -218,7 +218,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
   /** Polls the registry; moves a projection whose live generation changed; drops retired generations past their grace. */
   private async followLiveGenerations(signal: AbortSignal): Promise<void> {
     const { config, projections } = this.options;
-    const pool = this.storeContext.context.readPostgres;
+    const pool = this.stores.connections.readPostgres;
     const names = projections.map((definition) => definition.name);
     let lastDropCheck = 0;
     while (!signal.aborted) {
@@ -256,11 +256,11 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
 
   private async dropExpiredGenerations(names: readonly string[]): Promise<void> {
     const { config, projections } = this.options;
-    const { context } = this.storeContext;
-    for (const row of await expiredRetiredGenerations(context.readPostgres, names, config.rebuild.retiredGraceMs)) {
+    const { connections } = this.stores;
+    for (const row of await expiredRetiredGenerations(connections.readPostgres, names, config.rebuild.retiredGraceMs)) {
       const definition = projections.find((p) => p.name === row.projection)!;
       // Another worker may drop it first: its state is then no longer retired, which dropGeneration refuses.
-      const dropped = await dropGeneration(context, definition, row.generation, this.admin).then(
+      const dropped = await dropGeneration(connections, definition, row.generation, this.admin).then(
         () => true,
         () => false,
       );
@@ -277,7 +277,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
       ['Kafka admin', () => this.admin.disconnect()],
       ...[...this.consumers].map(([name, { store }]): [string, () => Promise<unknown>] => [`store ${name}`, () => store.close()]),
       ['HTTP', () => this.http?.close() ?? Promise.resolve()],
-      ['store connections', () => this.storeContext.close()],
+      ['store connections', () => this.stores.close()],
     ];
     // Every step runs even if an earlier one fails: a half-closed worker would hang the process.
     const failures: unknown[] = [];

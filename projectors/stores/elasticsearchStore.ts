@@ -9,7 +9,7 @@ import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsea
 import type pino from 'pino';
 import { CheckpointMismatch, ElasticsearchBulkFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
 import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
 import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, liveElasticsearchGeneration } from './elasticsearchLayout.ts';
@@ -70,7 +70,8 @@ export function defineElasticsearchProjection(spec: {
     eventTypes,
     mappings,
     updatesFor,
-    createStore: (context: StoreContext) => new ElasticsearchProjectionStore(context, definition),
+    createStore: (connections: StoreConnections, generation: number) => new ElasticsearchProjectionStore(connections, generation, definition),
+    liveGeneration: (connections: StoreConnections) => liveElasticsearchGeneration(connections.elasticsearch, name),
   };
   return Object.freeze(definition);
 }
@@ -93,11 +94,11 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   private readonly generation: number;
   private readonly log: pino.Logger;
 
-  constructor(context: StoreContext, private readonly definition: ElasticsearchProjectionDefinition) {
-    this.es = context.elasticsearch;
-    this.generation = context.generation;
-    this.index = elasticsearchIndexOf(definition.name, context.generation);
-    this.log = createLogger(`elasticsearch-store:${definition.name}`, context.config.logLevel);
+  constructor(connections: StoreConnections, generation: number, private readonly definition: ElasticsearchProjectionDefinition) {
+    this.es = connections.elasticsearch;
+    this.generation = generation;
+    this.index = elasticsearchIndexOf(definition.name, generation);
+    this.log = createLogger(`elasticsearch-store:${definition.name}`, connections.config.logLevel);
   }
 
   /** Creates the checkpoint index and the generation's index if missing; points the alias here only if it points nowhere yet. */

@@ -13,7 +13,7 @@ import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import type { EventType } from '../../schemas/eventCatalog.ts';
-import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
 import { handlerFailed } from './eventHandlers.ts';
 
 export const CHECKPOINT_TABLE = 'projector_checkpoints';
@@ -58,6 +58,12 @@ export async function livePostgresGeneration(pool: pg.Pool, projection: string, 
   return undefined;
 }
 
+/** The generation a projection's pointer views read: its first table's view names it (activate() moves them all at once). */
+export function livePostgresGenerationOf(pool: pg.Pool, projection: string, tables: Readonly<Record<string, string>>): Promise<number | undefined> {
+  const [first] = Object.keys(tables);
+  return first === undefined ? Promise.resolve(undefined) : livePostgresGeneration(pool, projection, first);
+}
+
 /** What a projection's apply gets: the batch's transaction and the generation's tables (quoted identifiers). */
 export interface PostgresHandlerContext<Thing extends string> {
   tx: pg.PoolClient;
@@ -94,7 +100,8 @@ export function definePostgresProjection<Thing extends string>(spec: PostgresPro
     eventTypes: Object.freeze([...eventTypes]),
     tables,
     apply,
-    createStore: (context: StoreContext) => new PostgresProjectionStore(context, definition),
+    createStore: (connections: StoreConnections, generation: number) => new PostgresProjectionStore(connections, generation, definition),
+    liveGeneration: (connections: StoreConnections) => livePostgresGenerationOf(connections.readPostgres, name, tables),
   };
   return Object.freeze(definition);
 }
@@ -135,13 +142,13 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
   private readonly log: pino.Logger;
   private readonly eventTypes: ReadonlySet<EventType>;
 
-  constructor(context: StoreContext, private readonly definition: PostgresProjectionDefinition<Thing>) {
-    this.pool = context.readPostgres;
-    this.generation = context.generation;
+  constructor(connections: StoreConnections, generation: number, private readonly definition: PostgresProjectionDefinition<Thing>) {
+    this.pool = connections.readPostgres;
+    this.generation = generation;
     this.tables = Object.freeze(
-      Object.fromEntries(this.things().map((thing) => [thing, pg.escapeIdentifier(postgresTableName(definition.name, context.generation, thing))])) as Record<Thing, string>,
+      Object.fromEntries(this.things().map((thing) => [thing, pg.escapeIdentifier(postgresTableName(definition.name, generation, thing))])) as Record<Thing, string>,
     );
-    this.log = createLogger(`postgres-store:${definition.name}`, context.config.logLevel);
+    this.log = createLogger(`postgres-store:${definition.name}`, connections.config.logLevel);
     this.eventTypes = new Set(definition.eventTypes);
   }
 
@@ -288,8 +295,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
   }
 
   pointerGeneration(): Promise<number | undefined> {
-    const [first] = this.things();
-    return first === undefined ? Promise.resolve(undefined) : livePostgresGeneration(this.pool, this.definition.name, first);
+    return livePostgresGenerationOf(this.pool, this.definition.name, this.definition.tables);
   }
 
   /** The pool belongs to the runtime, which ends it. */

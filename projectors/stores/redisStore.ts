@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type pino from 'pino';
 import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
-import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext } from '../projection.ts';
+import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
 import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
 import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, redisSourceTimesKey, scanKeys } from './redisKeys.ts';
 import { checkOp, encodeBatch, type EncodedBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
@@ -35,7 +35,8 @@ export function defineRedisProjection(spec: { name: string; version: number; han
     version,
     eventTypes,
     opsFor,
-    createStore: (context: StoreContext) => new RedisProjectionStore(context, name, opsFor),
+    createStore: (connections: StoreConnections, generation: number) => new RedisProjectionStore(connections, generation, name, opsFor),
+    liveGeneration: (connections: StoreConnections) => liveGeneration(connections.redis, name),
   });
 }
 
@@ -63,14 +64,15 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly log: pino.Logger;
 
   constructor(
-    context: StoreContext,
+    connections: StoreConnections,
+    generation: number,
     private readonly projection: string,
     private readonly opsFor: (event: ProjectionEvent) => readonly RedisOp[],
   ) {
-    this.redis = context.redis;
-    this.generation = context.generation;
-    this.prefix = redisGenerationPrefix(projection, context.generation);
-    this.log = createLogger(`redis-store:${projection}`, context.config.logLevel);
+    this.redis = connections.redis;
+    this.generation = generation;
+    this.prefix = redisGenerationPrefix(projection, generation);
+    this.log = createLogger(`redis-store:${projection}`, connections.config.logLevel);
   }
 
   /** Redis keys need no creation; the pointer is set only if the projection has none yet. */

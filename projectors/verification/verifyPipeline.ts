@@ -11,8 +11,8 @@ import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
 import { topicsOf } from '../projection.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
-import { openStoreContext } from '../runtime/storeContext.ts';
-import type { StoreContext } from '../projection.ts';
+import { openStoreConnections } from '../runtime/storeConnections.ts';
+import type { StoreConnections } from '../projection.ts';
 import { waitForCdc, waitForProjections, type CatchUpTarget } from './catchUp.ts';
 import type { Difference } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
@@ -70,18 +70,18 @@ export async function verifyPipeline(config: Config, options: VerifyOptions = {}
   const checks = selectChecks(options.projections);
   const rounds = Math.max(1, options.rounds ?? 3);
   const log = options.log ?? (() => {});
-  const stores = openStoreContext(config, 1);
+  const stores = openStoreConnections(config);
   const kafka = new Kafka({ clientId: `${config.kafka.clientId}-verify`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await ensureParkedKeysTable(stores.context.readPostgres);
+    await ensureParkedKeysTable(stores.connections.readPostgres);
     let persistent: Map<string, Difference> | undefined;
     let last: Round | undefined;
     let round = 0;
     while (round < rounds) {
       round++;
-      last = await verifyRound(config, checks, stores.context, admin, options, log);
+      last = await verifyRound(config, checks, stores.connections, admin, options, log);
       const found = new Map(last.differences.map((d) => [differenceKey(d), d]));
       persistent = persistent ? new Map([...found].filter(([key]) => persistent!.has(key))) : found;
       log(`round ${round}: ${last.differences.length} difference(s)${round > 1 ? `, ${persistent.size} seen in every round` : ''}`);
@@ -105,7 +105,7 @@ export async function verifyPipeline(config: Config, options: VerifyOptions = {}
 async function verifyRound(
   config: Config,
   checks: readonly ReadModelCheck[],
-  context: StoreContext,
+  context: StoreConnections,
   admin: ReturnType<Kafka['admin']>,
   options: VerifyOptions,
   log: (line: string) => void,
@@ -125,7 +125,7 @@ async function verifyRound(
       differences.push({ projection: name, entity: 'projection', id: name, kind: 'missing', expected: 'a live generation' });
       continue;
     }
-    const store = check.projection.createStore({ ...context, generation });
+    const store = check.projection.createStore(context, generation);
     targets.push({ projection: name, generation, store, topics: topicsOf(check.projection), check });
   }
   log(`waiting for the connector to pass a marker committed after the snapshot`);
@@ -136,7 +136,7 @@ async function verifyRound(
     const parked = (await listParkedKeys(context.readPostgres, target.projection, target.generation)).map((p) => p.key);
     verdicts.find((v) => v.projection === target.projection)!.parkedKeys = parked;
     const parkedSet = new Set(parked);
-    for (const difference of await target.check.differences(expected, { ...context, generation: target.generation }, target.generation)) {
+    for (const difference of await target.check.differences(expected, context, target.generation)) {
       const key = difference.entity === 'customer-order' ? difference.id.slice(difference.id.lastIndexOf('/') + 1) : difference.id;
       differences.push(difference.entity !== 'sales-day' && parkedSet.has(key) ? { ...difference, parked: true } : difference);
     }

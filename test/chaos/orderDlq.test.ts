@@ -15,7 +15,7 @@ import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../read-models/cus
 import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary } from '../../read-models/order-summary/projection.ts';
 import { SALES_REPORT, salesReportProjection } from '../../read-models/sales-report/projection.ts';
 import { listParkedKeys } from '../../projectors/runtime/parkedKeysTable.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { pipelineHarness } from '../support/pipelineHarness.ts';
 import { TopicReader } from '../support/topicReader.ts';
 
@@ -43,9 +43,9 @@ const partitionOf = (() => {
 
 t.test('garbage and an unknown schema id under an order key: parked, others flow, skip resolves, zero differences', async (t) => {
   const generation = h.newGeneration();
-  const stores = openStoreContext({ ...cfg, logLevel: 'silent' }, generation);
+  const stores = openStoreConnections({ ...cfg, logLevel: 'silent' });
   t.teardown(() => stores.close());
-  const { redis, readPostgres } = stores.context;
+  const { redis, readPostgres } = stores.connections;
   await h.startWorker({ generation, projections: [orderSummaryProjection, customerOrdersProjection, salesReportProjection] });
   const dlq = await TopicReader.start(['dlq.order-summary']);
   t.teardown(() => dlq.close());

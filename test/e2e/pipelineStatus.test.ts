@@ -14,7 +14,7 @@ import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { allProjections } from '../../read-models/registry.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import type { PipelineStatus } from '../../status/pipelineStatus.ts';
 import { pipelineHarness, type ChildWorker } from '../support/pipelineHarness.ts';
 import { RandomCommands } from '../support/randomCommands.ts';
@@ -45,8 +45,8 @@ function outflowStatus(...args: string[]): Promise<{ code: number; json: StatusJ
 }
 
 // The live generation of each projection, as workers following it would consume it.
-const stores = openStoreContext({ ...cfg, logLevel: 'silent' }, 1);
-const liveOf = new Map((await listGenerations(stores.context.readPostgres)).filter((g) => g.state === 'live').map((g) => [g.projection, g.generation]));
+const stores = openStoreConnections({ ...cfg, logLevel: 'silent' });
+const liveOf = new Map((await listGenerations(stores.connections.readPostgres)).filter((g) => g.state === 'live').map((g) => [g.projection, g.generation]));
 await stores.close();
 t.equal(liveOf.size, allProjections.length, 'every projection has a live generation');
 

@@ -6,12 +6,12 @@ import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { allProjections } from '../../read-models/registry.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { FRESHNESS_HEADER } from '../../query-api/readModelFreshness.ts';
 import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';
 
 const pipeline = await rebuildPipeline();
-const stores = openStoreContext(pipeline.config, 1);
+const stores = openStoreConnections(pipeline.config);
 t.teardown(async () => {
   await stores.close();
   await pipeline.close();
@@ -36,8 +36,8 @@ function parseFreshness(value: unknown): Freshness | undefined {
 /** What the header must say for a projection, read from its live generation's store directly. */
 async function expectedOf(projection: string): Promise<{ generation: number; position: bigint; newestSourceTimeMs: number | undefined }> {
   const definition = allProjections.find((p) => p.name === projection)!;
-  const generation = (await definition.createStore(stores.context).pointerGeneration())!;
-  const store = definition.createStore({ ...stores.context, generation });
+  const generation = (await definition.liveGeneration(stores.connections))!;
+  const store = definition.createStore(stores.connections, generation);
   let position = 0n;
   let newest: number | undefined;
   for (const topic of topicsOf(definition)) {

@@ -15,13 +15,13 @@ import { runningRebuilds } from '../../projectors/generations/rebuildLock.ts';
 import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../read-models/customer-orders/projection.ts';
 import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries } from '../../read-models/order-summary/projection.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
 import { RedisProjectionStore } from '../../projectors/stores/redisStore.ts';
 import { rebuildPipeline } from '../support/rebuildPipeline.ts';
 
 const pipeline = await rebuildPipeline();
-const stores = openStoreContext(pipeline.config, 1);
+const stores = openStoreConnections(pipeline.config);
 const admin = new Kafka({ clientId: 'rebuild-resume-test', brokers: pipeline.config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
 await admin.connect();
 t.teardown(async () => {
@@ -29,7 +29,7 @@ t.teardown(async () => {
   await stores.close();
   await pipeline.close();
 });
-const pool = stores.context.readPostgres;
+const pool = stores.connections.readPostgres;
 const { skus } = await pipeline.seedProducts(3);
 // More history, a wider window for the kill below to land in the middle of the replay.
 await pipeline.placeOrders(skus, 120);
@@ -54,7 +54,7 @@ interface KilledRebuild {
 async function rebuildKilledOnceStarted(): Promise<KilledRebuild> {
   await noRebuildRunning();
   const leftover = (await listGenerations(pool, CUSTOMER_ORDERS)).find((row) => row.state === 'building');
-  if (leftover) await dropGeneration(stores.context, customerOrdersProjection, leftover.generation, admin);
+  if (leftover) await dropGeneration(stores.connections, customerOrdersProjection, leftover.generation, admin);
   // Taken before the child starts: its own replay target is at least this, so done < total here means its replay was unfinished.
   const ranges = await captureEndOffsets(admin, ['events.order']);
   // --concurrency 1 and manual switching keep the run in its replay as long as possible.
@@ -67,7 +67,7 @@ async function rebuildKilledOnceStarted(): Promise<KilledRebuild> {
       pollUntil('the rebuild registers its building generation', async () => (await listGenerations(pool, CUSTOMER_ORDERS)).find((row) => row.state === 'building')?.generation, { timeoutMs: 60_000, intervalMs: 10 }),
       exitedEarly,
     ]);
-    const store = customerOrdersProjection.createStore({ ...stores.context, generation });
+    const store = customerOrdersProjection.createStore(stores.connections, generation);
     await Promise.race([
       pollUntil('part of the history replayed', async () => ((await replayProgress(store, ranges)).done > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 5 }),
       exitedEarly,
@@ -116,14 +116,14 @@ t.test('a handler change with a version bump, rebuilt: the new field is there fo
   const nextVersion: ProjectionDefinition = {
     ...orderSummaryProjection,
     version: orderSummaryProjection.version + 1,
-    createStore: (context) =>
-      new RedisProjectionStore(context, ORDER_SUMMARY, (event) =>
+    createStore: (connections, generation) =>
+      new RedisProjectionStore(connections, generation, ORDER_SUMMARY, (event) =>
         orderSummaryProjection.opsFor(event).map((op) =>
           op.op === 'hsetIfNewer' && event.type === 'OrderPlaced' ? { ...op, fields: { ...op.fields, itemCount: String(event.event.items.length) } } : op,
         ),
       ),
   };
-  const status = await projectionStatus(stores.context, nextVersion);
+  const status = await projectionStatus(stores.connections, nextVersion);
   t.same(status.rebuildRequired, ['code version 1 → 2'], 'status: rebuild required, and why');
 
   // Manual switching: look at the finished generation, then leave the live one as it is.
@@ -135,15 +135,15 @@ t.test('a handler change with a version bump, rebuilt: the new field is there fo
     onProgress: (p) => p.phase === 'ready' && stop.abort(),
     signal: stop.signal,
   });
-  t.teardown(() => dropGeneration(stores.context, nextVersion, result.generation).then(() => undefined));
+  t.teardown(() => dropGeneration(stores.connections, nextVersion, result.generation).then(() => undefined));
   t.ok(result.interrupted && !result.switched, 'built and caught up, not switched');
 
   const expected = (await pipeline.verify([ORDER_SUMMARY])).writeModel.orders;
   let orders = 0;
   let withField = 0;
-  for await (const summary of scanOrderSummaries(stores.context.redis, { generation: result.generation })) {
+  for await (const summary of scanOrderSummaries(stores.connections.redis, { generation: result.generation })) {
     orders += 1;
-    const itemCount = await stores.context.redis.hget(`${redisGenerationPrefix(ORDER_SUMMARY, result.generation)}order:${summary.orderId}`, 'itemCount');
+    const itemCount = await stores.connections.redis.hget(`${redisGenerationPrefix(ORDER_SUMMARY, result.generation)}order:${summary.orderId}`, 'itemCount');
     if (itemCount === String(summary.items.length)) withField += 1;
   }
   t.ok(orders >= expected, `${orders} orders in the new generation (the write model had ${expected})`);

@@ -9,12 +9,12 @@ import { productSearchProjection } from '../../read-models/product-search/projec
 import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
 import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';
 
 const pipeline = await rebuildPipeline();
 const query = await pipeline.queryApi();
-const stores = openStoreContext(pipeline.config, 1);
+const stores = openStoreConnections(pipeline.config);
 t.teardown(async () => {
   await query.close();
   await stores.close();
@@ -82,15 +82,15 @@ t.test('rebuilds under query and command load: every answer is complete, verify 
     t.ok(result.switched, `${result.projection} switched`);
     t.ok(result.generation > result.previous, `${result.projection}: generation ${result.previous} → ${result.generation}`);
   }
-  t.equal(await liveGeneration(stores.context.redis, ORDER_SUMMARY), summary.generation, 'the Redis pointer names the new generation');
-  t.equal(await liveElasticsearchGeneration(stores.context.elasticsearch, 'product-search'), search.generation, 'the alias names the new generation');
+  t.equal(await liveGeneration(stores.connections.redis, ORDER_SUMMARY), summary.generation, 'the Redis pointer names the new generation');
+  t.equal(await liveElasticsearchGeneration(stores.connections.elasticsearch, 'product-search'), search.generation, 'the alias names the new generation');
   const after = await pipeline.verify(['order-summary', 'product-search']);
   t.same(after.differences, [], 'verify: zero differences');
   t.same(pipeline.worker.generations()['order-summary'], summary.generation, 'the live worker follows the new generation');
 });
 
 t.test('a read model corrupted by hand (keys and documents deleted) is restored by a rebuild', async (t) => {
-  const { redis, elasticsearch } = stores.context;
+  const { redis, elasticsearch } = stores.connections;
   const summaryGeneration = (await liveGeneration(redis, ORDER_SUMMARY))!;
   const searchGeneration = (await liveElasticsearchGeneration(elasticsearch, 'product-search'))!;
   await redis.del(...orders.slice(0, 3).map((id) => `${redisGenerationPrefix(ORDER_SUMMARY, summaryGeneration)}order:${id}`));

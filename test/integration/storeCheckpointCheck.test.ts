@@ -6,11 +6,11 @@ import crypto from 'node:crypto';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { CheckpointMismatch } from '../../lib/errors.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionStore, StoreConnections } from '../../projectors/projection.ts';
 import { orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
 import { productSearchProjection } from '../../read-models/product-search/projection.ts';
 import { salesReportProjection } from '../../read-models/sales-report/projection.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { CHECKPOINT_INDEX, elasticsearchCheckpointId } from '../../projectors/stores/elasticsearchLayout.ts';
 import { CHECKPOINT_TABLE } from '../../projectors/stores/postgresStore.ts';
 import { redisCheckpointsKey } from '../../projectors/stores/redisKeys.ts';
@@ -18,8 +18,8 @@ import { ensureStack } from '../support/stack.ts';
 
 await ensureStack('redis', 'postgres-read', 'elasticsearch');
 const generation = crypto.randomInt(1_000_000, 2 ** 31);
-const opened = openStoreContext({ ...config(), logLevel: 'silent' }, generation);
-const context: StoreContext = opened.context;
+const opened = openStoreConnections({ ...config(), logLevel: 'silent' });
+const context: StoreConnections = opened.connections;
 const stores: ProjectionStore[] = [];
 t.teardown(async () => {
   for (const store of stores) await store.truncate();
@@ -58,7 +58,7 @@ const cases: { definition: ProjectionDefinition; topic: string; loseWrites: Lose
 
 for (const { definition, topic, loseWrites } of cases) {
   t.test(`${definition.name}: a batch applies only on the checkpoint it expects`, async (t) => {
-    const store = definition.createStore(context);
+    const store = definition.createStore(context, generation);
     stores.push(store);
     await store.init();
     const partition = 7;

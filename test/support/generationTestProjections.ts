@@ -3,8 +3,8 @@
 // Redis hash, an Elasticsearch document, and a Postgres row per order plus a count table.
 import crypto from 'node:crypto';
 import { config } from '../../lib/config.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, StoreContext } from '../../projectors/projection.ts';
-import { openStoreContext, type OpenStoreContext } from '../../projectors/runtime/storeContext.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, StoreConnections } from '../../projectors/projection.ts';
+import { openStoreConnections, type OpenStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { defineElasticsearchProjection } from '../../projectors/stores/elasticsearchStore.ts';
 import { definePostgresProjection } from '../../projectors/stores/postgresStore.ts';
 import { defineRedisProjection } from '../../projectors/stores/redisStore.ts';
@@ -61,10 +61,10 @@ export function orderPlacedBatch(orderIds: readonly string[], firstOffset = 0): 
   return { topic: 'events.order', partition: 0, events, lastOffset: String(firstOffset + orderIds.length - 1) };
 }
 
-export function openTestStores(): OpenStoreContext {
-  return openStoreContext({ ...config(), logLevel: 'silent' }, 1);
+export function openTestStores(): OpenStoreConnections {
+  return openStoreConnections({ ...config(), logLevel: 'silent' });
 }
 
-export function storeOf(definition: ProjectionDefinition, context: StoreContext, generation: number) {
-  return definition.createStore({ ...context, generation });
+export function storeOf(definition: ProjectionDefinition, context: StoreConnections, generation: number) {
+  return definition.createStore(context, generation);
 }

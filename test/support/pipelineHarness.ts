@@ -16,7 +16,7 @@ import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { ensureGenerationRegistry, ensureLiveGeneration } from '../../projectors/generations/generationRegistry.ts';
 import { fingerprintOf } from '../../projectors/generations/projectionFingerprint.ts';
 import { allProjections } from '../../read-models/registry.ts';
-import { openStoreContext } from '../../projectors/runtime/storeContext.ts';
+import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
 import type { HealthReport } from '../../projectors/runtime/projectorHttp.ts';
 import { verifyPipeline, type VerifyReport } from '../../projectors/verification/verifyPipeline.ts';
@@ -50,10 +50,10 @@ const repoRoot = config().repoRoot;
 
 /** Drops a generation of every projection: data, checkpoints, parked keys. */
 async function dropGeneration(generation: number): Promise<void> {
-  const stores = openStoreContext({ ...config(), logLevel: 'silent' }, generation);
+  const stores = openStoreConnections({ ...config(), logLevel: 'silent' });
   try {
-    for (const projection of allProjections) await projection.createStore(stores.context).truncate();
-    await stores.context.readPostgres.query('DELETE FROM projector_parked_keys WHERE generation = $1', [generation]);
+    for (const projection of allProjections) await projection.createStore(stores.connections, generation).truncate();
+    await stores.connections.readPostgres.query('DELETE FROM projector_parked_keys WHERE generation = $1', [generation]);
   } finally {
     await stores.close();
   }
@@ -65,13 +65,13 @@ async function dropGeneration(generation: number): Promise<void> {
  * can then never become the pointer by accident.
  */
 async function ensureLivePointers(): Promise<void> {
-  const stores = openStoreContext({ ...config(), logLevel: 'silent' }, 1);
+  const stores = openStoreConnections({ ...config(), logLevel: 'silent' });
   try {
-    await ensureGenerationRegistry(stores.context.readPostgres);
+    await ensureGenerationRegistry(stores.connections.readPostgres);
     for (const projection of allProjections) {
-      const pointer = await projection.createStore(stores.context).pointerGeneration();
-      const { generation } = await ensureLiveGeneration(stores.context.readPostgres, projection.name, pointer, fingerprintOf(projection));
-      await projection.createStore({ ...stores.context, generation }).init();
+      const pointer = await projection.liveGeneration(stores.connections);
+      const { generation } = await ensureLiveGeneration(stores.connections.readPostgres, projection.name, pointer, fingerprintOf(projection));
+      await projection.createStore(stores.connections, generation).init();
     }
   } finally {
     await stores.close();

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { config, type Config } from '../../lib/config.ts';
-import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreContext } from '../../projectors/projection.ts';
+import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreConnections } from '../../projectors/projection.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import type { ReadConnections } from '../../read-models/readModel.ts';
 import { readModels } from '../../read-models/registry.ts';
@@ -34,7 +34,7 @@ export interface QueryApiHarness {
   /** Applies events (one batch per topic) to the given stores, as the projector runtime would. */
   apply(stores: readonly ProjectionStore[], events: readonly { type: ProjectionEvent['type']; event: EventOf<ProjectionEvent['type']> }[]): Promise<void>;
   /** The store of a projection in this harness's generation; truncated when the harness closes. */
-  store(projection: { createStore(context: StoreContext): ProjectionStore }, context?: Partial<StoreContext>): ProjectionStore;
+  store(projection: { createStore(connections: StoreConnections, generation: number): ProjectionStore }, options?: Partial<StoreConnections> & { generation?: number }): ProjectionStore;
   close(): Promise<void>;
 }
 
@@ -95,8 +95,8 @@ export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Pro
     otherCustomerId,
     send: (url, { key = ADMIN_KEY, headers = {} } = {}) =>
       app.inject({ method: 'GET', url, headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers } }),
-    store(projection, context = {}) {
-      const created = projection.createStore({ config: harnessConfig, generation, ...connections, ...context });
+    store(projection, { generation: storeGeneration = generation, ...overrides } = {}) {
+      const created = projection.createStore({ config: harnessConfig, ...connections, ...overrides }, storeGeneration);
       stores.push(created);
       return created;
     },

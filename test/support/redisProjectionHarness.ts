@@ -44,7 +44,7 @@ export async function redisProjectionHarness(t: Test): Promise<RedisProjectionHa
   return {
     redis,
     freshStore(definition, generation = randomGeneration()) {
-      const store = definition.createStore({ ...context, generation });
+      const store = definition.createStore(context, generation);
       if (!(store instanceof RedisProjectionStore)) throw new Error(`${definition.name} is not a Redis projection`);
       stores.push(store);
       return { store, generation };

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import { runSerialisedDdl } from '../../lib/serialisedDdl.ts';
 import { ProjectionHandlerFailed } from '../../lib/errors.ts';
-import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreContext, PartitionFreshness } from '../../projectors/projection.ts';
+import type { PartitionBatch, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections, PartitionFreshness } from '../../projectors/projection.ts';
 
 export const RUNTIME_TEST_PROJECTION = 'runtime-test';
 
@@ -138,7 +138,8 @@ export function runtimeTestProjection(topic: string, keyPrefix: string, faults: 
     version: 1,
     eventTypes: ['OrderPlaced', 'OrderShipped'],
     topics: [topic],
-    createStore: (context: StoreContext) => new RuntimeTestStore(context.readPostgres, context.generation, keyPrefix, faults),
+    createStore: (connections: StoreConnections, generation: number) => new RuntimeTestStore(connections.readPostgres, generation, keyPrefix, faults),
+    liveGeneration: async () => undefined,
   };
 }
 

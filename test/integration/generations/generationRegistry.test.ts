@@ -21,7 +21,7 @@ import { ensureStack } from '../../support/stack.ts';
 
 await ensureStack('redis', 'postgres-read');
 const stores = openTestStores();
-const { context } = stores;
+const { connections: context } = stores;
 const pool = context.readPostgres;
 await ensureGenerationRegistry(pool);
 const names: string[] = [];

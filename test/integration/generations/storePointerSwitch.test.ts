@@ -17,7 +17,7 @@ import { ensureStack } from '../../support/stack.ts';
 
 await ensureStack('redis', 'postgres-read', 'elasticsearch');
 const stores = openTestStores();
-const { context } = stores;
+const { connections: context } = stores;
 const created: ProjectionStore[] = [];
 t.teardown(async () => {
   for (const store of created) await store.truncate();

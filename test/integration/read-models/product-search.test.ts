@@ -29,7 +29,7 @@ t.teardown(async () => {
 });
 
 async function freshStore(generation = crypto.randomInt(1_000_000, 2 ** 31), definition: ElasticsearchProjectionDefinition = productSearchProjection) {
-  const store = definition.createStore({ config: { ...base, logLevel: 'silent' }, generation, redis, elasticsearch: es, readPostgres });
+  const store = definition.createStore({ config: { ...base, logLevel: 'silent' }, redis, elasticsearch: es, readPostgres }, generation);
   if (!(store instanceof ElasticsearchProjectionStore)) throw new Error('product-search is not an Elasticsearch projection');
   stores.push(store);
   await store.init();
@@ -179,7 +179,7 @@ t.test('every event again at new offsets, and a stale ProductUpdated after a new
 
 t.test('two workers writing the same documents at once (two topics) converge', async (t) => {
   const shared = await freshStore();
-  const other = productSearchProjection.createStore({ config: { ...base, logLevel: 'silent' }, generation: shared.generation, redis, elasticsearch: es, readPostgres });
+  const other = productSearchProjection.createStore({ config: { ...base, logLevel: 'silent' }, redis, elasticsearch: es, readPostgres }, shared.generation);
   if (!(other instanceof ElasticsearchProjectionStore)) throw new Error('not an Elasticsearch store');
   const results = await Promise.all([applyAll(shared.store, batchesOf(products.events, 1)), applyAll(other, batchesOf(stock.events, 1))]);
   t.same(await rawDocs(shared.generation), expectedRaw);
@@ -232,7 +232,12 @@ t.test('init points a missing alias at its generation and never moves an existin
   // product-search under a name of this run's own: its alias is missing until this test makes it,
   // whatever the shared product-search alias points at.
   const name = `${PRODUCT_SEARCH}-alias-${run}`.toLowerCase();
-  const own: ElasticsearchProjectionDefinition = { ...productSearchProjection, name, createStore: (context) => new ElasticsearchProjectionStore(context, own) };
+  const own: ElasticsearchProjectionDefinition = {
+    ...productSearchProjection,
+    name,
+    createStore: (connections, generation) => new ElasticsearchProjectionStore(connections, generation, own),
+    liveGeneration: (connections) => liveElasticsearchGeneration(connections.elasticsearch, name),
+  };
   t.notOk(await es.indices.existsAlias({ name: elasticsearchAliasOf(name) }), 'no alias to start with');
   const first = await freshStore(undefined, own);
   t.equal(await liveElasticsearchGeneration(es, name), first.generation, 'init points a missing alias at its generation');

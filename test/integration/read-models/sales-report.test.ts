@@ -9,7 +9,7 @@ import t from 'tap';
 import { config } from '../../../lib/config.ts';
 import { ProjectionHandlerFailed } from '../../../lib/errors.ts';
 import { readSalesDailyRows, readSalesOrders, readSalesReport, SALES_REPORT, salesReportProjection } from '../../../read-models/sales-report/projection.ts';
-import { livePostgresGeneration, PostgresProjectionStore, postgresTableName, postgresViewName, type AppliedPgBatch, type PostgresProjectionDefinition } from '../../../projectors/stores/postgresStore.ts';
+import { livePostgresGeneration, livePostgresGenerationOf, PostgresProjectionStore, postgresTableName, postgresViewName, type AppliedPgBatch, type PostgresProjectionDefinition } from '../../../projectors/stores/postgresStore.ts';
 import type { PartitionBatch } from '../../../projectors/projection.ts';
 import type { OrderLine } from '../../../schemas/generated/eventTypes.ts';
 import { address, batchesOf, OrderEventStream } from '../../support/orderEventStream.ts';
@@ -33,7 +33,7 @@ t.teardown(async () => {
 });
 
 async function freshStore(generation = crypto.randomInt(1_000_000, 2 ** 31), definition: PostgresProjectionDefinition<'daily' | 'orders'> = salesReportProjection) {
-  const store = definition.createStore({ config: { ...base, logLevel: 'silent' }, generation, redis, elasticsearch, readPostgres: projectorPool });
+  const store = definition.createStore({ config: { ...base, logLevel: 'silent' }, redis, elasticsearch, readPostgres: projectorPool }, generation);
   if (!(store instanceof PostgresProjectionStore)) throw new Error('sales-report is not a Postgres projection');
   stores.push(store);
   await store.init();
@@ -187,7 +187,12 @@ t.test('the query role reads tables and views with SELECT alone, and cannot writ
   // sales-report under a name of this run's own: its pointer views do not exist until this
   // test's init creates them on its generation, whatever the shared sales_report views point at.
   const name = `${SALES_REPORT}-view-${run}`;
-  const own: PostgresProjectionDefinition<'daily' | 'orders'> = { ...salesReportProjection, name, createStore: (context) => new PostgresProjectionStore(context, own) };
+  const own: PostgresProjectionDefinition<'daily' | 'orders'> = {
+    ...salesReportProjection,
+    name,
+    createStore: (connections, generation) => new PostgresProjectionStore(connections, generation, own),
+    liveGeneration: (connections) => livePostgresGenerationOf(connections.readPostgres, name, own.tables),
+  };
   const view = postgresViewName(name, 'daily');
   const viewCount = async () => (await queryPool.query('SELECT 1 FROM pg_views WHERE viewname = $1', [view])).rowCount;
   t.equal(await viewCount(), 0, 'no view to start with');

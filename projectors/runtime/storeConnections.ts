@@ -6,20 +6,20 @@ import type pg from 'pg';
 import { createLogger } from '../../lib/logger.ts';
 import { postgresPool } from '../../lib/postgresPool.ts';
 import type { Config } from '../../lib/config.ts';
-import type { StoreContext } from '../projection.ts';
+import type { StoreConnections } from '../projection.ts';
 
-export interface OpenStoreContext {
-  context: StoreContext;
+export interface OpenStoreConnections {
+  connections: StoreConnections;
   close(): Promise<void>;
 }
 
-export function openStoreContext(config: Config, generation: number): OpenStoreContext {
+export function openStoreConnections(config: Config): OpenStoreConnections {
   const redis = new Redis(config.redis.url, { lazyConnect: true });
   const elasticsearch = new ElasticsearchClient({ node: config.elasticsearch.url });
   const { host, port, database, user, password } = config.readModel.postgres;
   const readPostgres = postgresPool({ host, port, database, user, password, max: 10, application_name: 'outflow-projector' }, createLogger('projector', config.logLevel));
   return {
-    context: { config, generation, redis, elasticsearch, readPostgres },
+    connections: { config, redis, elasticsearch, readPostgres },
     async close() {
       redis.disconnect();
       await elasticsearch.close();
