@@ -3,9 +3,9 @@
 // committed since the old slot went away would never reach the topics. So `apply` refuses a lost
 // slot, a missing slot once the topics hold events (the pipeline has streamed before), and a
 // recovery that did not finish; `outflow connectors recover` handles all three.
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { ReplicationSlotAtRisk } from '../lib/errors.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
 import { withWriteDatabase } from '../command-api/writeSchema.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
@@ -23,7 +23,7 @@ export async function unfinishedRecovery(config: Config, slotName: string): Prom
 }
 
 async function topicsHoldEvents(config: Config): Promise<boolean> {
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-continuity`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'continuity');
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -2,8 +2,9 @@
 // addresses (not the local stack manager), so the same screen works for a pipeline spread over
 // many hosts. Each part is asked with a deadline; a part that does not answer is named in
 // `unreachable` and the rest is still shown.
-import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { bucketQuantile, parseHistogramBuckets, type HistogramBuckets } from '../lib/prometheusHistogram.ts';
 import { ConnectClient } from '../connectors/connectClient.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
@@ -180,7 +181,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
   const freshnessPromise = scrapeFreshness(workerMetricsUrls, timeoutMs);
 
   // kafkajs retries a missing broker for minutes by default: here one short attempt is the answer.
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-status`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 1, initialRetryTime: 200 } });
+  const kafka = kafkaClient(config, 'status', { connectionTimeoutMs: timeoutMs, retry: { retries: 1, initialRetryTime: 200 } });
   const admin = kafka.admin();
   const adminUp = await within(timeoutMs, 'Kafka', admin.connect()).then(() => true, down('kafka'));
   const stores = openStoreContext({ ...config, logLevel: 'silent' }, 1);

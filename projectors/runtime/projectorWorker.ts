@@ -10,11 +10,12 @@
 // same loop drops retired generations whose grace period has passed.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type pino from 'pino';
 import type client from 'prom-client';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createMetricsRegistry } from '../../lib/metrics.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
@@ -23,7 +24,6 @@ import { dropGeneration } from '../generations/generationSwitch.ts';
 import { fingerprintOf } from '../generations/projectionFingerprint.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../projection.ts';
 import { DeadLetterWriter, ensureDlqTopic } from './deadLetterQueue.ts';
-import { kafkaLogCreator } from './kafkaLogging.ts';
 import type { EmitLifecycle, ProjectorLifecycleEvents } from './lifecycleEvents.ts';
 import { parkedKeyCacheOn } from './parkedKeyCache.ts';
 import { ensureParkedKeysTable } from './parkedKeysTable.ts';
@@ -94,7 +94,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     const { config, projections } = options;
     if (projections.length === 0) throw new UnknownProjection(['(none given)'], []);
     const log = options.log ?? createLogger('projector', config.logLevel);
-    const kafka = new Kafka({ clientId: options.clientId ?? `${config.kafka.clientId}-projector`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+    const kafka = kafkaClient(config, 'projector', { log, clientId: options.clientId });
     const admin = kafka.admin();
     const dlq = new DeadLetterWriter(kafka);
     const storeContext = openStoreContext(config, options.generation ?? 1);

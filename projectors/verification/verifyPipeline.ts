@@ -5,7 +5,8 @@
 // so an entity changed in between shows up as a difference that is not one. Each round takes
 // a fresh snapshot; only differences found in every round are reported (a real one stays put,
 // a moving entity does not), and the first round without differences ends the run.
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { withWriteDatabase } from '../../command-api/writeSchema.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
@@ -71,7 +72,7 @@ export async function verifyPipeline(config: Config, options: VerifyOptions = {}
   const rounds = Math.max(1, options.rounds ?? 3);
   const log = options.log ?? (() => {});
   const stores = openStoreContext(config, 1);
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-verify`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'verify');
   const admin = kafka.admin();
   await admin.connect();
   try {
