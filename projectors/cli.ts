@@ -36,6 +36,7 @@ export function registerProjectorCommands(program: Command): void {
     .action(async (options: RunOptions) => {
       const { allProjections } = await import('./projections/index.ts');
       const { runProjectors, selectProjections } = await import('./runtime/projectorWorker.ts');
+      const { registryLiveGenerations } = await import('./generations/registryLiveGenerations.ts');
       const projections = selectProjections(allProjections, options.projections);
       const { startTracing } = await import('../lib/tracing.ts');
       const stopTracing = await startTracing(config().tracing, 'outflow-projector');
@@ -43,6 +44,7 @@ export function registerProjectorCommands(program: Command): void {
         config: config(),
         projections,
         generation: options.generation,
+        liveGenerations: registryLiveGenerations,
         concurrency: options.concurrency,
         httpPort: options.httpPort,
       });
