@@ -2,9 +2,10 @@
 // and `outflow verify`. The projections come from projectors/projections/index.ts; modules are loaded
 // on use so other subcommands start without the stores' clients.
 import { InvalidArgumentError, type Command } from 'commander';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
-import { positiveInteger, registerDlqCommands } from './dlqCli.ts';
+import { registerDlqCommands } from './dlqCli.ts';
 import { registerProjectionsCommands } from './projectionsCli.ts';
 
 function port(raw: string): number {

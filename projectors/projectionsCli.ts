@@ -4,11 +4,11 @@ import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config, type Config } from '../lib/config.ts';
 import { ConfirmationRequired } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { formatTable } from '../lib/table.ts';
-import { positiveInteger } from './dlqCli.ts';
 import type { ProjectionDefinition, StoreContext } from './projection.ts';
 import type { ProjectionStatus } from './generations/projectionStatus.ts';
 
