@@ -22,7 +22,7 @@ import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import { AGGREGATE_TYPES, topicOf, type AggregateType } from '../schemas/eventCatalog.ts';
 import { describeStatus, waitUntilRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';

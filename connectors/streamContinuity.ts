@@ -7,7 +7,7 @@ import type { Config } from '../lib/config.ts';
 import { ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 import { replicationSlotState } from './replicationSlot.ts';
 

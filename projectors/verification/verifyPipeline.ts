@@ -7,14 +7,15 @@
 // a moving entity does not), and the first round without differences ends the run.
 import type { Kafka } from 'kafkajs';
 import { kafkaClient } from '../../lib/kafkaClient.ts';
-import { withWriteDatabase } from '../../command-api/writeSchema.ts';
+import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
+import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
 import { topicsOf } from '../projection.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
 import { openStoreContext } from '../runtime/storeContext.ts';
 import type { StoreContext } from '../projection.ts';
-import { waitForCdc, waitForProjections, type CatchUpTarget } from './catchUp.ts';
+import { waitForProjections, type CatchUpTarget } from './catchUp.ts';
 import type { Difference } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 import { readModelChecks } from './readModelChecks.ts';
