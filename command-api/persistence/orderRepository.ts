@@ -1,7 +1,7 @@
 // Orders and their lines in the write model.
 import type pg from 'pg';
 import type { Order, OrderLine, OrderStatus, ShippingAddress } from '../domain/order.ts';
-import type { Read } from '../commands/commandPlan.ts';
+import type { Read } from './read.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 interface OrderRow {

@@ -2,7 +2,7 @@
 // the rest of the transaction, FOR SHARE keeps an order's prices stable until it commits.
 import type pg from 'pg';
 import type { Product } from '../domain/product.ts';
-import type { Read } from '../commands/commandPlan.ts';
+import type { Read } from './read.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 interface ProductRow {
