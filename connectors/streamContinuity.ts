@@ -7,6 +7,7 @@ import type { Config } from '../lib/config.ts';
 import { ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
+import { isUndefinedTable } from '../lib/postgresFailure.ts';
 import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 import { replicationSlotState } from './replicationSlot.ts';
@@ -16,8 +17,8 @@ const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the
 /** The starting point an earlier `connectors recover` recorded and did not clear, if any. */
 export async function unfinishedRecovery(config: Config, slotName: string): Promise<{ since: Date | null } | undefined> {
   return withWriteDatabase(config, async (client) => {
-    // Before migration 005 there is no such table (42P01), and so no recovery either.
-    const { rows } = await client.query<{ since: Date | null }>('SELECT since FROM write.outbox_republish WHERE slot_name = $1', [slotName]).catch((error: { code?: string }) => (error.code === '42P01' ? { rows: [] } : Promise.reject(error)));
+    // Before migration 005 there is no such table, and so no recovery either.
+    const { rows } = await client.query<{ since: Date | null }>('SELECT since FROM write.outbox_republish WHERE slot_name = $1', [slotName]).catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] } : Promise.reject(error)));
     return rows[0];
   });
 }

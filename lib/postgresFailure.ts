@@ -1,8 +1,9 @@
-// The one reading of Postgres SQLSTATEs that say "not your statement": one table of what each
-// state means, and the questions callers ask of it. Callers need different answers from the
-// same table: a command retries its whole transaction at once after losing a race, but must not
-// hammer a database that is down; an API turns an outage into 503; a projector worker waits out
-// anything that is not the event's fault instead of parking the event.
+// The one reading of Postgres SQLSTATEs: one table of what each state the project cares about
+// means, and the questions callers ask of it. Callers need different answers from the same
+// table: a command retries its whole transaction at once after losing a race, but must not
+// hammer a database that is down; an API turns an outage into 503 and a refused value into a
+// 4xx; a projector worker waits out anything that is not the event's fault instead of parking
+// the event; a read of a table nobody has created yet reads as empty.
 import pg from 'pg';
 
 export type PostgresFailureKind =
@@ -19,10 +20,18 @@ export type PostgresFailureKind =
   /** lock_timeout passed, or NOWAIT found the lock taken. */
   | 'lockNotAvailable'
   /** statement_timeout passed, or the statement was cancelled. */
-  | 'statementTimeout';
+  | 'statementTimeout'
+  /** A unique or primary key already holds the value (the error names the constraint). */
+  | 'uniqueViolation'
+  /** Any other integrity constraint refused the row: a CHECK, a foreign key, NOT NULL. */
+  | 'integrityViolation'
+  /** A value Postgres cannot store or convert: NUL in text, a year 0, a number out of range. */
+  | 'dataException'
+  /** The statement names a table that does not exist (yet). */
+  | 'undefinedTable';
 
-// First match wins: exact states before their class. Anything not listed is the statement's
-// own failure (a constraint, bad data, a missing table, a bug), which no retry fixes.
+// First match wins: exact states before their class. The kinds from unique violation on are the
+// statement's own failures, which no retry fixes; so is anything not listed (a bug).
 const sqlStates: readonly (readonly [state: string, kind: PostgresFailureKind])[] = [
   ['40001', 'transactionConflict'], // serialization_failure
   ['40P01', 'transactionConflict'], // deadlock_detected
@@ -35,6 +44,10 @@ const sqlStates: readonly (readonly [state: string, kind: PostgresFailureKind])[
   ['53', 'insufficientResources'],
   ['58', 'systemError'],
   ['55P03', 'lockNotAvailable'],
+  ['23505', 'uniqueViolation'],
+  ['23', 'integrityViolation'],
+  ['22', 'dataException'],
+  ['42P01', 'undefinedTable'],
 ];
 
 /** The SQLSTATE of an error Postgres sent (five characters beside a severity), else undefined. */
@@ -64,6 +77,18 @@ export function isPostgresConnectionLost(error: unknown): boolean {
 export function isPostgresServerTimeout(error: unknown): boolean {
   const kind = postgresFailureKind(error);
   return kind === 'statementTimeout' || kind === 'lockNotAvailable';
+}
+
+/** The constraint a unique violation names; undefined for any other error. */
+export function uniqueViolationConstraint(error: unknown): string | undefined {
+  if (postgresFailureKind(error) !== 'uniqueViolation') return undefined;
+  const { constraint } = error as { constraint?: unknown };
+  return typeof constraint === 'string' ? constraint : undefined;
+}
+
+/** The statement read or wrote a table that does not exist yet (nothing has created it). */
+export function isUndefinedTable(error: unknown): boolean {
+  return postgresFailureKind(error) === 'undefinedTable';
 }
 
 // A statement that ran into a timeout is left out: a worker's statement that never finishes in

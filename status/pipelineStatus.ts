@@ -5,6 +5,7 @@
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
+import { isUndefinedTable } from '../lib/postgresFailure.ts';
 import { bucketQuantile, parseHistogramBuckets, type HistogramBuckets } from '../lib/prometheusHistogram.ts';
 import { ConnectClient } from '../connectors/connectClient.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
@@ -204,10 +205,10 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
       timeoutMs,
       'the read-model Postgres',
       stores.context.readPostgres.query<{ projection: string; generation: number; n: string }>(
-        // A read store no worker has initialised yet has no such table (42P01): nothing is parked.
+        // A read store no worker has initialised yet has no such table: nothing is parked.
         'SELECT projection, generation, count(*)::text AS n FROM projector_parked_keys GROUP BY projection, generation',
       ),
-    ).then((r) => r.rows, (error: { code?: string }) => (error.code === '42P01' ? [] : down('read postgres')(error)));
+    ).then((r) => r.rows, (error: unknown) => (isUndefinedTable(error) ? [] : down('read postgres')(error)));
 
     // Checkpoints twice, sampleMs apart: how fast each live generation moves right now.
     const first = new Map<string, Map<string, number> | Error>();

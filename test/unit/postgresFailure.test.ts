@@ -2,9 +2,12 @@
 // transaction, an API reporting an outage, a worker waiting out what is not the event's fault.
 import pg from 'pg';
 import t from 'tap';
+import { DataRefused, IntegrityRefused } from '../../lib/errors.ts';
 import {
-  isPostgresConnectionLost, isPostgresServerTimeout, isTransactionConflict, isTransientPostgresFailure, postgresFailureKind, sqlStateOf,
+  isPostgresConnectionLost, isPostgresServerTimeout, isTransactionConflict, isTransientPostgresFailure, isUndefinedTable, postgresFailureKind, sqlStateOf,
+  uniqueViolationConstraint,
 } from '../../lib/postgresFailure.ts';
+import { sqlStateRefusal } from '../../lib/sqlStateRefusal.ts';
 
 const pgError = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code, severity: 'ERROR' });
 const driverError = (code: string) => Object.assign(new pg.DatabaseError(`sqlstate ${code}`, 1, 'error'), { code });
@@ -18,7 +21,8 @@ t.test('each listed state has one meaning; exact states win over their class', a
     ['53100', 'insufficientResources'], ['53200', 'insufficientResources'], ['53300', 'insufficientResources'],
     ['58000', 'systemError'], ['58030', 'systemError'],
     ['55P03', 'lockNotAvailable'], ['55000', undefined], ['55006', undefined],
-    ['23505', undefined], ['22P02', undefined], ['42P01', undefined], ['XX000', undefined],
+    ['23505', 'uniqueViolation'], ['23503', 'integrityViolation'], ['23514', 'integrityViolation'], ['22P02', 'dataException'], ['22021', 'dataException'],
+    ['42P01', 'undefinedTable'], ['42703', undefined], ['XX000', undefined],
   ];
   for (const [code, kind] of table) {
     t.equal(postgresFailureKind(pgError(code)), kind, `${code} (with a severity)`);
@@ -51,4 +55,23 @@ t.test('a worker waits out everything that is not the statement\'s fault, except
   for (const code of ['40001', '40P01', '08006', '57P01', '57P04', '53300', '58030', '55P03']) t.ok(isTransientPostgresFailure(pgError(code)), code);
   for (const code of ['57014', '40002', '55000', '23505', '22P02', '42P01']) t.notOk(isTransientPostgresFailure(pgError(code)), code);
   t.notOk(isTransientPostgresFailure(new Error('Connection terminated unexpectedly')), 'connection failures without a SQLSTATE are lib/dependencyFailure.ts\'s to judge');
+});
+
+t.test('a unique violation names its constraint; a table nobody created reads as missing', async (t) => {
+  t.equal(uniqueViolationConstraint(Object.assign(driverError('23505'), { constraint: 'products_pkey' })), 'products_pkey');
+  t.equal(uniqueViolationConstraint(driverError('23505')), undefined, 'no constraint named');
+  t.equal(uniqueViolationConstraint(Object.assign(driverError('23503'), { constraint: 'orders_fk' })), undefined, 'a foreign key is not a taken key');
+  t.equal(uniqueViolationConstraint(Object.assign(new Error('x'), { code: '23505', constraint: 'products_pkey' })), undefined, 'not from Postgres');
+  t.ok(isUndefinedTable(driverError('42P01')));
+  t.notOk(isUndefinedTable(driverError('42703')), 'an undefined column is a bug, not a table yet to be created');
+});
+
+t.test('a value or row Postgres refuses is the request\'s fault (4xx), anything else is not a refusal', async (t) => {
+  const data = sqlStateRefusal(driverError('22021'));
+  t.ok(data instanceof DataRefused, 'class 22');
+  const unique = sqlStateRefusal(Object.assign(driverError('23505'), { constraint: 'orders_pkey' }));
+  t.ok(unique instanceof IntegrityRefused, 'a unique violation');
+  t.ok(sqlStateRefusal(driverError('23514')) instanceof IntegrityRefused, 'a CHECK');
+  for (const code of ['40001', '08006', '42P01', '57014']) t.equal(sqlStateRefusal(driverError(code)), undefined, code);
+  t.equal(sqlStateRefusal(new TypeError('x')), undefined);
 });
