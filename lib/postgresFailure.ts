@@ -57,7 +57,7 @@ export function sqlStateOf(error: unknown): string | undefined {
   return /^[0-9A-Z]{5}$/.test(error.code) ? error.code : undefined;
 }
 
-/** What a Postgres error says about the server or the transaction; undefined for the statement's own failures and for anything else. */
+/** What a Postgres error's SQLSTATE means, by the table above; undefined for states it does not list and for anything else. */
 export function postgresFailureKind(error: unknown): PostgresFailureKind | undefined {
   const sqlState = sqlStateOf(error);
   return sqlState === undefined ? undefined : sqlStates.find(([state]) => sqlState.startsWith(state))?.[1];
