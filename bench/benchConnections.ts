@@ -3,10 +3,11 @@
 // stores and Kafka directly for the references.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Pool } from 'undici';
 import type { Config } from '../lib/config.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { postgresPool } from '../lib/postgresPool.ts';
 
 export interface BenchConnections {
@@ -33,7 +34,7 @@ export async function openBenchConnections(config: Config): Promise<BenchConnect
   const http = (host: string, port: number) => benchHttpPool(host, port);
   const { host, port, user, password, writeDatabase } = config.postgres;
   const read = config.readModel.postgres;
-  const kafka = new Kafka({ clientId: 'outflow-bench', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'bench', { clientId: 'outflow-bench' });
   const admin = kafka.admin();
   await admin.connect();
   const connections: BenchConnections = {

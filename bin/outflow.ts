@@ -8,6 +8,7 @@ import { registerKeysCommands } from '../lib/auth/keysCli.ts';
 import { registerQueryApiCommands } from '../query-api/cli.ts';
 import { registerSchemaCommands } from '../schemas/cli.ts';
 import { registerConnectorCommands } from '../connectors/cli.ts';
+import { registerOutboxCommands } from '../connectors/outboxCli.ts';
 import { registerProjectorCommands } from '../projectors/cli.ts';
 import { registerStatusCommands } from '../status/cli.ts';
 import { registerBenchCommand } from '../bench/benchCli.ts';
@@ -23,6 +24,7 @@ const program = new Command('outflow')
 registerStackCommands(program);
 registerLifecycleCommands(program);
 registerCommandApiCommands(program);
+registerOutboxCommands(program);
 registerKeysCommands(program);
 registerQueryApiCommands(program);
 registerSchemaCommands(program);

@@ -1,11 +1,10 @@
-// `outflow migrate`, `outflow command-api`, `outflow outbox prune` and `outflow commands prune`:
-// the write side's operator commands.
+// `outflow migrate`, `outflow command-api` and `outflow commands prune`: the write side's
+// operator commands (`outflow outbox prune` is the connectors', which know what was streamed).
 import { Option, type Command } from 'commander';
 import { config } from '../lib/config.ts';
+import { migrateWriteSchema } from '../lib/writeSchema/writeSchemaMigration.ts';
 import { runCommandApi } from './main.ts';
-import { parseAge, pruneOutbox } from './outboxPruner.ts';
 import { DEFAULT_RETENTION, parseRetention, pruneProcessedCommands } from './processedCommandsPruner.ts';
-import { migrateWriteSchema } from './writeSchema.ts';
 
 export function registerCommandApiCommands(program: Command): void {
   program
@@ -24,18 +23,6 @@ export function registerCommandApiCommands(program: Command): void {
     .description(`serve the command API (default http://127.0.0.1:13000; OUTFLOW_COMMAND_API_PORT)`)
     .action(async () => {
       await runCommandApi(config());
-    });
-
-  program
-    .command('outbox')
-    .description('the transactional outbox in the write database')
-    .command('prune')
-    .description('delete outbox rows older than a given age, once the connector has streamed them')
-    .option('--older-than <age>', 'minimum age of the rows to delete: 7d, 12h, 90m (at least 1h)', '7d')
-    .option('--dry-run', 'count the rows without deleting them')
-    .action(async (options: { olderThan: string; dryRun?: boolean }) => {
-      const result = await pruneOutbox(config(), { olderThanMs: parseAge(options.olderThan), dryRun: options.dryRun ?? false });
-      console.log(`${result.dryRun ? 'would delete' : 'deleted'} ${result.rows} outbox rows older than ${result.cutoff.toISOString()}`);
     });
 
   program

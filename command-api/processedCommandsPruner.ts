@@ -2,8 +2,9 @@
 // the request they answer; after that they are dead weight in the table every keyed command
 // reads. They are pruned by age, in batches, so a large backlog never holds one long delete.
 import { InvalidArgumentError } from 'commander';
+import { ageMs } from '../lib/cliArguments.ts';
 import type { Config } from '../lib/config.ts';
-import { withWriteDatabase } from './writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 
 /** The documented default: a client retrying a request a week later gets a new command. */
 export const DEFAULT_RETENTION = '7d';
@@ -13,9 +14,8 @@ const BATCH_ROWS = 10_000;
 
 /** "7d", "12h", "90m" → milliseconds, at least 1 h; for the CLI's --older-than. */
 export function parseRetention(text: string): number {
-  const match = /^(\d+)(d|h|m)$/.exec(text.trim());
-  if (!match) throw new InvalidArgumentError(`${JSON.stringify(text)} is not a duration like 7d, 12h or 90m`);
-  const ms = Number(match[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
+  const ms = ageMs(text);
+  if (ms === undefined) throw new InvalidArgumentError(`${JSON.stringify(text)} is not a duration like 7d, 12h or 90m`);
   if (ms < MIN_AGE_MS) throw new InvalidArgumentError('records younger than 1h may still answer a retry and are never pruned');
   return ms;
 }

@@ -4,6 +4,7 @@
 // bin/outflow.ts prints with its code before exiting 1.
 import fs from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config, loadConfig } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning, ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { formatTable } from '../lib/table.ts';
@@ -25,12 +26,6 @@ function target() {
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   console.log(json ? JSON.stringify(value, null, 2) : text);
-}
-
-function positiveInteger(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
 
 function renderFormat(raw: string): RenderFormat {

@@ -3,9 +3,9 @@
 // first (Connect's topic creation, or a consumer's metadata request), a projector that
 // starts early could create one with the broker's defaults, and partitions cannot be
 // changed later without moving keys.
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 
 export interface EventTopicState {
   topic: string;
@@ -14,7 +14,7 @@ export interface EventTopicState {
 }
 
 export async function ensureEventTopics(config: Config, log: (line: string) => void = () => {}): Promise<EventTopicState[]> {
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-topics`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'topics');
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -8,7 +8,7 @@
 import type { Config } from '../lib/config.ts';
 import { ConnectorNotRunning } from '../lib/errors.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import type { ConnectClient } from './connectClient.ts';
 import type { ConnectorDefinition, ConnectorSettings } from './connectorConfig.ts';
 

@@ -17,11 +17,12 @@
 // emits rows in primary-key (uuid) order, not per aggregate in version order, and interleaves
 // them with the live stream. Events that reach a topic twice are harmless: every projection skips
 // an aggregate version it has already applied (proven by `outflow verify` in the tests).
-import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import { AGGREGATE_TYPES, topicOf, type AggregateType } from '../schemas/eventCatalog.ts';
 import { describeStatus, waitUntilRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
@@ -201,7 +202,7 @@ export async function recoverLostSlot(config: Config, options: RecoveryOptions):
   if (publication && !(await publicationExists(config, publication))) {
     throw new ConnectorNotRunning(definition.name, `not recovered: publication ${publication} does not exist in ${config.postgres.writeDatabase}; run \`outflow migrate\` first`);
   }
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-recover`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'recover');
   const client = new ConnectClient({ url: config.connect.url });
 
   if (dryRun) {

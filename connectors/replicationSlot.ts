@@ -1,7 +1,7 @@
 // How far the connector's logical replication slot trails the WAL. The slot keeps every WAL
 // segment from its confirmed_flush_lsn on, so a growing lag means Postgres' disk fills up
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import type { Config } from '../lib/config.ts';
 
 export interface ReplicationSlotState {

@@ -3,11 +3,12 @@
 // committed since the old slot went away would never reach the topics. So `apply` refuses a lost
 // slot, a missing slot once the topics hold events (the pipeline has streamed before), and a
 // recovery that did not finish; `outflow connectors recover` handles all three.
-import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
 import { ReplicationSlotAtRisk } from '../lib/errors.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../command-api/writeSchema.ts';
+import { isUndefinedTable } from '../lib/postgresFailure.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import { AGGREGATE_TYPES, topicOf } from '../schemas/eventCatalog.ts';
 import { replicationSlotState } from './replicationSlot.ts';
 
@@ -16,14 +17,14 @@ const RECOVER = 'run `outflow connectors recover`: it recreates the slot and the
 /** The starting point an earlier `connectors recover` recorded and did not clear, if any. */
 export async function unfinishedRecovery(config: Config, slotName: string): Promise<{ since: Date | null } | undefined> {
   return withWriteDatabase(config, async (client) => {
-    // Before migration 005 there is no such table (42P01), and so no recovery either.
-    const { rows } = await client.query<{ since: Date | null }>('SELECT since FROM write.outbox_republish WHERE slot_name = $1', [slotName]).catch((error: { code?: string }) => (error.code === '42P01' ? { rows: [] } : Promise.reject(error)));
+    // Before migration 005 there is no such table, and so no recovery either.
+    const { rows } = await client.query<{ since: Date | null }>('SELECT since FROM write.outbox_republish WHERE slot_name = $1', [slotName]).catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] } : Promise.reject(error)));
     return rows[0];
   });
 }
 
 async function topicsHoldEvents(config: Config): Promise<boolean> {
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-continuity`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'continuity');
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -5,6 +5,7 @@
 // are recognised by their error names and codes, and by the fixed messages of errors they
 // raise without either; never by the text of our own errors.
 import { DependencyUnavailable, OutflowError, type Unavailability } from './errors.ts';
+import { isPostgresConnectionLost, isPostgresServerTimeout, sqlStateOf } from './postgresFailure.ts';
 
 const unreachableSystemCodes = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
@@ -41,11 +42,6 @@ function notServingOf(error: Error): Unavailability | undefined {
   return undefined;
 }
 
-function sqlStateOf(error: Error): string | undefined {
-  const code = 'code' in error ? error.code : undefined;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && 'severity' in error ? code : undefined;
-}
-
 /**
  * Whether this error itself (not its causes) says the connection failed: refused, reset,
  * dropped, or not answered in time by the client's own timer; or that the server is up but not
@@ -59,8 +55,7 @@ export function connectionFailureOf(error: Error): Unavailability | undefined {
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (code === 'ETIMEDOUT') return 'timeout';
   if (code && unreachableSystemCodes.has(code)) return 'unreachable';
-  const sqlState = sqlStateOf(error);
-  if (sqlState) return sqlState.startsWith('08') || ['57P01', '57P02', '57P03'].includes(sqlState) ? 'unreachable' : undefined;
+  if (sqlStateOf(error)) return isPostgresConnectionLost(error) ? 'unreachable' : undefined;
   return messages.find(([pattern]) => pattern.test(error.message))?.[1];
 }
 
@@ -69,8 +64,7 @@ export function connectionFailureOf(error: Error): Unavailability | undefined {
  * (57014) or lock_timeout (55P03). For an API that is the database not answering in time.
  */
 function serverTimeoutOf(error: Error): Unavailability | undefined {
-  const sqlState = sqlStateOf(error);
-  return sqlState === '57014' || sqlState === '55P03' ? 'timeout' : undefined;
+  return isPostgresServerTimeout(error) ? 'timeout' : undefined;
 }
 
 /** How a failure (or one of its causes) says a dependency is unavailable; undefined when it does not. */

@@ -2,9 +2,10 @@
 // and `outflow verify`. The projections come from read-models/registry.ts; modules are loaded
 // on use so other subcommands start without the stores' clients.
 import { InvalidArgumentError, type Command } from 'commander';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
-import { positiveInteger, registerDlqCommands } from './dlqCli.ts';
+import { registerDlqCommands } from './dlqCli.ts';
 import { registerProjectionsCommands } from './projectionsCli.ts';
 
 function port(raw: string): number {
@@ -36,6 +37,7 @@ export function registerProjectorCommands(program: Command): void {
     .action(async (options: RunOptions) => {
       const { allProjections } = await import('../read-models/registry.ts');
       const { runProjectors, selectProjections } = await import('./runtime/projectorWorker.ts');
+      const { registryLiveGenerations } = await import('./generations/registryLiveGenerations.ts');
       const projections = selectProjections(allProjections, options.projections);
       const { startTracing } = await import('../lib/tracing.ts');
       const stopTracing = await startTracing(config().tracing, 'outflow-projector');
@@ -43,6 +45,7 @@ export function registerProjectorCommands(program: Command): void {
         config: config(),
         projections,
         generation: options.generation,
+        liveGenerations: registryLiveGenerations,
         concurrency: options.concurrency,
         httpPort: options.httpPort,
       });

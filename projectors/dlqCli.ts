@@ -4,18 +4,13 @@ import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import pg from 'pg';
 import type pino from 'pino';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config } from '../lib/config.ts';
 import { ConfirmationRequired } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { formatTable } from '../lib/table.ts';
 import type { DlqResolver, ResolveOutcome } from './runtime/dlqResolver.ts';
 import type { ParkedKey } from './runtime/parkedKeysTable.ts';
-
-export function positiveInteger(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-}
 
 interface DlqOptions {
   generation?: number;

@@ -2,12 +2,13 @@
 // and rebuilding one without downtime (projectors/generations/, docs/rebuilds.md).
 import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import pino from 'pino';
+import { positiveInteger } from '../lib/cliArguments.ts';
 import { config, type Config } from '../lib/config.ts';
 import { ConfirmationRequired } from '../lib/errors.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
 import { formatTable } from '../lib/table.ts';
-import { positiveInteger } from './dlqCli.ts';
 import type { ProjectionDefinition, StoreConnections } from './projection.ts';
 import type { ProjectionStatus } from './generations/projectionStatus.ts';
 
@@ -38,7 +39,7 @@ async function withRegistry<T>(work: (context: StoreConnections) => Promise<T>):
 }
 
 async function withAdmin<T>(cfg: Config, work: (admin: ReturnType<Kafka['admin']>) => Promise<T>): Promise<T> {
-  const admin = new Kafka({ clientId: `${cfg.kafka.clientId}-projections`, brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = kafkaClient(cfg, 'projections').admin();
   await admin.connect();
   try {
     return await work(admin);

@@ -9,7 +9,7 @@ import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
 import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { startTracing } from '../lib/tracing.ts';
-import type { ReadConnections } from '../read-models/readModel.ts';
+import type { ReadConnections } from './http/readConnections.ts';
 import { buildQueryApi } from './server.ts';
 
 export function openReadConnections(config: Config): ReadConnections {

@@ -8,7 +8,7 @@ import { storedApiKeys } from '../lib/auth/storedApiKeys.ts';
 import type { Config } from '../lib/config.ts';
 import { createHttpApi } from '../lib/httpApi.ts';
 import { createLogger } from '../lib/logger.ts';
-import type { ReadConnections } from '../read-models/readModel.ts';
+import type { ReadConnections } from './http/readConnections.ts';
 import { readModels } from '../read-models/registry.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { FRESHNESS_HEADER, ReadModelFreshness, storeFreshnessSource } from './readModelFreshness.ts';

@@ -2,20 +2,10 @@
 // The projector runs its projection, `outflow verify` runs its check, the query API registers its
 // routes, and the local stack gives its worker a port of its own. read-models/registry.ts lists
 // the modules; nothing else names a read model.
-import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
 import type { ProjectionDefinition } from '../projectors/projection.ts';
 import type { ReadModelCheck } from '../projectors/verification/readModelCheck.ts';
-
-/** The query API's connections to the read stores; none of them reaches the write database. */
-export interface ReadConnections {
-  redis: Redis;
-  elasticsearch: ElasticsearchClient;
-  /** The read-model Postgres as the query role (SELECT only). */
-  readPostgres: pg.Pool;
-}
+import type { ReadConnections } from '../query-api/http/readConnections.ts';
 
 export interface QueryRouteContext {
   connections: ReadConnections;

@@ -2,8 +2,10 @@
 // addresses (not the local stack manager), so the same screen works for a pipeline spread over
 // many hosts. Each part is asked with a deadline; a part that does not answer is named in
 // `unreachable` and the rest is still shown.
-import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { Config } from '../lib/config.ts';
+import { kafkaClient } from '../lib/kafkaClient.ts';
+import { isUndefinedTable } from '../lib/postgresFailure.ts';
 import { bucketQuantile, parseHistogramBuckets, type HistogramBuckets } from '../lib/prometheusHistogram.ts';
 import { ConnectClient } from '../connectors/connectClient.ts';
 import { outboxConnector } from '../connectors/connectorConfig.ts';
@@ -180,7 +182,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
   const freshnessPromise = scrapeFreshness(workerMetricsUrls, timeoutMs);
 
   // kafkajs retries a missing broker for minutes by default: here one short attempt is the answer.
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-status`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, connectionTimeout: timeoutMs, retry: { retries: 1, initialRetryTime: 200 } });
+  const kafka = kafkaClient(config, 'status', { connectionTimeoutMs: timeoutMs, retry: { retries: 1, initialRetryTime: 200 } });
   const admin = kafka.admin();
   const adminUp = await within(timeoutMs, 'Kafka', admin.connect()).then(() => true, down('kafka'));
   const stores = openStoreConnections({ ...config, logLevel: 'silent' });
@@ -203,10 +205,10 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
       timeoutMs,
       'the read-model Postgres',
       stores.connections.readPostgres.query<{ projection: string; generation: number; n: string }>(
-        // A read store no worker has initialised yet has no such table (42P01): nothing is parked.
+        // A read store no worker has initialised yet has no such table: nothing is parked.
         'SELECT projection, generation, count(*)::text AS n FROM projector_parked_keys GROUP BY projection, generation',
       ),
-    ).then((r) => r.rows, (error: { code?: string }) => (error.code === '42P01' ? [] : down('read postgres')(error)));
+    ).then((r) => r.rows, (error: unknown) => (isUndefinedTable(error) ? [] : down('read postgres')(error)));
 
     // Checkpoints twice, sampleMs apart: how fast each live generation moves right now.
     const first = new Map<string, Map<string, number> | Error>();

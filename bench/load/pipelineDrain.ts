@@ -5,7 +5,8 @@ import { liveGenerations } from '../../projectors/generations/generationRegistry
 import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
-import { waitForCdc, waitForProjections } from '../../projectors/verification/catchUp.ts';
+import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
+import { waitForProjections } from '../../projectors/verification/catchUp.ts';
 import type { BenchContext } from '../benchContext.ts';
 
 export async function waitForPipelineIdle(context: BenchContext, timeoutMs = 300_000): Promise<number> {

@@ -6,11 +6,12 @@
 //      created over Connect's REST API, with tasks.max = 1 to compare with one worker;
 //   3. timed from its creation until every record is applied (jdbcSinkCompletion.ts);
 //   4. the connector, its consumer group, the topic and the table deleted, also on failure.
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { ConnectClient } from '../../connectors/connectClient.ts';
 import type { Config } from '../../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorPluginMissing, ValidationFailed } from '../../lib/errors.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { validateFields, type JdbcSinkField, type JdbcSinkRow } from './connectJsonRecords.ts';
 import { awaitSinkCompletion } from './jdbcSinkCompletion.ts';
@@ -106,7 +107,7 @@ export async function measureJdbcSink(options: MeasureJdbcSinkOptions): Promise<
     unnestInsert: options.unnestInsert ?? false,
   });
 
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-bench-jdbc`, brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'bench-jdbc');
   const admin = kafka.admin();
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const rm = config.readModel.postgres;

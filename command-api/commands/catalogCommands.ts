@@ -1,15 +1,12 @@
 // Catalog and stock commands: admin only (the route checks the role).
-import { AlreadyExists, ConcurrencyConflict, NotFound } from '../../lib/errors.ts';
+import { AlreadyExists, NotFound } from '../../lib/errors.ts';
 import { adjustInventory, type AdjustmentReason, type Inventory } from '../domain/inventory.ts';
 import { createProduct, updateProduct, type ProductFields } from '../domain/product.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
 import { insertInventory, inventoryForUpdate, updateInventory } from '../persistence/inventoryRepository.ts';
 import { insertProduct, isDuplicateProduct, productForUpdate, updateProduct as updateProductRow } from '../persistence/productRepository.ts';
 import { commandPlan, type CommandPlan } from './commandPlan.ts';
-
-export function assertVersion(aggregate: string, id: string, expected: number | undefined, current: number): void {
-  if (expected !== undefined && expected !== current) throw new ConcurrencyConflict(aggregate, id, expected, current);
-}
+import { assertVersion } from './expectedVersion.ts';
 
 /**
  * A new product starts with an empty inventory aggregate; `initialStock` restocks it at once.

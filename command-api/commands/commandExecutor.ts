@@ -16,6 +16,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { attributeFailure } from '../../lib/dependencyFailure.ts';
 import { IdempotencyKeyReused, OutflowError } from '../../lib/errors.ts';
+import { isTransactionConflict } from '../../lib/postgresFailure.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import { encodeEvents, writeOutboxRows, type EventEncoder } from '../persistence/outboxWriter.ts';
 import {
@@ -56,7 +57,6 @@ export interface CommandResponse {
 //    retry with the same Idempotency-Key replays that answer if it did and runs it once if it did
 //    not. Without a key a retry may apply it twice (a second order): send one on every command.
 // Either way, retrying with the same Idempotency-Key is exactly once.
-const RETRIABLE_SQLSTATES = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 3;
 
 export class CommandExecutor {
@@ -74,8 +74,7 @@ export class CommandExecutor {
       try {
         return await this.attempt(request, plan);
       } catch (error) {
-        const sqlState = (error as { code?: string }).code;
-        if (attempt >= MAX_ATTEMPTS || !sqlState || !RETRIABLE_SQLSTATES.has(sqlState)) throw attributeFailure('writePostgres', error);
+        if (attempt >= MAX_ATTEMPTS || !isTransactionConflict(error)) throw attributeFailure('writePostgres', error);
       }
     }
   }

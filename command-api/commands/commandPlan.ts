@@ -5,13 +5,8 @@
 import type pg from 'pg';
 import type { OutflowError } from '../../lib/errors.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
+import type { Read } from '../persistence/read.ts';
 import type { WriteStatement } from '../persistence/writeStatement.ts';
-
-/** Statements of the first round trip and what their results mean. */
-export interface Read<T> {
-  queries: pg.QueryConfig[];
-  parse(results: readonly pg.QueryResult[]): T;
-}
 
 export interface Decision {
   status: 200 | 201;

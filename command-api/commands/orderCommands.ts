@@ -13,7 +13,7 @@ import type { PendingEvent } from '../domain/pendingEvent.ts';
 import { inventoryForUpdate, inventoryOfOrderForUpdate, updateInventory } from '../persistence/inventoryRepository.ts';
 import { insertOrder, orderForUpdate, updateOrder } from '../persistence/orderRepository.ts';
 import { productsForShare } from '../persistence/productRepository.ts';
-import { assertVersion } from './catalogCommands.ts';
+import { assertVersion } from './expectedVersion.ts';
 import { commandPlan, type CommandPlan } from './commandPlan.ts';
 
 const orderLocation = (orderId: string) => `/orders/${orderId}`;

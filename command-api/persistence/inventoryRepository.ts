@@ -2,7 +2,7 @@
 // queue in the same order and cannot deadlock.
 import type pg from 'pg';
 import type { Inventory } from '../domain/inventory.ts';
-import type { Read } from '../commands/commandPlan.ts';
+import type { Read } from './read.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 // node-pg returns the bigint version as a string.

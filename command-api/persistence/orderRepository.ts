@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import type { OrderStatus } from '../../schemas/orderState.ts';
 import type { Order } from '../domain/order.ts';
-import type { Read } from '../commands/commandPlan.ts';
+import type { Read } from './read.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 interface OrderRow {

@@ -2,6 +2,7 @@
 // as its effects, so a retry gets the same answer and writes nothing. Records are scoped by the
 // API key's id (Principal.keyId), so two keys never share them, whatever their names.
 import type pg from 'pg';
+import { uniqueViolationConstraint } from '../../lib/postgresFailure.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 export interface StoredResponse {
@@ -51,6 +52,5 @@ export function recordProcessedCommand(statement: WriteStatement, keyId: string,
 
 /** The write statement failed because another request with the same key committed first. */
 export function isKeyTaken(error: unknown): boolean {
-  const { code, constraint } = error as { code?: string; constraint?: string };
-  return code === '23505' && constraint === 'processed_commands_pkey';
+  return uniqueViolationConstraint(error) === 'processed_commands_pkey';
 }

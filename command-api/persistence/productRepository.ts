@@ -1,8 +1,9 @@
 // Products in the write model. The reads lock: FOR UPDATE serializes commands on one product for
 // the rest of the transaction, FOR SHARE keeps an order's prices stable until it commits.
 import type pg from 'pg';
+import { uniqueViolationConstraint } from '../../lib/postgresFailure.ts';
 import type { Product } from '../domain/product.ts';
-import type { Read } from '../commands/commandPlan.ts';
+import type { Read } from './read.ts';
 import { preparedQuery, type WriteStatement } from './writeStatement.ts';
 
 // The columns named like the product's fields hold them as they are; node-pg returns bigint columns as strings.
@@ -66,6 +67,6 @@ export function updateProduct(statement: WriteStatement, p: Product, now: Date):
 
 /** The write statement failed because the product (or its inventory row) exists already. */
 export function isDuplicateProduct(error: unknown): boolean {
-  const { code, constraint } = error as { code?: string; constraint?: string };
-  return code === '23505' && (constraint === 'products_pkey' || constraint === 'inventory_pkey');
+  const constraint = uniqueViolationConstraint(error);
+  return constraint === 'products_pkey' || constraint === 'inventory_pkey';
 }

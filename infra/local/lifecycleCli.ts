@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { runTestSuite } from '../../test/support/suiteRunner.ts';
 import { printStatusTable } from './cli.ts';
 import { LocalStack } from './localStack.ts';
-import { migrateWriteSchema } from '../../command-api/writeSchema.ts';
+import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 

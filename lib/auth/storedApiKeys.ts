@@ -5,11 +5,9 @@ import type pg from 'pg';
 import type { Config } from '../config.ts';
 import { attributeFailure } from '../dependencyFailure.ts';
 import { createLogger } from '../logger.ts';
+import { isUndefinedTable } from '../postgresFailure.ts';
 import { apiPoolTimeouts, postgresPool } from '../postgresPool.ts';
 import type { StoredApiKey, StoredApiKeyLookup } from './apiKeyAuthenticator.ts';
-
-/** SQLSTATE undefined_table: no key was ever created, so the table is not there yet. */
-const UNDEFINED_TABLE = '42P01';
 
 export interface StoredApiKeys {
   lookUp: StoredApiKeyLookup;
@@ -17,8 +15,9 @@ export interface StoredApiKeys {
   activeCount(): Promise<number>;
 }
 
+/** No key was ever created, so the table is not there yet. */
 function noTableYet(error: unknown): boolean {
-  return (error as { code?: string }).code === UNDEFINED_TABLE;
+  return isUndefinedTable(error);
 }
 
 export function storedApiKeys(pool: pg.Pool): StoredApiKeys {

@@ -13,13 +13,13 @@
 //   5. keeps feeding the new generation until a live worker has joined its group (the live
 //      workers follow the registry), so no event waits for the hand-over.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type pino from 'pino';
 import type { Config } from '../../lib/config.ts';
 import { GenerationRefused } from '../../lib/errors.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { consumerGroupOf, type ProjectionDefinition, type StoreConnections } from '../projection.ts';
-import { kafkaLogCreator } from '../runtime/kafkaLogging.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
 import { topicsOf } from '../projection.ts';
 import { ProjectorWorker } from '../runtime/projectorWorker.ts';
@@ -80,15 +80,15 @@ export interface RebuildResult {
   durationMs: number;
 }
 
-const REBUILD_CLIENT_SUFFIX = '-rebuild';
+const REBUILD_PURPOSE = 'rebuild';
 
 export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
   const { config, definition } = options;
   const log = options.log ?? createLogger('rebuild', config.logLevel);
   const lock = await RebuildLock.acquire(config, definition.name);
   const stores = openStoreConnections(config);
-  const clientId = `${config.kafka.clientId}${REBUILD_CLIENT_SUFFIX}`;
-  const kafka = new Kafka({ clientId, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+  const clientId = `${config.kafka.clientId}-${REBUILD_PURPOSE}`;
+  const kafka = kafkaClient(config, REBUILD_PURPOSE, { log });
   const admin = kafka.admin();
   const workers: ProjectorWorker[] = [];
   try {

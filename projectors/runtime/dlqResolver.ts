@@ -7,18 +7,18 @@
 // The row is deleted only if no message was parked after the last one applied
 // (parkedKeysTable.ts); otherwise the loop applies the newcomers and tries again. A live
 // worker that then finds the row gone applies the key's next events itself.
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type pino from 'pino';
 import type { Config } from '../../lib/config.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
 import { dlqTopicOf, type ProjectionDefinition, type ProjectionStore } from '../projection.ts';
 import { readDlqRange, type DlqMessage } from './dlqReader.ts';
-import { kafkaLogCreator } from './kafkaLogging.ts';
 import { decodeMessage, headerText, messageKey } from './messageDecoding.ts';
 import { advanceHead, ensureParkedKeysTable, listParkedKeys, readParkedKey, unparkIfUnchanged, type ParkedKey, type ParkedKeyId } from './parkedKeysTable.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import { ensureSkippedMessagesTable, recordSkippedMessage } from './skippedMessagesTable.ts';
 import { openStoreConnections, type OpenStoreConnections } from './storeConnections.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 
 export type ResolveOutcome =
   | { key: string; status: 'unparked'; applied: number; skipped: number }
@@ -46,7 +46,7 @@ export class DlqResolver {
       await ensureSkippedMessagesTable(stores.connections.readPostgres);
       const store = definition.createStore(stores.connections, generation);
       const codec = await EventCodec.connect(config);
-      const kafka = new Kafka({ clientId: `${config.kafka.clientId}-dlq`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+      const kafka = kafkaClient(config, 'dlq', { log });
       return new DlqResolver(definition, generation, stores, store, codec, kafka, log);
     } catch (error) {
       await stores.close();

@@ -10,21 +10,19 @@
 // same loop drops retired generations whose grace period has passed.
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type pino from 'pino';
 import type client from 'prom-client';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { createMetricsRegistry } from '../../lib/metrics.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
-import { ensureGenerationRegistry, ensureLiveGeneration, expiredRetiredGenerations, liveGenerations } from '../generations/generationRegistry.ts';
-import { dropGeneration } from '../generations/generationSwitch.ts';
-import { fingerprintOf } from '../generations/projectionFingerprint.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../projection.ts';
 import { DeadLetterWriter, ensureDlqTopic } from './deadLetterQueue.ts';
-import { kafkaLogCreator } from './kafkaLogging.ts';
 import type { EmitLifecycle, ProjectorLifecycleEvents } from './lifecycleEvents.ts';
+import type { LiveGenerations } from './liveGenerations.ts';
 import { parkedKeyCacheOn } from './parkedKeyCache.ts';
 import { ensureParkedKeysTable } from './parkedKeysTable.ts';
 import { ensureSkippedMessagesTable } from './skippedMessagesTable.ts';
@@ -39,6 +37,8 @@ export interface ProjectorWorkerOptions {
   projections: readonly ProjectionDefinition[];
   /** Physical generation to build and serve; without one, each projection's live generation, followed as it changes. */
   generation?: number;
+  /** Where the live generations are read, recorded and retired; required without a fixed `generation`. */
+  liveGenerations?: LiveGenerations;
   /** Kafka client id (default `<OUTFLOW_KAFKA_CLIENT_ID>-projector`); a rebuild's consumers use their own, to tell them apart in the group. */
   clientId?: string;
   /** Partitions each projection processes at once (kafkajs partitionsConsumedConcurrently). */
@@ -56,6 +56,8 @@ export interface ProjectorWorkerOptions {
   /** Defaults to a fresh registry with the process metrics. */
   metricsRegistry?: client.Registry;
 }
+
+const NO_LIVE_GENERATIONS = 'a projector worker without a fixed generation follows the live generations: pass liveGenerations';
 
 interface RunningProjection {
   generation: number;
@@ -93,8 +95,9 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
   static async start(options: ProjectorWorkerOptions): Promise<ProjectorWorker> {
     const { config, projections } = options;
     if (projections.length === 0) throw new UnknownProjection(['(none given)'], []);
+    if (options.generation === undefined && !options.liveGenerations) throw new Error(NO_LIVE_GENERATIONS);
     const log = options.log ?? createLogger('projector', config.logLevel);
-    const kafka = new Kafka({ clientId: options.clientId ?? `${config.kafka.clientId}-projector`, brokers: config.kafka.brokers, logLevel: logLevel.WARN, logCreator: kafkaLogCreator(log) });
+    const kafka = kafkaClient(config, 'projector', { log, clientId: options.clientId });
     const admin = kafka.admin();
     const dlq = new DeadLetterWriter(kafka);
     const stores = openStoreConnections(config);
@@ -157,7 +160,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     await ensureSkippedMessagesTable(connections.readPostgres);
     this.metrics = createProjectorMetrics(this.metricsRegistry);
     const follow = this.options.generation === undefined;
-    if (follow) await ensureGenerationRegistry(connections.readPostgres);
+    if (follow) await this.liveGenerations().prepare(connections.readPostgres);
     for (const definition of projections) {
       await ensureDlqTopic(this.admin, definition.name);
       const generation = this.options.generation ?? (await this.recordedLiveGeneration(definition));
@@ -171,11 +174,17 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
     }
   }
 
+  private liveGenerations(): LiveGenerations {
+    const { liveGenerations } = this.options;
+    if (!liveGenerations) throw new Error(NO_LIVE_GENERATIONS);
+    return liveGenerations;
+  }
+
   /** The registry's live generation; recorded first when the projection has none (a new projection starts at 1, from offset 0). */
   private async recordedLiveGeneration(definition: ProjectionDefinition): Promise<number> {
     const { connections } = this.stores;
     const pointer = await definition.liveGeneration(connections);
-    const { generation, recorded } = await ensureLiveGeneration(connections.readPostgres, definition.name, pointer, fingerprintOf(definition));
+    const { generation, recorded } = await this.liveGenerations().ensureLive(connections.readPostgres, definition, pointer);
     if (recorded) this.log.info({ projection: definition.name, generation, adopted: pointer !== undefined }, 'live generation recorded in the registry');
     return generation;
   }
@@ -228,7 +237,7 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
         return;
       }
       try {
-        const live = await liveGenerations(pool, names);
+        const live = await this.liveGenerations().live(pool, names);
         for (const definition of projections) {
           const target = live.get(definition.name);
           const running = this.consumers.get(definition.name);
@@ -257,10 +266,10 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
   private async dropExpiredGenerations(names: readonly string[]): Promise<void> {
     const { config, projections } = this.options;
     const { connections } = this.stores;
-    for (const row of await expiredRetiredGenerations(connections.readPostgres, names, config.rebuild.retiredGraceMs)) {
+    for (const row of await this.liveGenerations().expiredRetired(connections.readPostgres, names, config.rebuild.retiredGraceMs)) {
       const definition = projections.find((p) => p.name === row.projection)!;
       // Another worker may drop it first: its state is then no longer retired, which dropGeneration refuses.
-      const dropped = await dropGeneration(connections, definition, row.generation, this.admin).then(
+      const dropped = await this.liveGenerations().drop(connections, definition, row.generation, this.admin).then(
         () => true,
         () => false,
       );

@@ -1,16 +1,13 @@
-// The one place that decides whether a failure is transient (retry the same chunk, forever)
+// Where the projector runtime decides whether a failure is transient (retry the same chunk, forever)
 // or not (the event is suspect: retry it alone, then park its key). OutflowError says so
 // itself; the client libraries' connection-level failures are recognised here by their
 // names and codes, never by matching message text of our own errors. Which failures are
 // the connection's (refused, dropped, timed out) is decided once for every caller, in
-// lib/dependencyFailure.ts; this adds what a worker may also wait out.
+// lib/dependencyFailure.ts, and what a Postgres SQLSTATE means in lib/postgresFailure.ts; this
+// adds what a worker may also wait out.
 import { connectionFailureOf } from '../../lib/dependencyFailure.ts';
 import { OutflowError } from '../../lib/errors.ts';
-
-// Postgres SQLSTATEs that say "the server or the connection, not your statement".
-function isRetriableSqlState(code: string): boolean {
-  return code.startsWith('08') || code.startsWith('53') || code.startsWith('57P') || code === '40001' || code === '40P01' || code === '55P03';
-}
+import { isTransientPostgresFailure, sqlStateOf } from '../../lib/postgresFailure.ts';
 
 function ownRetriable(error: unknown): boolean | undefined {
   if (error instanceof OutflowError) return error.retriable;
@@ -19,8 +16,7 @@ function ownRetriable(error: unknown): boolean | undefined {
   // worth retrying later from the runtime's point of view.
   if (error.name.startsWith('KafkaJS')) return true;
   if (connectionFailureOf(error)) return true;
-  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-  if (code && /^[0-9A-Z]{5}$/.test(code) && 'severity' in error) return isRetriableSqlState(code);
+  if (sqlStateOf(error)) return isTransientPostgresFailure(error);
   if (error.name === 'ResponseError' && 'statusCode' in error && typeof error.statusCode === 'number') {
     return error.statusCode === 429 || error.statusCode >= 500;
   }

@@ -9,8 +9,10 @@
 //   projector_checkpoints               (projection, generation, topic, partition) → "offset", source_time_ms
 import pg from 'pg';
 import type pino from 'pino';
+import { connectionFailureOf } from '../../lib/dependencyFailure.ts';
 import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { isTransientPostgresFailure } from '../../lib/postgresFailure.ts';
 import { inTransaction } from '../../lib/postgresTransaction.ts';
 import type { EventType } from '../../schemas/eventCatalog.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
@@ -112,16 +114,10 @@ export interface AppliedPgBatch {
   alreadyApplied: number;
 }
 
-// Connection loss, serialization failures and deadlocks, lack of resources, an operator's
-// intervention: the same batch may succeed later. Anything else a handler causes is poison.
-const TRANSIENT_SQLSTATE_CLASSES = ['08', '40', '53', '57', '58'];
-
-export function isTransientPostgresError(error: unknown): boolean {
-  if (error instanceof pg.DatabaseError) return TRANSIENT_SQLSTATE_CLASSES.includes((error.code ?? '').slice(0, 2));
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  // Node's socket errors (ECONNRESET, ECONNREFUSED, ...) and pg's own "connection terminated".
-  return (typeof code === 'string' && code.startsWith('E')) || /connection terminated|timeout exceeded when trying to connect/i.test(error.message);
+// A failure that is the connection's or the server's, not the handler's: it goes to the runtime
+// as it is, which waits it out; anything else a handler causes names the event as poison.
+export function isTransientStoreFailure(error: unknown): boolean {
+  return (error instanceof Error && connectionFailureOf(error) !== undefined) || isTransientPostgresFailure(error);
 }
 
 function sourceTimeParameter(ms: number | undefined): string | null {
@@ -241,7 +237,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
           try {
             await this.definition.apply(applicable, { tx, tables: this.tables });
           } catch (error) {
-            if (isTransientPostgresError(error)) throw error;
+            if (isTransientStoreFailure(error)) throw error;
             throw new BatchHandlerRefused(error);
           }
         } else {
@@ -309,7 +305,7 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
     try {
       await this.definition.apply([event], { tx, tables: this.tables });
     } catch (error) {
-      if (isTransientPostgresError(error)) throw error;
+      if (isTransientStoreFailure(error)) throw error;
       throw handlerFailed(this.definition.name, event, error);
     }
   }

@@ -5,15 +5,17 @@
 // so an entity changed in between shows up as a difference that is not one. Each round takes
 // a fresh snapshot; only differences found in every round are reported (a real one stays put,
 // a moving entity does not), and the first round without differences ends the run.
-import { Kafka, logLevel } from 'kafkajs';
-import { withWriteDatabase } from '../../command-api/writeSchema.ts';
+import type { Kafka } from 'kafkajs';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
+import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
+import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
 import { topicsOf } from '../projection.ts';
 import { ensureParkedKeysTable, listParkedKeys } from '../runtime/parkedKeysTable.ts';
 import { openStoreConnections } from '../runtime/storeConnections.ts';
 import type { StoreConnections } from '../projection.ts';
-import { waitForCdc, waitForProjections, type CatchUpTarget } from './catchUp.ts';
+import { waitForProjections, type CatchUpTarget } from './catchUp.ts';
 import type { Difference } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 import { readModelChecks } from '../../read-models/registry.ts';
@@ -71,7 +73,7 @@ export async function verifyPipeline(config: Config, options: VerifyOptions = {}
   const rounds = Math.max(1, options.rounds ?? 3);
   const log = options.log ?? (() => {});
   const stores = openStoreConnections(config);
-  const kafka = new Kafka({ clientId: `${config.kafka.clientId}-verify`, brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'verify');
   const admin = kafka.admin();
   await admin.connect();
   try {

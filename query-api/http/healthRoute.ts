@@ -1,7 +1,7 @@
 // The query API's health: ready when each read store answers a real round trip.
 import type { FastifyInstance } from 'fastify';
 import { healthRoutes } from '../../lib/healthRoutes.ts';
-import type { ReadConnections } from '../../read-models/readModel.ts';
+import type { ReadConnections } from './readConnections.ts';
 
 export function healthRoute(app: FastifyInstance, { redis, elasticsearch, readPostgres }: ReadConnections, options: { probeTimeoutMs: number }): void {
   healthRoutes(app, {

@@ -4,6 +4,7 @@
 // day and per-category contribution, so a cancellation needs nothing else and a second
 // cancellation (or a second placement) finds the order already handled.
 import type pg from 'pg';
+import { isUndefinedTable } from '../../lib/postgresFailure.ts';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
 import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
 import { definePostgresProjection, postgresReadTarget } from '../../projectors/stores/postgresStore.ts';
@@ -155,14 +156,12 @@ export interface SalesReport {
   totals: { revenueCents: number; units: number };
 }
 
-const UNDEFINED_TABLE = '42P01';
-
 /** A read of a read model nobody has initialised yet (no view, no table) reads as empty. */
 async function queryOrEmpty<R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<R[]> {
   try {
     return (await pool.query<R>(sql, params)).rows;
   } catch (error) {
-    if ((error as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+    if (isUndefinedTable(error)) return [];
     throw error;
   }
 }

@@ -7,10 +7,11 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { CUSTOMER_ORDERS, customerOrdersProjection } from '../../read-models/customer-orders/projection.ts';
 import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary } from '../../read-models/order-summary/projection.ts';
 import { SALES_REPORT, salesReportProjection } from '../../read-models/sales-report/projection.ts';
@@ -59,7 +60,7 @@ t.test('garbage and an unknown schema id under an order key: parked, others flow
   await pollUntil('the order projected', async () => (await readOrderSummary(redis, victim, { generation }))?.version === 1 || undefined, { timeoutMs: 60_000 });
 
   // Poison under the order's key, where Debezium would put its next event.
-  const kafka = new Kafka({ clientId: 'outflow-dlq-test', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(cfg, 'dlq-test', { clientId: 'outflow-dlq-test' });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   t.teardown(() => producer.disconnect());

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import t from 'tap';
-import { withWriteDatabase } from '../../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { useTracerProvider } from '../../lib/tracing.ts';

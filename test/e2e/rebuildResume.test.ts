@@ -3,9 +3,9 @@
 // the new field.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
 import { pollUntil } from '../../lib/pollUntil.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { dropGeneration } from '../../projectors/generations/generationSwitch.ts';
 import { projectionStatus } from '../../projectors/generations/projectionStatus.ts';
@@ -22,7 +22,7 @@ import { rebuildPipeline } from '../support/rebuildPipeline.ts';
 
 const pipeline = await rebuildPipeline();
 const stores = openStoreConnections(pipeline.config);
-const admin = new Kafka({ clientId: 'rebuild-resume-test', brokers: pipeline.config.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+const admin = kafkaClient(pipeline.config, 'rebuild-resume-test', { clientId: 'rebuild-resume-test' }).admin();
 await admin.connect();
 t.teardown(async () => {
   await admin.disconnect();

@@ -15,7 +15,7 @@ import { storedApiKeys, storedKeysPool } from '../../lib/auth/storedApiKeys.ts';
 import { config, type Config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { buildCommandApi } from '../../command-api/server.ts';
-import { withWriteDatabase } from '../../command-api/writeSchema.ts';
+import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { commandApiHarness, ADMIN_KEY, CUSTOMER_KEY, OTHER_CUSTOMER_KEY } from '../support/commandApiHarness.ts';
 import { CUSTOMER_KEY as QUERY_CUSTOMER_KEY, queryApiHarness } from '../support/queryApiHarness.ts';

@@ -5,11 +5,13 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import t from 'tap';
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
 import { config } from '../../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../../lib/errors.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
-import { migrateWriteSchema, writeDatabaseClient } from '../../command-api/writeSchema.ts';
+import { writeDatabaseClient } from '../../lib/writeDatabase.ts';
+import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { topicOf } from '../../schemas/eventCatalog.ts';
 import { applyConnector, applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
@@ -43,7 +45,7 @@ const headerText = (headers: IHeaders | undefined) =>
 
 /** Everything that reaches events.order under keys starting with `prefix`, from the beginning of the topic. */
 async function consumeOrders(prefix: string): Promise<{ received: Received[]; stop: () => Promise<void> }> {
-  const kafka = new Kafka({ clientId: 'outflow-connectors-test', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(cfg, 'connectors-test', { clientId: 'outflow-connectors-test' });
   const admin = kafka.admin();
   await admin.connect();
   // The connector creates the topic with the configured partitions; a consumer must never auto-create it.
@@ -168,7 +170,7 @@ t.test("an outbox row's traceparent is the traceparent header; a row without one
   );
   const untraced = await insertEvent(aggregateId, 2, Buffer.from([0, 2]));
   const raw: IHeaders[] = [];
-  const kafka = new Kafka({ clientId: 'outflow-connectors-test', brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(cfg, 'connectors-test', { clientId: 'outflow-connectors-test' });
   const consumer = kafka.consumer({ groupId: uniqueName('test-connectors-trace'), allowAutoTopicCreation: false });
   await consumer.connect();
   t.teardown(() => consumer.disconnect());

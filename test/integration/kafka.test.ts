@@ -1,13 +1,13 @@
 import t from 'tap';
-import { Kafka, logLevel } from 'kafkajs';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { ensureStack, uniqueName } from '../support/stack.ts';
 
 await ensureStack('kafka');
 
 t.test('produce and consume a message on a fresh topic', async (t) => {
-  const kafka = new Kafka({ clientId: 'outflow-test', brokers: config().kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config(), 'test', { clientId: 'outflow-test' });
   const topic = uniqueName('test.roundtrip');
   const admin = kafka.admin();
   await admin.connect();

@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
-import { migrateWriteSchema, writeDatabaseClient } from '../../command-api/writeSchema.ts';
-import { parseAge, pruneOutbox } from '../../command-api/outboxPruner.ts';
+import { writeDatabaseClient } from '../../lib/writeDatabase.ts';
+import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
+import { parseAge, pruneOutbox } from '../../connectors/outboxPruner.ts';
 import { ensureStack } from '../support/stack.ts';
 
 await ensureStack('postgres', 'kafka', 'registry', 'kafka-connect');

@@ -15,6 +15,7 @@ import { pollUntil } from '../../lib/pollUntil.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { ensureGenerationRegistry, ensureLiveGeneration } from '../../projectors/generations/generationRegistry.ts';
 import { fingerprintOf } from '../../projectors/generations/projectionFingerprint.ts';
+import { registryLiveGenerations } from '../../projectors/generations/registryLiveGenerations.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
@@ -110,7 +111,7 @@ export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
       const worker = await ProjectorWorker.start({
         config: { ...base, logLevel: 'silent' },
         projections,
-        ...(generation === 'live' ? {} : { generation }),
+        ...(generation === 'live' ? { liveGenerations: registryLiveGenerations } : { generation }),
         httpPort: null,
         log: createLogger('projector-test', 'silent'),
       });

@@ -8,7 +8,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { config, type Config } from '../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreConnections } from '../../projectors/projection.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
-import type { ReadConnections } from '../../read-models/readModel.ts';
+import type { ReadConnections } from '../../query-api/http/readConnections.ts';
 import { readModels } from '../../read-models/registry.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ensureStack, uniqueName } from './stack.ts';

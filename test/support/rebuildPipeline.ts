@@ -5,11 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
 import { config, type Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { registryLiveGenerations } from '../../projectors/generations/registryLiveGenerations.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { ProjectorWorker } from '../../projectors/runtime/projectorWorker.ts';
 import { verifyPipeline, type VerifyReport } from '../../projectors/verification/verifyPipeline.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
-import type { ReadConnections } from '../../read-models/readModel.ts';
+import type { ReadConnections } from '../../query-api/http/readConnections.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { commandApiHarness, CUSTOMER_KEY, type Harness } from './commandApiHarness.ts';
 import { ensureStack, uniqueName } from './stack.ts';
@@ -35,7 +36,7 @@ export async function rebuildPipeline(): Promise<RebuildPipeline> {
   const quiet: Config = { ...config(), logLevel: 'silent' };
   const commands = await commandApiHarness();
   await applyOutboxConnector(config());
-  const worker = await ProjectorWorker.start({ config: quiet, projections: allProjections, httpPort: null, log: createLogger('projector-test', 'silent') });
+  const worker = await ProjectorWorker.start({ config: quiet, projections: allProjections, liveGenerations: registryLiveGenerations, httpPort: null, log: createLogger('projector-test', 'silent') });
   const address = { name: 'Ada', line1: '1 Analytical Way', city: 'London', postalCode: 'N1', country: 'GB' };
 
   return {

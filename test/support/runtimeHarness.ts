@@ -4,10 +4,11 @@
 // 12-partition topic (so the real projections never see them), and cleanup of the topic and of
 // everything the generation left in the read-model Postgres.
 import crypto from 'node:crypto';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Test } from 'tap';
 import { config } from '../../lib/config.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { consumerGroupOf } from '../../projectors/projection.ts';
 import { ProjectorWorker, type ProjectorWorkerOptions } from '../../projectors/runtime/projectorWorker.ts';
@@ -62,7 +63,7 @@ export async function runtimeHarness(t: Test): Promise<RuntimeHarness> {
   const keyPrefix = `${uniqueName('rt')}-`;
   const { host, port, database, user, password } = base.readModel.postgres;
   const pool = new pg.Pool({ host, port, database, user, password, max: 4 });
-  const kafka = new Kafka({ clientId: 'outflow-runtime-test', brokers: base.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(base, 'runtime-test', { clientId: 'outflow-runtime-test' });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const admin = kafka.admin();

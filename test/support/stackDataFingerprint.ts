@@ -9,9 +9,9 @@
 import crypto from 'node:crypto';
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { Config } from '../../lib/config.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 
 export type StackDataFingerprint = Record<string, string>;
 
@@ -44,7 +44,7 @@ async function postgresTables(part: string, connection: pg.ClientConfig, into: S
 }
 
 async function kafkaTopics(config: Config, into: StackDataFingerprint): Promise<void> {
-  const kafka = new Kafka({ clientId: 'outflow-test-fingerprint', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = kafkaClient(config, 'test-fingerprint', { clientId: 'outflow-test-fingerprint' });
   const admin = kafka.admin();
   await admin.connect();
   try {

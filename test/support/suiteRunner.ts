@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { config as userConfig, loadConfig, type Config } from '../../lib/config.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
-import { migrateWriteSchema } from '../../command-api/writeSchema.ts';
+import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { seededRandom } from '../../lib/seededRandom.ts';

@@ -1,7 +1,8 @@
 // Reads event topics from the beginning with a fresh consumer group and keeps every
 // message, so tests can wait for the ones they caused (by key or event id).
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import { config } from '../../lib/config.ts';
+import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { uniqueName } from './stack.ts';
 
@@ -19,7 +20,7 @@ export class TopicReader {
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(topics: string[]): Promise<TopicReader> {
-    const kafka = new Kafka({ clientId: 'outflow-test-reader', brokers: config().kafka.brokers, logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(config(), 'test-reader', { clientId: 'outflow-test-reader' });
     const consumer = kafka.consumer({ groupId: uniqueName('test-reader'), maxWaitTimeInMs: 100 });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });

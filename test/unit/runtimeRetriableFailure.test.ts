@@ -59,9 +59,9 @@ t.test('every dropped-connection code of the Node.js socket layer is retriable',
   t.notOk(isRetriable(withProps(new Error('permission denied'), { code: 'EACCES' })), 'EACCES is not a dropped connection');
 });
 
-t.test('Postgres: connection, resource, operator and concurrency classes are retriable, nothing else', async (t) => {
+t.test('Postgres: connection, resource, system, operator and concurrency states are retriable, nothing else', async (t) => {
   const pgError = (code: string) => withProps(new Error(`sqlstate ${code}`), { code, severity: 'ERROR' });
-  for (const code of ['08006', '08001', '53300', '53100', '57P01', '57P03', '40001', '40P01', '55P03']) t.ok(isRetriable(pgError(code)), code);
+  for (const code of ['08006', '08001', '53300', '53100', '57P01', '57P03', '57P05', '40001', '40P01', '55P03', '58030']) t.ok(isRetriable(pgError(code)), code);
   for (const code of ['57014', '23505', '22P02', '42P01', '40002', '55000', '80008', '35300']) t.notOk(isRetriable(pgError(code)), code);
 });
 

@@ -6,7 +6,7 @@ import t from 'tap';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
 import { contributionsOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../read-models/sales-report/projection.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
-import { isTransientPostgresError, postgresReadTarget, postgresTableName, postgresViewName } from '../../projectors/stores/postgresStore.ts';
+import { isTransientStoreFailure, postgresReadTarget, postgresTableName, postgresViewName } from '../../projectors/stores/postgresStore.ts';
 
 t.test('an order counts on the UTC day it was placed', async (t) => {
   t.equal(utcDay(Date.UTC(2024, 4, 1, 23, 59, 59, 999)), '2024-05-01');
@@ -67,12 +67,16 @@ t.test('names: generation tables, pointer views, quoted read targets', async (t)
 
 t.test('lost connections, deadlocks and overload are transient; a refused statement is poison', async (t) => {
   const dbError = (code: string) => Object.assign(new pg.DatabaseError('x', 1, 'error'), { code });
-  t.ok(isTransientPostgresError(dbError('40P01')), 'deadlock');
-  t.ok(isTransientPostgresError(dbError('08006')), 'connection failure');
-  t.ok(isTransientPostgresError(dbError('57P01')), 'admin shutdown');
-  t.notOk(isTransientPostgresError(dbError('22P02')), 'invalid input');
-  t.notOk(isTransientPostgresError(dbError('23505')), 'unique violation');
-  t.ok(isTransientPostgresError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })));
-  t.ok(isTransientPostgresError(new Error('Connection terminated unexpectedly')));
-  t.notOk(isTransientPostgresError(new TypeError('cannot read properties of undefined')));
+  t.ok(isTransientStoreFailure(dbError('40P01')), 'deadlock');
+  t.ok(isTransientStoreFailure(dbError('08006')), 'connection failure');
+  t.ok(isTransientStoreFailure(dbError('57P01')), 'admin shutdown');
+  t.notOk(isTransientStoreFailure(dbError('22P02')), 'invalid input');
+  t.notOk(isTransientStoreFailure(dbError('23505')), 'unique violation');
+  t.ok(isTransientStoreFailure(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })));
+  t.ok(isTransientStoreFailure(new Error('Connection terminated unexpectedly')));
+  t.notOk(isTransientStoreFailure(new TypeError('cannot read properties of undefined')));
+  t.ok(isTransientStoreFailure(dbError('55P03')), 'lock not available: waited out, not parked');
+  t.ok(isTransientStoreFailure(dbError('58030')), 'an I/O error of the server');
+  t.notOk(isTransientStoreFailure(dbError('40002')), 'a deferred constraint failing at commit is the data, not a race');
+  t.notOk(isTransientStoreFailure(dbError('57014')), 'a statement that ran out of time is parked, not retried forever');
 });

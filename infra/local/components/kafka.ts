@@ -2,11 +2,11 @@
 // Central jars. Storage is formatted once; the cluster id is kept with the data.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { StackComponentError } from '../../../lib/errors.ts';
 import { runCommand, spawnDetached, stopProcess } from '../processControl.ts';
 import type { ComponentContext, StackComponent } from '../stackComponent.ts';
 import { javaBinary, writeLog4j2Config, writeProperties } from './jvmProcess.ts';
+import { kafkaClient } from '../../../lib/kafkaClient.ts';
 
 export function kafkaLibDir({ layout, versions }: ComponentContext): string {
   return path.join(layout.dist, `kafka-${versions.kafka}`, 'lib');
@@ -97,7 +97,7 @@ export function kafkaComponent(context: ComponentContext): StackComponent {
     },
 
     async probe() {
-      const kafka = new Kafka({ clientId: 'outflow-stack-probe', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000 });
+      const kafka = kafkaClient(config, 'stack-probe', { clientId: 'outflow-stack-probe', retry: { retries: 0 }, connectionTimeoutMs: 2000 });
       const admin = kafka.admin();
       await admin.connect();
       try {

@@ -2,11 +2,12 @@
 // re-publish an event by hand, and pruned by age. The publication streams inserts and
 // updates only, so these deletes never reach Kafka. Pruning refuses to run while the
 // connector is not keeping up: then old rows might not be in Kafka yet.
-import { OutboxPruneRefused } from '../lib/errors.ts';
+import { ageMs } from '../lib/cliArguments.ts';
 import type { Config } from '../lib/config.ts';
-import { outboxSlotName } from '../connectors/connectorConfig.ts';
-import { replicationSlotState } from '../connectors/replicationSlot.ts';
-import { withWriteDatabase } from './writeSchema.ts';
+import { OutboxPruneRefused } from '../lib/errors.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
+import { outboxSlotName } from './connectorConfig.ts';
+import { replicationSlotState } from './replicationSlot.ts';
 
 /** The slot may trail the WAL by at most this much for a prune to be safe. */
 const MAX_SLOT_LAG_BYTES = 64 * 1024 * 1024;
@@ -14,10 +15,9 @@ const MIN_AGE_MS = 60 * 60 * 1000;
 
 /** "7d", "12h", "90m" → milliseconds. */
 export function parseAge(text: string): number {
-  const match = /^(\d+)(d|h|m)$/.exec(text.trim());
-  if (!match) throw new OutboxPruneRefused(`--older-than ${JSON.stringify(text)} is not a duration like 7d, 12h or 90m`);
-  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
-  return Number(match[1]) * unit;
+  const ms = ageMs(text);
+  if (ms === undefined) throw new OutboxPruneRefused(`--older-than ${JSON.stringify(text)} is not a duration like 7d, 12h or 90m`);
+  return ms;
 }
 
 export async function pruneOutbox(config: Config, { olderThanMs, dryRun }: { olderThanMs: number; dryRun: boolean }) {

@@ -1,4 +1,4 @@
-// kafkajs log lines into the worker's pino logger, under a `kafkajs` component, so one
+// kafkajs log lines into a process's pino logger, under a `kafkajs` component, so one
 // log stream carries both (kafkajs would otherwise print its own JSON to stdout).
 import { logLevel, type logCreator } from 'kafkajs';
 import type pino from 'pino';

@@ -1,0 +1,48 @@
+// Whether Debezium has streamed everything committed so far: a marker write (the heartbeat
+// row) is committed after the write-model snapshot; once the replication slot's
+// confirmed_flush_lsn passes the marker's LSN, Kafka Connect has acked every earlier outbox row
+// into Kafka (Connect flushes source offsets, and with them the slot, only after the producer
+// acked the records). The offset Debezium stores with a change names the last transaction
+// completed *before* it, so the marker is confirmed by the next change after it: the wait
+// upserts the row again every half second.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../lib/config.ts';
+import { NotCaughtUp } from '../lib/errors.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
+import { outboxSlotName } from './connectorConfig.ts';
+
+const POLL_MS = 100;
+const REBEAT_MS = 500;
+
+/** Commits a marker and waits until Debezium has confirmed it; returns the marker's LSN. */
+export async function waitForCdc(config: Config, deadline: number): Promise<string> {
+  const slot = outboxSlotName(config);
+  return withWriteDatabase(config, async (client) => {
+    // The same upsert the connector's heartbeat runs; the connector routes it to the heartbeat topic.
+    const beat = () => client.query(`INSERT INTO write.cdc_heartbeat (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`);
+    await beat();
+    let lastBeat = Date.now();
+    const marker = (await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn;
+    for (;;) {
+      const { rows } = await client.query<{ confirmed: string | null; reached: boolean | null; active: boolean }>(
+        'SELECT confirmed_flush_lsn::text AS confirmed, confirmed_flush_lsn >= $2::pg_lsn AS reached, active FROM pg_replication_slots WHERE slot_name = $1',
+        [slot, marker],
+      );
+      const state = rows[0];
+      if (!state) throw new NotCaughtUp('the outbox connector', `replication slot ${slot} does not exist: the connector never ran`, 'run `outflow connectors apply`');
+      if (state.reached) return marker;
+      if (Date.now() >= deadline) {
+        throw new NotCaughtUp(
+          'the outbox connector',
+          `slot ${slot} has confirmed ${state.confirmed ?? 'nothing'}, not yet ${marker}${state.active ? '' : ' (no connector is attached to it)'}`,
+          'check `outflow connectors status`; a stopped or failed connector must be restarted before verify can compare',
+        );
+      }
+      if (Date.now() - lastBeat >= REBEAT_MS) {
+        await beat();
+        lastBeat = Date.now();
+      }
+      await sleep(POLL_MS);
+    }
+  });
+}
