@@ -1,8 +1,9 @@
 // Whether starting the connector now would silently skip events. Debezium starts a connector
 // whose slot is missing by creating a new slot at the current WAL position: every outbox row
 // committed since the old slot went away would never reach the topics. So `apply` refuses a lost
-// slot, a missing slot once the topics hold events (the pipeline has streamed before), and a
-// recovery that did not finish; `outflow connectors recover` handles all three.
+// slot, a missing slot once the topics hold events (the pipeline has streamed before) or the
+// outbox holds rows (commands ran before there was a connector), and a recovery that did not
+// finish; `outflow connectors recover` handles all of them.
 import type { Config } from '../lib/config.ts';
 import { ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
@@ -46,7 +47,18 @@ export async function assertStreamContinues(config: Config, slotName: string): P
   const [slot, unfinished] = await Promise.all([replicationSlotState(config, slotName), unfinishedRecovery(config, slotName)]);
   if (unfinished) throw new ReplicationSlotAtRisk(slotName, 'being recovered', `an earlier recovery did not finish; ${RECOVER}`);
   if (slot?.walStatus === 'lost') throw new ReplicationSlotAtRisk(slotName, 'lost', `Postgres removed WAL the connector had not streamed; ${RECOVER}`);
-  if (!slot && (await topicsHoldEvents(config))) {
+  if (slot) return;
+  if (await topicsHoldEvents(config)) {
     throw new ReplicationSlotAtRisk(slotName, 'missing', `the topics hold events, so the connector streamed from it before; a new slot would start at the current WAL position and skip what was committed meanwhile; ${RECOVER}`);
   }
+  if (await outboxHoldsRows(config)) {
+    throw new ReplicationSlotAtRisk(slotName, 'missing', `the outbox holds rows committed before there was a connector (commands ran before \`outflow connectors apply\`); a new slot would start after them and they would never be published; ${RECOVER}`);
+  }
+}
+
+async function outboxHoldsRows(config: Config): Promise<boolean> {
+  return withWriteDatabase(config, async (client) => {
+    const { rows } = await client.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM write.outbox) AS any');
+    return rows[0]?.any ?? false;
+  });
 }

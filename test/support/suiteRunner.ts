@@ -9,6 +9,8 @@ import { config as userConfig, loadConfig, type Config } from '../../lib/config.
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { recoverLostSlot } from '../../connectors/lostSlotRecovery.ts';
+import { ReplicationSlotAtRisk } from '../../lib/errors.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { seededRandom } from '../../lib/seededRandom.ts';
 import { summarizeTap, type TapSummary } from './tapSummary.ts';
@@ -82,7 +84,7 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     // Every step is idempotent; the files still set up what they rely on themselves.
     await migrateWriteSchema(testConfig);
     await registerCatalogSchemas(testConfig);
-    await applyOutboxConnector(testConfig, { log: () => {} });
+    await applyConnectorOnTestStack(testConfig, log);
   }
   let summary: TapSummary;
   try {
@@ -149,4 +151,20 @@ function runTap(files: string[], env: NodeJS.ProcessEnv, repoRoot: string): Prom
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
+}
+
+/**
+ * The connector on the suite's own stack. A test file run on its own before the suite writes
+ * outbox rows with no connector in place; `connectors apply` refuses to start streaming after
+ * them, and on this stack, which is the suite's alone, recovering (publishing every outbox row the
+ * topics lack, then streaming) is what a user would be told to run.
+ */
+async function applyConnectorOnTestStack(testConfig: Config, log: (line: string) => void): Promise<void> {
+  try {
+    await applyOutboxConnector(testConfig, { log: () => {} });
+  } catch (error) {
+    if (!(error instanceof ReplicationSlotAtRisk)) throw error;
+    log(`the test stack's connector: ${error.message}; recovering`);
+    await recoverLostSlot(testConfig, { marginMs: 5 * 60_000, log: () => {} });
+  }
 }
