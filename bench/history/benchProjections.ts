@@ -15,7 +15,7 @@ export type StoreKind = 'redis' | 'elasticsearch' | 'postgres';
 export function storeKindOf(definition: ProjectionDefinition): StoreKind {
   if ('opsFor' in definition) return 'redis';
   if ('updatesFor' in definition) return 'elasticsearch';
-  if ('handle' in definition) return 'postgres';
+  if ('apply' in definition && 'tables' in definition) return 'postgres';
   throw new Error(`projection ${definition.name} has no known store adapter`);
 }
 
