@@ -279,23 +279,23 @@ export class ProjectorWorker extends EventEmitter<ProjectorLifecycleEvents> {
 
   private async stopAll(): Promise<void> {
     this.stopFollowing.abort();
-    const steps: [string, () => Promise<unknown>][] = [
-      ['following the registry', () => this.following ?? Promise.resolve()],
-      ...[...this.consumers].map(([name, { consumer }]): [string, () => Promise<unknown>] => [`consumer ${name}`, () => consumer.stop()]),
-      ['DLQ producer', () => this.dlq.disconnect()],
-      ['Kafka admin', () => this.admin.disconnect()],
-      ...[...this.consumers].map(([name, { store }]): [string, () => Promise<unknown>] => [`store ${name}`, () => store.close()]),
-      ['HTTP', () => this.http?.close() ?? Promise.resolve()],
-      ['store connections', () => this.stores.close()],
-    ];
     // Every step runs even if an earlier one fails: a half-closed worker would hang the process.
     const failures: unknown[] = [];
-    for (const [what, step] of steps) {
-      await step().catch((error: unknown) => {
+    const step = (what: string, work: () => Promise<unknown>) =>
+      work().catch((error: unknown) => {
         failures.push(error);
         this.log.error({ err: error, what }, 'shutdown step failed');
       });
-    }
+    // The follower may be moving a projection to a new generation: that consumer exists only once
+    // the move ends, so the consumers are listed after the follower has stopped, not before.
+    await step('following the registry', () => this.following ?? Promise.resolve());
+    const running = [...this.consumers];
+    for (const [name, { consumer }] of running) await step(`consumer ${name}`, () => consumer.stop());
+    await step('DLQ producer', () => this.dlq.disconnect());
+    await step('Kafka admin', () => this.admin.disconnect());
+    for (const [name, { store }] of running) await step(`store ${name}`, () => store.close());
+    await step('HTTP', () => this.http?.close() ?? Promise.resolve());
+    await step('store connections', () => this.stores.close());
     this.log.info({ failures: failures.length }, 'projector stopped');
     if (failures.length) throw failures[0];
   }
