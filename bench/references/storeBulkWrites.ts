@@ -62,6 +62,9 @@ export async function redisBulkRewrite(redis: Redis, projection: string, generat
  */
 export async function elasticsearchBulkRewrite(es: ElasticsearchClient, index: string, targetIndex: string, operations?: number): Promise<BulkWriteFigures> {
   const mapping = await es.indices.getMapping({ index });
+  // The worker's last writes are searchable only after a refresh; read before one, a short run
+  // found no document at all and had nothing to rewrite.
+  await es.indices.refresh({ index });
   await es.indices.create({ index: targetIndex, mappings: Object.values(mapping)[0]!.mappings });
   try {
     const documents: { id: string; source: unknown }[] = [];
@@ -72,6 +75,7 @@ export async function elasticsearchBulkRewrite(es: ElasticsearchClient, index: s
       for (const hit of page.hits.hits) documents.push({ id: hit._id!, source: hit._source });
       after = page.hits.hits.at(-1)!.sort;
     }
+    if (documents.length === 0) throw new Error(`${index} holds no document to rewrite`);
     const writes = Math.max(operations ?? documents.length, documents.length);
     const started = performance.now();
     for (let i = 0; i < writes; i += 5000) {
