@@ -153,7 +153,7 @@ export async function measureJdbcSink(options: MeasureJdbcSinkOptions): Promise<
       connectorVersion,
       tasks,
       batchSize,
-      connectorConfig: settings,
+      connectorConfig: withoutSecretLocations(settings),
     };
   } finally {
     leftBehind = await cleanUp({ client, admin, db, names, created, log });
@@ -209,4 +209,12 @@ async function cleanUp({ client, admin, db, names, created, log }: {
   // The sink creates the table only once its task runs; IF EXISTS covers a run that failed before.
   await step(`dropping table ${names.qualifiedTable}`, () => db.query(`DROP TABLE IF EXISTS ${pg.escapeIdentifier(names.schema)}.${pg.escapeIdentifier(names.table)}`));
   return failures;
+}
+
+/**
+ * The connector's settings as the report keeps them: a password is a file config provider
+ * reference naming where this machine keeps its secrets, which says nothing about the run.
+ */
+function withoutSecretLocations(settings: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, /password/i.test(key) ? '(from the file config provider)' : value]));
 }
