@@ -92,8 +92,6 @@ export interface ProjectionStore {
    * in one transaction). Readers see the old generation or this one, never a mix.
    */
   activate(): Promise<void>;
-  /** The generation the readers' pointer names now; undefined when there is no pointer yet. */
-  pointerGeneration(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

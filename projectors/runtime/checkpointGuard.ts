@@ -68,10 +68,6 @@ export class CheckpointCheckedStore implements ProjectionStore {
     return this.store.activate();
   }
 
-  pointerGeneration(): Promise<number | undefined> {
-    return this.store.pointerGeneration();
-  }
-
   close(): Promise<void> {
     return this.store.close();
   }

@@ -186,10 +186,6 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     this.log.info({ generation: this.generation, alias, index: this.index, from: current }, 'alias moved to this generation');
   }
 
-  pointerGeneration(): Promise<number | undefined> {
-    return liveElasticsearchGeneration(this.es, this.definition.name);
-  }
-
   /** Makes everything written so far searchable now instead of within the refresh interval. */
   async refresh(): Promise<void> {
     await this.es.indices.refresh({ index: this.index });

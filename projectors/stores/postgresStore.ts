@@ -290,10 +290,6 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
     this.log.info({ generation: this.generation }, 'views moved to this generation');
   }
 
-  pointerGeneration(): Promise<number | undefined> {
-    return livePostgresGenerationOf(this.pool, this.definition.name, this.definition.tables);
-  }
-
   /** The pool belongs to the runtime, which ends it. */
   async close(): Promise<void> {}
 

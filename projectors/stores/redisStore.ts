@@ -136,10 +136,6 @@ export class RedisProjectionStore implements ProjectionStore {
     this.log.info({ generation: this.generation }, 'live pointer moved to this generation');
   }
 
-  pointerGeneration(): Promise<number | undefined> {
-    return liveGeneration(this.redis, this.projection);
-  }
-
   /** The Redis connection belongs to the runtime, which closes it. */
   async close(): Promise<void> {}
 

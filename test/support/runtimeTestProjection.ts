@@ -114,10 +114,6 @@ class RuntimeTestStore implements ProjectionStore {
   /** The test projection has no readers, hence no pointer. */
   async activate(): Promise<void> {}
 
-  async pointerGeneration(): Promise<number | undefined> {
-    return undefined;
-  }
-
   async close(): Promise<void> {}
 
   private handle(event: ProjectionEvent): void {

@@ -11,7 +11,7 @@ function storeWith(byTopic: Record<string, Record<number, PartitionFreshness>>):
   };
   return {
     readFreshness: async (topic: string) => new Map(Object.entries(byTopic[topic] ?? {}).map(([p, f]) => [Number(p), f])),
-    init: unused, readCheckpoints: unused, applyBatch: unused, truncate: unused, activate: unused, pointerGeneration: unused, close: unused,
+    init: unused, readCheckpoints: unused, applyBatch: unused, truncate: unused, activate: unused, close: unused,
   };
 }
 

@@ -23,9 +23,6 @@ class CheckpointTable implements ProjectionStore {
   async init(): Promise<void> {}
   async truncate(): Promise<void> {}
   async activate(): Promise<void> {}
-  async pointerGeneration(): Promise<number | undefined> {
-    return undefined;
-  }
   async close(): Promise<void> {}
 }
 

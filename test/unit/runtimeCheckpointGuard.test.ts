@@ -47,9 +47,6 @@ class OnePartitionStore implements ProjectionStore {
   }
   async truncate(): Promise<void> {}
   async activate(): Promise<void> {}
-  async pointerGeneration(): Promise<number | undefined> {
-    return undefined;
-  }
   async close(): Promise<void> {}
 }
 

@@ -94,7 +94,7 @@ t.test('switch moves the registry and the pointer together; roll back with --to;
     await two.truncate();
   });
   await one.init();
-  await ensureLiveGeneration(pool, definition.name, await one.pointerGeneration(), fingerprintOf(definition));
+  await ensureLiveGeneration(pool, definition.name, await definition.liveGeneration(context), fingerprintOf(definition));
   await withRegistryLock(pool, definition.name, (tx) => createBuildingGeneration(tx, definition.name, fingerprintOf(definition), 2));
   await two.init();
   await two.applyBatch(orderPlacedBatch(['order-1']));
