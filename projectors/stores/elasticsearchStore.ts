@@ -10,7 +10,7 @@ import type pino from 'pino';
 import { CheckpointMismatch, ElasticsearchBulkFailed } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
-import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
+import { checkedHandlers, handledEventTypes, handlerDispatch } from './eventHandlers.ts';
 import { checkUpdate, groupUpdatesById, mergeDocumentUpdates, type DocumentUpdate, type ElasticsearchHandlers, type StoredDocument } from './elasticsearchDocumentMerge.ts';
 import { CHECKPOINT_INDEX, elasticsearchAliasOf, elasticsearchCheckpointId, elasticsearchIndexOf, liveElasticsearchGeneration } from './elasticsearchLayout.ts';
 
@@ -93,8 +93,10 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   private readonly es: ElasticsearchClient;
   private readonly generation: number;
   private readonly log: pino.Logger;
+  private readonly projectEvent: (event: ProjectionEvent) => readonly DocumentUpdate[];
 
   constructor(connections: StoreConnections, generation: number, private readonly definition: ElasticsearchProjectionDefinition) {
+    this.projectEvent = checkedHandlers(definition.name, definition.updatesFor, checkUpdate);
     this.es = connections.elasticsearch;
     this.generation = generation;
     this.index = elasticsearchIndexOf(definition.name, generation);
@@ -240,14 +242,6 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
       }
       current = now;
     }
-  }
-
-  private projectEvent(event: ProjectionEvent): readonly DocumentUpdate[] {
-    return projectNamingTheEvent(this.definition.name, event, () => {
-      const updates = this.definition.updatesFor(event);
-      for (const update of updates) checkUpdate(update);
-      return updates;
-    });
   }
 
   private async writeDocuments(pending: Map<string, DocumentUpdate[]>): Promise<{ written: number; conflicts: number }> {

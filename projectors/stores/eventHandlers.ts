@@ -25,13 +25,21 @@ export function handlerDispatch<R>(handlers: EventHandlers<R>, none: R): (event:
   };
 }
 
-/** What `project` gives for the event; whatever it throws comes out as the event's ProjectionHandlerFailed. */
-export function projectNamingTheEvent<R>(projection: string, event: ProjectionEvent, project: () => R): R {
-  try {
-    return project();
-  } catch (error) {
-    throw handlerFailed(projection, event, error);
-  }
+/**
+ * A projection's handlers as a store calls them, once per event: each item they give is checked,
+ * and whatever throws, a handler or the check, comes out as the event's ProjectionHandlerFailed.
+ * Built once per store, so the per-event path allocates nothing of its own.
+ */
+export function checkedHandlers<R>(projection: string, project: (event: ProjectionEvent) => readonly R[], check: (item: R) => void): (event: ProjectionEvent) => readonly R[] {
+  return (event) => {
+    try {
+      const items = project(event);
+      for (const item of items) check(item);
+      return items;
+    } catch (error) {
+      throw handlerFailed(projection, event, error);
+    }
+  };
 }
 
 /** A handler's failure, naming where the event sits in Kafka. */

@@ -8,7 +8,7 @@ import type pino from 'pino';
 import { CheckpointMismatch } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
-import { handledEventTypes, handlerDispatch, projectNamingTheEvent } from './eventHandlers.ts';
+import { checkedHandlers, handledEventTypes, handlerDispatch } from './eventHandlers.ts';
 import { liveGeneration, redisCheckpointsKey, redisGenerationPrefix, redisLivePointerKey, redisPrefixPattern, redisSourceTimesKey, scanKeys } from './redisKeys.ts';
 import { checkOp, encodeBatch, type EncodedBatch, type RedisHandlers, type RedisOp } from './redisOps.ts';
 
@@ -62,13 +62,15 @@ export class RedisProjectionStore implements ProjectionStore {
   private readonly generation: number;
   private readonly prefix: string;
   private readonly log: pino.Logger;
+  private readonly projectEvent: (event: ProjectionEvent) => readonly RedisOp[];
 
   constructor(
     connections: StoreConnections,
     generation: number,
     private readonly projection: string,
-    private readonly opsFor: (event: ProjectionEvent) => readonly RedisOp[],
+    opsFor: (event: ProjectionEvent) => readonly RedisOp[],
   ) {
+    this.projectEvent = checkedHandlers(projection, opsFor, checkOp);
     this.redis = connections.redis;
     this.generation = generation;
     this.prefix = redisGenerationPrefix(projection, generation);
@@ -138,14 +140,6 @@ export class RedisProjectionStore implements ProjectionStore {
 
   /** The Redis connection belongs to the runtime, which closes it. */
   async close(): Promise<void> {}
-
-  private projectEvent(event: ProjectionEvent): readonly RedisOp[] {
-    return projectNamingTheEvent(this.projection, event, () => {
-      const ops = this.opsFor(event);
-      for (const op of ops) checkOp(op);
-      return ops;
-    });
-  }
 
   /** The script's reply: its three counts, or 'mismatch' and the stored checkpoint. */
   private async runApplyScript(keys: readonly string[], argv: EncodedBatch['argv']): Promise<unknown[]> {
