@@ -4,11 +4,9 @@
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
-import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
-import { ElasticsearchProjectionStore, type ElasticsearchProjectionDefinition } from '../../projectors/stores/elasticsearchStore.ts';
-import { livePostgresGenerationOf, PostgresProjectionStore, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
-import { liveGeneration } from '../../projectors/stores/redisKeys.ts';
-import { RedisProjectionStore, type RedisProjectionDefinition } from '../../projectors/stores/redisStore.ts';
+import { renamedElasticsearchProjection, type ElasticsearchProjectionDefinition } from '../../projectors/stores/elasticsearchStore.ts';
+import { renamedPostgresProjection, type PostgresProjectionDefinition } from '../../projectors/stores/postgresStore.ts';
+import { renamedRedisProjection, type RedisProjectionDefinition } from '../../projectors/stores/redisStore.ts';
 
 export type StoreKind = 'redis' | 'elasticsearch' | 'postgres';
 
@@ -34,31 +32,11 @@ export function benchProjection(projection: string, runId: string, topicMap: Rea
     return copy;
   });
   switch (storeKindOf(original)) {
-    case 'redis': {
-      const redis = original as RedisProjectionDefinition;
-      return {
-        ...redis,
-        name,
-        topics,
-        createStore: (connections, generation) => new RedisProjectionStore(connections, generation, name, redis.opsFor),
-        liveGeneration: (connections) => liveGeneration(connections.redis, name),
-      };
-    }
-    case 'elasticsearch': {
-      const renamed: ElasticsearchProjectionDefinition = { ...(original as ElasticsearchProjectionDefinition), name, topics };
-      return {
-        ...renamed,
-        createStore: (connections, generation) => new ElasticsearchProjectionStore(connections, generation, renamed),
-        liveGeneration: (connections) => liveElasticsearchGeneration(connections.elasticsearch, name),
-      };
-    }
-    case 'postgres': {
-      const renamed: PostgresProjectionDefinition = { ...(original as PostgresProjectionDefinition), name, topics };
-      return {
-        ...renamed,
-        createStore: (connections, generation) => new PostgresProjectionStore(connections, generation, renamed),
-        liveGeneration: (connections) => livePostgresGenerationOf(connections.readPostgres, name, renamed.tables),
-      };
-    }
+    case 'redis':
+      return renamedRedisProjection(original as RedisProjectionDefinition, name, topics);
+    case 'elasticsearch':
+      return renamedElasticsearchProjection(original as ElasticsearchProjectionDefinition, name, topics);
+    case 'postgres':
+      return renamedPostgresProjection(original as PostgresProjectionDefinition, name, topics);
   }
 }

@@ -62,16 +62,21 @@ export function defineElasticsearchProjection(spec: {
   handlers: ElasticsearchHandlers;
 }): ElasticsearchProjectionDefinition {
   const { name, version, mappings, handlers } = spec;
-  const eventTypes = handledEventTypes(handlers);
-  const updatesFor = handlerDispatch<readonly DocumentUpdate[]>(handlers, []);
+  return elasticsearchDefinition({ name, version, eventTypes: handledEventTypes(handlers), mappings, updatesFor: handlerDispatch<readonly DocumentUpdate[]>(handlers, []) });
+}
+
+/** The same projection under another name, reading `topics` when given (a benchmark's copy, a test's own). */
+export function renamedElasticsearchProjection(definition: ElasticsearchProjectionDefinition, name: string, topics?: readonly string[]): ElasticsearchProjectionDefinition {
+  return elasticsearchDefinition({ ...definition, name, ...(topics ? { topics } : {}) });
+}
+
+// Its stores and its alias are named by `name`: a copy under another name is built here again,
+// never spread from the original, whose functions would still write under the original's name.
+function elasticsearchDefinition(base: Omit<ElasticsearchProjectionDefinition, 'createStore' | 'liveGeneration'>): ElasticsearchProjectionDefinition {
   const definition: ElasticsearchProjectionDefinition = {
-    name,
-    version,
-    eventTypes,
-    mappings,
-    updatesFor,
+    ...base,
     createStore: (connections: StoreConnections, generation: number) => new ElasticsearchProjectionStore(connections, generation, definition),
-    liveGeneration: (connections: StoreConnections) => liveElasticsearchGeneration(connections.elasticsearch, name),
+    liveGeneration: (connections: StoreConnections) => liveElasticsearchGeneration(connections.elasticsearch, base.name),
   };
   return Object.freeze(definition);
 }

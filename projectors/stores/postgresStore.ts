@@ -96,14 +96,21 @@ export interface PostgresProjectionDefinition<Thing extends string = string> ext
 
 export function definePostgresProjection<Thing extends string>(spec: PostgresProjectionSpec<Thing>): PostgresProjectionDefinition<Thing> {
   const { name, version, tables, eventTypes, apply } = spec;
+  return postgresDefinition({ name, version, eventTypes: Object.freeze([...eventTypes]), tables, apply });
+}
+
+/** The same projection under another name, reading `topics` when given (a benchmark's copy, a test's own). */
+export function renamedPostgresProjection<Thing extends string>(definition: PostgresProjectionDefinition<Thing>, name: string, topics?: readonly string[]): PostgresProjectionDefinition<Thing> {
+  return postgresDefinition({ ...definition, name, ...(topics ? { topics } : {}) });
+}
+
+// Its stores, tables and views are named by `name`: a copy under another name is built here
+// again, never spread from the original, whose functions would still write under the original's name.
+function postgresDefinition<Thing extends string>(base: Omit<PostgresProjectionDefinition<Thing>, 'createStore' | 'liveGeneration'>): PostgresProjectionDefinition<Thing> {
   const definition: PostgresProjectionDefinition<Thing> = {
-    name,
-    version,
-    eventTypes: Object.freeze([...eventTypes]),
-    tables,
-    apply,
+    ...base,
     createStore: (connections: StoreConnections, generation: number) => new PostgresProjectionStore(connections, generation, definition),
-    liveGeneration: (connections: StoreConnections) => livePostgresGenerationOf(connections.readPostgres, name, tables),
+    liveGeneration: (connections: StoreConnections) => livePostgresGenerationOf(connections.readPostgres, base.name, base.tables),
   };
   return Object.freeze(definition);
 }

@@ -28,13 +28,20 @@ export interface RedisProjectionDefinition extends ProjectionDefinition {
 
 export function defineRedisProjection(spec: { name: string; version: number; handlers: RedisHandlers }): RedisProjectionDefinition {
   const { name, version, handlers } = spec;
-  const eventTypes = handledEventTypes(handlers);
-  const opsFor = handlerDispatch<readonly RedisOp[]>(handlers, []);
+  return redisDefinition({ name, version, eventTypes: handledEventTypes(handlers), opsFor: handlerDispatch<readonly RedisOp[]>(handlers, []) });
+}
+
+/** The same projection under another name, reading `topics` when given (a benchmark's copy, a test's own). */
+export function renamedRedisProjection(definition: RedisProjectionDefinition, name: string, topics?: readonly string[]): RedisProjectionDefinition {
+  return redisDefinition({ ...definition, name, ...(topics ? { topics } : {}) });
+}
+
+// Its stores and its pointer are named by `name`: a copy under another name is built here again,
+// never spread from the original, whose functions would still write under the original's name.
+function redisDefinition(base: Omit<RedisProjectionDefinition, 'createStore' | 'liveGeneration'>): RedisProjectionDefinition {
+  const { name, opsFor } = base;
   return Object.freeze({
-    name,
-    version,
-    eventTypes,
-    opsFor,
+    ...base,
     createStore: (connections: StoreConnections, generation: number) => new RedisProjectionStore(connections, generation, name, opsFor),
     liveGeneration: (connections: StoreConnections) => liveGeneration(connections.redis, name),
   });

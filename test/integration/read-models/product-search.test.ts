@@ -10,7 +10,7 @@ import { config } from '../../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent } from '../../../projectors/projection.ts';
 import { PRODUCT_SEARCH, productSearchProjection, readProductDocument, scanProductDocuments, searchProducts } from '../../../read-models/product-search/projection.ts';
 import { elasticsearchAliasOf, liveElasticsearchGeneration, refreshReadModel } from '../../../projectors/stores/elasticsearchLayout.ts';
-import { ElasticsearchProjectionStore, type AppliedEsBatch, type ElasticsearchProjectionDefinition } from '../../../projectors/stores/elasticsearchStore.ts';
+import { ElasticsearchProjectionStore, renamedElasticsearchProjection, type AppliedEsBatch, type ElasticsearchProjectionDefinition } from '../../../projectors/stores/elasticsearchStore.ts';
 import type { EventPayloads } from '../../../schemas/generated/eventTypes.ts';
 import { ensureStack } from '../../support/stack.ts';
 
@@ -232,12 +232,7 @@ t.test('init points a missing alias at its generation and never moves an existin
   // product-search under a name of this run's own: its alias is missing until this test makes it,
   // whatever the shared product-search alias points at.
   const name = `${PRODUCT_SEARCH}-alias-${run}`.toLowerCase();
-  const own: ElasticsearchProjectionDefinition = {
-    ...productSearchProjection,
-    name,
-    createStore: (connections, generation) => new ElasticsearchProjectionStore(connections, generation, own),
-    liveGeneration: (connections) => liveElasticsearchGeneration(connections.elasticsearch, name),
-  };
+  const own = renamedElasticsearchProjection(productSearchProjection, name);
   t.notOk(await es.indices.existsAlias({ name: elasticsearchAliasOf(name) }), 'no alias to start with');
   const first = await freshStore(undefined, own);
   t.equal(await liveElasticsearchGeneration(es, name), first.generation, 'init points a missing alias at its generation');

@@ -9,7 +9,7 @@ import t from 'tap';
 import { config } from '../../../lib/config.ts';
 import { ProjectionHandlerFailed } from '../../../lib/errors.ts';
 import { readSalesDailyRows, readSalesOrders, readSalesReport, SALES_REPORT, salesReportProjection } from '../../../read-models/sales-report/projection.ts';
-import { livePostgresGeneration, livePostgresGenerationOf, PostgresProjectionStore, postgresTableName, postgresViewName, type AppliedPgBatch, type PostgresProjectionDefinition } from '../../../projectors/stores/postgresStore.ts';
+import { livePostgresGeneration, PostgresProjectionStore, renamedPostgresProjection, postgresTableName, postgresViewName, type AppliedPgBatch, type PostgresProjectionDefinition } from '../../../projectors/stores/postgresStore.ts';
 import type { PartitionBatch } from '../../../projectors/projection.ts';
 import type { OrderLine } from '../../../schemas/generated/eventTypes.ts';
 import { address, batchesOf, OrderEventStream } from '../../support/orderEventStream.ts';
@@ -187,12 +187,7 @@ t.test('the query role reads tables and views with SELECT alone, and cannot writ
   // sales-report under a name of this run's own: its pointer views do not exist until this
   // test's init creates them on its generation, whatever the shared sales_report views point at.
   const name = `${SALES_REPORT}-view-${run}`;
-  const own: PostgresProjectionDefinition<'daily' | 'orders'> = {
-    ...salesReportProjection,
-    name,
-    createStore: (connections, generation) => new PostgresProjectionStore(connections, generation, own),
-    liveGeneration: (connections) => livePostgresGenerationOf(connections.readPostgres, name, own.tables),
-  };
+  const own = renamedPostgresProjection(salesReportProjection, name);
   const view = postgresViewName(name, 'daily');
   const viewCount = async () => (await queryPool.query('SELECT 1 FROM pg_views WHERE viewname = $1', [view])).rowCount;
   t.equal(await viewCount(), 0, 'no view to start with');
