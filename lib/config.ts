@@ -169,6 +169,8 @@ export function loadConfig(env: Env = process.env) {
       user: readString(env, 'OUTFLOW_PG_USER', 'outflow'),
       password: readString(env, 'OUTFLOW_PG_PASSWORD', 'outflow'),
       writeDatabase: readString(env, 'OUTFLOW_PG_WRITE_DB', 'outflow_write'),
+      /** The payments service's own database (a second source), on the same server in the local stack. */
+      paymentsDatabase: readString(env, 'OUTFLOW_PG_PAYMENTS_DB', 'outflow_payments'),
       registryDatabase: readString(env, 'OUTFLOW_PG_REGISTRY_DB', 'outflow_registry'),
       /** The role Debezium logs in with: REPLICATION + LOGIN, owner of the outbox. */
       cdcUser: readString(env, 'OUTFLOW_PG_CDC_USER', 'outflow_cdc'),

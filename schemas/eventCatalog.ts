@@ -3,7 +3,7 @@
 // by aggregate id, so one aggregate's events stay in one partition, in order. Several
 // event types share a topic, hence the record-name subject strategy.
 
-export const AGGREGATE_TYPES = ['product', 'inventory', 'order'] as const;
+export const AGGREGATE_TYPES = ['product', 'inventory', 'order', 'payment'] as const;
 export type AggregateType = (typeof AGGREGATE_TYPES)[number];
 
 export const EVENT_NAMESPACE = 'outflow.events';
@@ -16,6 +16,10 @@ const aggregateOfEvent = {
   OrderCancelled: 'order',
   OrderShipped: 'order',
   ShippingAddressUpdated: 'order',
+  // Written by the payments service into its own database and outbox (a second source).
+  PaymentAuthorized: 'payment',
+  PaymentCaptured: 'payment',
+  PaymentRefunded: 'payment',
 } as const satisfies Record<string, AggregateType>;
 
 export type EventType = keyof typeof aggregateOfEvent;

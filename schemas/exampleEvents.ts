@@ -71,4 +71,15 @@ export const exampleEvents: { readonly [K in keyof EventPayloads]: EventPayloads
     customerId: 'customer-1',
     shippingAddress: { ...address, line2: 'Flat 3' },
   },
+  PaymentAuthorized: { ...envelope, eventId: '0b8f5c1e-0000-4000-8000-000000000008', aggregateId: 'order-1', orderId: 'order-1', amountCents: 4497 },
+  PaymentCaptured: { ...envelope, eventId: '0b8f5c1e-0000-4000-8000-000000000009', aggregateId: 'order-1', aggregateVersion: 2, orderId: 'order-1', amountCents: 4497 },
+  PaymentRefunded: {
+    ...envelope,
+    eventId: '0b8f5c1e-0000-4000-8000-00000000000a',
+    aggregateId: 'order-1',
+    aggregateVersion: 3,
+    orderId: 'order-1',
+    amountCents: 4497,
+    reason: 'returned',
+  },
 };

@@ -176,6 +176,68 @@ export interface ShippingAddressUpdated {
   shippingAddress: ShippingAddress;
 }
 
+/** The payments service authorized a payment for an order. */
+export interface PaymentAuthorized {
+  /** Unique id of this event; the outbox row's primary key. (uuid) */
+  eventId: string;
+  /** Id of the aggregate the event belongs to; the Kafka message key. */
+  aggregateId: string;
+  /** Version of the aggregate after this event (1 for the first). */
+  aggregateVersion: number;
+  /** When the command that caused it committed. (timestamp-millis: epoch milliseconds) */
+  occurredAt: number;
+  /** Id shared by every event of one business flow (the request id unless the client sent one). */
+  correlationId: string;
+  /** Id of the command or event that caused this one. */
+  causationId: string | null;
+  /** The order paid for; the payment's aggregate id (one payment per order). */
+  orderId: string;
+  /** The amount in cents. */
+  amountCents: number;
+}
+
+/** An authorized payment was captured (the money moved). */
+export interface PaymentCaptured {
+  /** Unique id of this event; the outbox row's primary key. (uuid) */
+  eventId: string;
+  /** Id of the aggregate the event belongs to; the Kafka message key. */
+  aggregateId: string;
+  /** Version of the aggregate after this event (1 for the first). */
+  aggregateVersion: number;
+  /** When the command that caused it committed. (timestamp-millis: epoch milliseconds) */
+  occurredAt: number;
+  /** Id shared by every event of one business flow (the request id unless the client sent one). */
+  correlationId: string;
+  /** Id of the command or event that caused this one. */
+  causationId: string | null;
+  /** The order paid for; the payment's aggregate id (one payment per order). */
+  orderId: string;
+  /** The amount in cents. */
+  amountCents: number;
+}
+
+/** A captured payment was refunded. */
+export interface PaymentRefunded {
+  /** Unique id of this event; the outbox row's primary key. (uuid) */
+  eventId: string;
+  /** Id of the aggregate the event belongs to; the Kafka message key. */
+  aggregateId: string;
+  /** Version of the aggregate after this event (1 for the first). */
+  aggregateVersion: number;
+  /** When the command that caused it committed. (timestamp-millis: epoch milliseconds) */
+  occurredAt: number;
+  /** Id shared by every event of one business flow (the request id unless the client sent one). */
+  correlationId: string;
+  /** Id of the command or event that caused this one. */
+  causationId: string | null;
+  /** The order paid for; the payment's aggregate id (one payment per order). */
+  orderId: string;
+  /** The amount in cents. */
+  amountCents: number;
+  /** Why it was refunded. */
+  reason: string;
+}
+
 /** Any event payload. */
 export type OutflowEvent =
   | ProductCreated
@@ -184,7 +246,10 @@ export type OutflowEvent =
   | OrderPlaced
   | OrderCancelled
   | OrderShipped
-  | ShippingAddressUpdated;
+  | ShippingAddressUpdated
+  | PaymentAuthorized
+  | PaymentCaptured
+  | PaymentRefunded;
 
 /** The payload type of each event type. */
 export interface EventPayloads {
@@ -195,4 +260,7 @@ export interface EventPayloads {
   OrderCancelled: OrderCancelled;
   OrderShipped: OrderShipped;
   ShippingAddressUpdated: ShippingAddressUpdated;
+  PaymentAuthorized: PaymentAuthorized;
+  PaymentCaptured: PaymentCaptured;
+  PaymentRefunded: PaymentRefunded;
 }

@@ -10,6 +10,7 @@ import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreConnections
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import type { ReadConnections } from '../../query-api/http/readConnections.ts';
 import { readModels } from '../../read-models/registry.ts';
+import { eventCatalog } from '../../schemas/eventCatalog.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ensureStack, uniqueName } from './stack.ts';
 
@@ -38,15 +39,6 @@ export interface QueryApiHarness {
   close(): Promise<void>;
 }
 
-const TOPIC_OF: Record<ProjectionEvent['type'], string> = {
-  ProductCreated: 'events.product',
-  ProductUpdated: 'events.product',
-  InventoryAdjusted: 'events.inventory',
-  OrderPlaced: 'events.order',
-  OrderCancelled: 'events.order',
-  OrderShipped: 'events.order',
-  ShippingAddressUpdated: 'events.order',
-};
 
 export interface QueryApiHarnessOptions {
   minVersionTimeoutMs?: number;
@@ -103,7 +95,7 @@ export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Pro
     async apply(targets, events) {
       const byTopic = new Map<string, ProjectionEvent[]>();
       for (const { type, event } of events) {
-        const topic = TOPIC_OF[type];
+        const topic = eventCatalog[type].topic;
         const offset = nextOffset.get(topic) ?? 0;
         nextOffset.set(topic, offset + 1);
         // TS cannot pair `type` with its payload through the union; callers build them together.
