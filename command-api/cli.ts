@@ -3,19 +3,24 @@
 import { Option, type Command } from 'commander';
 import { config } from '../lib/config.ts';
 import { migrateWriteSchema } from '../lib/writeSchema/writeSchemaMigration.ts';
+import { migratePaymentsSchema } from '../payments/paymentsDatabase.ts';
 import { runCommandApi } from './main.ts';
 import { DEFAULT_RETENTION, parseRetention, pruneProcessedCommands } from './processedCommandsPruner.ts';
 
 export function registerCommandApiCommands(program: Command): void {
   program
     .command('migrate')
-    .description('apply the write schema migrations (safe to run any number of times)')
-    .option('--json', 'print the result as JSON')
+    .description("apply the write schema's and the payments service's migrations (safe to run any number of times)")
+    .option('--json', 'print the result as JSON: {write, payments}')
     .action(async (options: { json?: boolean }) => {
-      const result = await migrateWriteSchema(config());
-      if (options.json) console.log(JSON.stringify(result));
-      else if (result.applied.length) console.log(`applied ${result.applied.join(', ')}`);
-      else console.log(`write schema up to date (${result.alreadyApplied.length} migrations)`);
+      const write = await migrateWriteSchema(config());
+      const payments = await migratePaymentsSchema(config());
+      if (options.json) console.log(JSON.stringify({ write, payments }));
+      for (const [schema, result] of [['write', write], ['payments', payments]] as const) {
+        if (options.json) continue;
+        if (result.applied.length) console.log(`${schema}: applied ${result.applied.join(', ')}`);
+        else console.log(`${schema} schema up to date (${result.alreadyApplied.length} migrations)`);
+      }
     });
 
   program

@@ -7,6 +7,7 @@ import type { Config } from '../lib/config.ts';
 import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { startTracing } from '../lib/tracing.ts';
 import { EventCodec } from '../schemas/eventCodec.ts';
+import { paymentsPool as openPaymentsPool } from '../payments/paymentsDatabase.ts';
 import { buildCommandApi } from './server.ts';
 
 /**
@@ -24,13 +25,15 @@ export function writePool(config: Config): pg.Pool {
 export async function runCommandApi(config: Config): Promise<void> {
   const stopTracing = await startTracing(config.tracing, 'outflow-command-api');
   const pool = writePool(config);
+  const paymentsPool = openPaymentsPool(config);
   const encoder = await EventCodec.connect(config);
-  const app = await buildCommandApi({ config, pool, encoder });
+  const app = await buildCommandApi({ config, pool, encoder, paymentsPool });
   await app.listen({ host: config.commandApi.host, port: config.commandApi.port });
   onShutdown(
     (message) => app.log.info(message),
     () => app.close(),
     () => pool.end(),
+    () => paymentsPool.end(),
     stopTracing,
   );
 }

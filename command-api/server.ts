@@ -11,14 +11,18 @@ import { CommandExecutor } from './commands/commandExecutor.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
 import { orderRoutes } from './http/orderRoutes.ts';
 import type { EventEncoder } from './persistence/outboxWriter.ts';
+import { PaymentCommands } from '../payments/paymentCommands.ts';
+import { paymentRoutes } from '../payments/paymentRoutes.ts';
 
 export interface CommandApiDeps {
   config: Config;
   pool: pg.Pool;
   encoder: EventEncoder;
+  /** The payments service's database: its routes are served here too when given. */
+  paymentsPool?: pg.Pool;
 }
 
-export async function buildCommandApi({ config, pool, encoder }: CommandApiDeps): Promise<FastifyInstance> {
+export async function buildCommandApi({ config, pool, encoder, paymentsPool }: CommandApiDeps): Promise<FastifyInstance> {
   // Stored keys live on the read-model server (lib/auth/storedApiKeys.ts), read through a pool
   // of their own: a key lookup never waits for, or holds, a connection commands need.
   const keysPool = storedKeysPool(config, 'command-api');
@@ -44,7 +48,10 @@ export async function buildCommandApi({ config, pool, encoder }: CommandApiDeps)
 
   catalogRoutes(app, executor);
   orderRoutes(app, executor);
+  if (paymentsPool) paymentRoutes(app, new PaymentCommands(paymentsPool, encoder));
 
+  // The payments database is not a readiness dependency: its outage must not take the order and
+  // catalogue commands out of service (a payment command answers 503 on its own).
   healthRoutes(app, { writePostgres: () => pool.query('SELECT 1') }, { probeTimeoutMs: config.timeouts.http.healthProbeMs });
   return app;
 }

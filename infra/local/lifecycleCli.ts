@@ -4,6 +4,7 @@ import { runTestSuite } from '../../test/support/suiteRunner.ts';
 import { printStatusTable } from './cli.ts';
 import { LocalStack } from './localStack.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
+import { migratePaymentsSchema } from '../../payments/paymentsDatabase.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 
@@ -19,6 +20,8 @@ export function registerLifecycleCommands(program: Command): void {
       const log = (line: string) => console.error(line);
       const migration = await migrateWriteSchema(config);
       log(migration.applied.length ? `migrated: ${migration.applied.join(', ')}` : 'write schema up to date');
+      const payments = await migratePaymentsSchema(config);
+      log(payments.applied.length ? `migrated payments: ${payments.applied.join(', ')}` : 'payments schema up to date');
       const schemas = await registerCatalogSchemas(config);
       const changed = schemas.registered.filter((r) => r.action !== 'unchanged').length;
       log(`schemas: ${schemas.registered.length} subjects, ${changed} newly registered`);

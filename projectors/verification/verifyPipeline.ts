@@ -8,7 +8,7 @@
 import type { Kafka } from 'kafkajs';
 import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
-import { withWriteDatabase } from '../../lib/writeDatabase.ts';
+import { withServiceDatabase, withWriteDatabase } from '../../lib/writeDatabase.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
 import { topicsOf } from '../projection.ts';
@@ -19,7 +19,7 @@ import { waitForProjections, type CatchUpTarget } from './catchUp.ts';
 import type { Difference } from './difference.ts';
 import type { ReadModelCheck } from './readModelCheck.ts';
 import { readModelChecks } from '../../read-models/registry.ts';
-import { readWriteModel, type WriteModelSnapshot } from './writeModelSnapshot.ts';
+import { readPayments, readWriteModel, withPayments, type WriteModelSnapshot } from './writeModelSnapshot.ts';
 
 export interface VerifyOptions {
   /** Projection names (default: all). */
@@ -115,7 +115,8 @@ async function verifyRound(
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   // The snapshot comes first: whatever it shows was committed before the marker, so catching
   // up with the marker means the read models have seen all of it.
-  const expected = await withWriteDatabase(config, readWriteModel);
+  // Each source's database is its own snapshot; both are taken before either marker.
+  const expected = withPayments(await withWriteDatabase(config, readWriteModel), await withServiceDatabase(config, config.postgres.paymentsDatabase, readPayments));
   const targets: (CatchUpTarget & { check: ReadModelCheck })[] = [];
   const verdicts: ProjectionVerdict[] = [];
   const differences: Difference[] = [];

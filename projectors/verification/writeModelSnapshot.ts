@@ -5,10 +5,13 @@ import type pg from 'pg';
 import type { EventBody } from '../../schemas/eventEnvelope.ts';
 import type { OrderLine } from '../../schemas/generated/eventTypes.ts';
 import type { OrderState } from '../../schemas/orderState.ts';
+import type { PaymentState } from '../../schemas/paymentState.ts';
 
 export interface ExpectedOrder extends OrderState {
   placedAt: number;
   version: number;
+  /** From the payments service's database (a source of its own); null when it has none. */
+  payment: PaymentState | null;
 }
 
 /** A product's catalog row joined with its stock row: two aggregates, each with its own version. */
@@ -33,6 +36,20 @@ export interface WriteModelSnapshot {
   products: Map<string, ExpectedProduct>;
   /** Revenue and units of orders not cancelled, per UTC day of placement and category. */
   sales: ExpectedSalesRow[];
+}
+
+/** Each order's payment, read in one snapshot of the payments service's database. */
+export async function readPayments(client: pg.Client): Promise<Map<string, PaymentState>> {
+  const { rows } = await client.query<{ order_id: string; status: PaymentState['status']; amount_cents: string; refund_reason: string | null; version: string }>(
+    'SELECT order_id, status, amount_cents, refund_reason, version FROM payments.payments',
+  );
+  return new Map(rows.map((r) => [r.order_id, { status: r.status, amountCents: Number(r.amount_cents), refundReason: r.refund_reason, version: Number(r.version) }]));
+}
+
+/** The snapshot with each order's payment filled in from the payments service's snapshot. */
+export function withPayments(snapshot: WriteModelSnapshot, payments: ReadonlyMap<string, PaymentState>): WriteModelSnapshot {
+  for (const order of snapshot.orders.values()) order.payment = payments.get(order.orderId) ?? null;
+  return snapshot;
 }
 
 export async function readWriteModel(client: pg.Client): Promise<WriteModelSnapshot> {
@@ -61,6 +78,7 @@ export async function readWriteModel(client: pg.Client): Promise<WriteModelSnaps
         trackingNumber: r.tracking_number,
         placedAt: Number(r.placed_at_ms),
         version: Number(r.version),
+        payment: null,
       });
     }
     const customerOrders = new Map<string, string[]>();

@@ -1,4 +1,5 @@
-// order-summary against write.orders + write.order_items: every order once, every field equal.
+// order-summary against write.orders + write.order_items, and each order's payment against the
+// payments service's payments.payments: every order once, every field equal.
 import { liveGeneration } from '../../projectors/stores/redisKeys.ts';
 import { ORDER_SUMMARY, orderSummaryProjection, scanOrderSummaries, type OrderSummary } from './projection.ts';
 import { compareById } from '../../projectors/verification/difference.ts';
@@ -16,6 +17,7 @@ const comparable = (o: ExpectedOrder | OrderSummary) => ({
   trackingNumber: o.trackingNumber,
   placedAt: o.placedAt,
   version: o.version,
+  payment: o.payment,
 });
 
 export const orderSummaryCheck: ReadModelCheck = {

@@ -1,9 +1,16 @@
 // order-summary: one Redis hash per order with everything `GET /orders/:id` shows.
 // Every order event writes the fields it knows with the order's version; the store's
 // version guard makes a duplicate or late older event a no-op.
+//
+// The payment comes from another source (the payments service's database, events.payment), with
+// no order between its events and the order's. It lives in the hash's own `payment` field, a JSON
+// object guarded by the payment's version, so neither stream's guard sees the other's versions and
+// the hash converges whatever the interleaving: a payment applied before its OrderPlaced waits in
+// the hash, invisible until the order arrives.
 import type { Redis } from 'ioredis';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import type { OrderStatus } from '../../schemas/orderState.ts';
+import type { PaymentState } from '../../schemas/paymentState.ts';
 import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { readHash } from '../../projectors/stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
@@ -26,9 +33,17 @@ export interface OrderSummary {
   updatedAt: number;
   /** The order's aggregate version after the last applied event. */
   version: number;
+  /** The order's payment, as the payments service reported it; null until its first event. */
+  payment: PaymentState | null;
 }
 
 const orderKey = (orderId: string) => `order:${orderId}`;
+
+const PAYMENT_FIELD = 'payment';
+
+function writePayment(orderId: string, version: number, patch: Record<string, string | number | null>): RedisOp[] {
+  return [{ op: 'hmergeJsonIfNewer', key: orderKey(orderId), field: PAYMENT_FIELD, version, patch }];
+}
 
 function writeOrder(orderId: string, version: number, fields: Record<string, string | null>): RedisOp[] {
   return [{ op: 'hsetIfNewer', key: orderKey(orderId), version, fields }];
@@ -36,7 +51,7 @@ function writeOrder(orderId: string, version: number, fields: Record<string, str
 
 export const orderSummaryProjection = defineRedisProjection({
   name: ORDER_SUMMARY,
-  version: 1,
+  version: 2,
   handlers: {
     OrderPlaced: ({ event: e }) => {
       const placedAt = String(e.occurredAt);
@@ -77,8 +92,17 @@ export const orderSummaryProjection = defineRedisProjection({
         shippingAddress: JSON.stringify(e.shippingAddress),
         updatedAt: String(e.occurredAt),
       }),
+    PaymentAuthorized: ({ event: e }) => writePayment(e.orderId, e.aggregateVersion, { status: 'authorized', amountCents: e.amountCents, refundReason: null }),
+    PaymentCaptured: ({ event: e }) => writePayment(e.orderId, e.aggregateVersion, { status: 'captured', amountCents: e.amountCents }),
+    PaymentRefunded: ({ event: e }) => writePayment(e.orderId, e.aggregateVersion, { status: 'refunded', amountCents: e.amountCents, refundReason: e.reason }),
   },
 });
+
+function parsePayment(json: string | undefined): PaymentState | null {
+  if (!json) return null;
+  const { status, amountCents, refundReason, version } = JSON.parse(json) as PaymentState;
+  return { status, amountCents, refundReason: refundReason ?? null, version };
+}
 
 /** A stored hash as the API shows it; undefined until the order's OrderPlaced is applied. */
 export function parseOrderSummary(hash: Record<string, string>): OrderSummary | undefined {
@@ -97,6 +121,7 @@ export function parseOrderSummary(hash: Record<string, string>): OrderSummary | 
     placedAt: Number(placedAt),
     updatedAt: Number(updatedAt),
     version: Number(version),
+    payment: parsePayment(hash[PAYMENT_FIELD]),
   };
 }
 

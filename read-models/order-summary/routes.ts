@@ -12,6 +12,7 @@ import { mayReadCustomer, principalOf } from '../../query-api/http/access.ts';
 import { readAtLeastVersion, requestedMinVersion } from '../../query-api/http/minVersionWait.ts';
 import { minVersionHeaders, minVersionQuery, readSchema } from '../../query-api/http/querySchemas.ts';
 import { cents, epochMs, nullableText, orderLineSchema, orderStatus, shippingAddressSchema, text } from '../../query-api/http/responseSchemas.ts';
+import { PAYMENT_STATUSES } from '../../schemas/paymentState.ts';
 import type { QueryRouteContext } from '../readModel.ts';
 import { ORDER_SUMMARY, readOrderSummary, type OrderSummary } from './projection.ts';
 
@@ -38,6 +39,17 @@ const orderSummaryResponse = {
     placedAt: { ...epochMs, description: 'When the order was placed (epoch ms).' },
     updatedAt: { ...epochMs, description: 'When the last applied event happened (epoch ms).' },
     version: { type: 'integer', description: "The order's version in the read model; what X-Min-Version compares with." },
+    payment: {
+      type: ['object', 'null'], additionalProperties: false,
+      required: ['status', 'amountCents', 'refundReason', 'version'],
+      description: "The order's payment as the payments service reported it (a source of its own); null until its first event.",
+      properties: {
+        status: { type: 'string', enum: PAYMENT_STATUSES },
+        amountCents: cents,
+        refundReason: nullableText,
+        version: { type: 'integer', description: "The payment's own version (not the order's)." },
+      },
+    },
   },
 } as const;
 
@@ -48,7 +60,7 @@ export function orderSummaryRoutes(fastify: FastifyInstance, { connections: { re
   const read = (orderId: string) => fromDependency('redis', () => readOrderSummary(redis, orderId, { generation }));
   app.get('/orders/:id', {
     config: { readModel: ORDER_SUMMARY },
-    schema: readSchema('Order summary (status, items, totals, address, version)', {
+    schema: readSchema('Order summary (status, items, totals, address, version, payment)', {
       params: orderParams,
       headers: minVersionHeaders,
       querystring: minVersionQuery,

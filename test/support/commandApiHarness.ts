@@ -8,6 +8,7 @@ import { writePool } from '../../command-api/main.ts';
 import type { EventEncoder } from '../../command-api/persistence/outboxWriter.ts';
 import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
+import { migratePaymentsSchema, paymentsPool as openPaymentsPool } from '../../payments/paymentsDatabase.ts';
 import { EventCodec } from '../../schemas/eventCodec.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { ensureStack, uniqueName } from './stack.ts';
@@ -37,6 +38,8 @@ export interface HarnessOptions {
 export interface Harness {
   app: FastifyInstance;
   pool: pg.Pool;
+  /** The payments service's database (shared by every harness: payments are keyed by new order ids). */
+  paymentsPool: pg.Pool;
   codec: EventCodec;
   /** The configuration the command API runs with (its write database included). */
   config: Config;
@@ -81,13 +84,16 @@ export async function commandApiHarness(options: HarnessOptions = {}): Promise<H
     await dropOwnDatabase();
     throw error;
   });
+  await migratePaymentsSchema(base);
   await registerCatalogSchemas(base);
   const pool = writePool({ ...base, logLevel: 'silent', postgres: { ...base.postgres, ...options.postgresVia } });
+  const paymentsPool = openPaymentsPool({ ...base, logLevel: 'silent' });
   const codec = await EventCodec.connect(base);
-  const app = await buildCommandApi({ config: harnessConfig, pool, encoder: options.encoder ? options.encoder(codec) : codec });
+  const app = await buildCommandApi({ config: harnessConfig, pool, paymentsPool, encoder: options.encoder ? options.encoder(codec) : codec });
   return {
     app,
     pool,
+    paymentsPool,
     codec,
     config: harnessConfig,
     customerId,
@@ -115,6 +121,7 @@ export async function commandApiHarness(options: HarnessOptions = {}): Promise<H
     async close() {
       await app.close();
       await pool.end();
+      await paymentsPool.end();
       await dropOwnDatabase();
     },
   };

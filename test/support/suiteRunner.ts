@@ -8,6 +8,7 @@ import path from 'node:path';
 import { config as userConfig, loadConfig, type Config } from '../../lib/config.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
+import { migratePaymentsSchema } from '../../payments/paymentsDatabase.ts';
 import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
 import { recoverLostSlot } from '../../connectors/lostSlotRecovery.ts';
 import { ReplicationSlotAtRisk } from '../../lib/errors.ts';
@@ -83,6 +84,7 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     // migrated, the catalog's schemas registered, the event topics and the connector in place.
     // Every step is idempotent; the files still set up what they rely on themselves.
     await migrateWriteSchema(testConfig);
+    await migratePaymentsSchema(testConfig);
     await registerCatalogSchemas(testConfig);
     await applyConnectorOnTestStack(testConfig, log);
   }

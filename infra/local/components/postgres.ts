@@ -44,6 +44,7 @@ export function writePostgresInstance({ config }: ComponentContext): PostgresIns
     ],
     databases: [
       { name: p.writeDatabase, owner: p.user },
+      { name: p.paymentsDatabase, owner: p.user },
       { name: p.registryDatabase, owner: p.user },
     ],
   };

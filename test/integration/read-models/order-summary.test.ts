@@ -2,6 +2,10 @@
 // replayed from the middle give the same state, and a late older duplicate changes nothing.
 import t from 'tap';
 import { ORDER_SUMMARY, orderSummaryProjection, readOrderSummary, scanOrderSummaries } from '../../../read-models/order-summary/projection.ts';
+import crypto from 'node:crypto';
+import { seededRandom } from '../../../lib/seededRandom.ts';
+import type { PartitionBatch, ProjectionEvent } from '../../../projectors/projection.ts';
+import type { EventPayloads } from '../../../schemas/generated/eventTypes.ts';
 import { uniqueName } from '../../support/stack.ts';
 import { address, batchesOf, lines, ORDER_TOPIC, OrderEventStream, shopDay } from '../../support/orderEventStream.ts';
 import { redisProjectionHarness } from '../../support/redisProjectionHarness.ts';
@@ -41,6 +45,7 @@ t.test('applied once, the summaries say what happened to each order', async (t) 
     placedAt: events[0]?.event.occurredAt,
     updatedAt: (events[0]?.event.occurredAt ?? 0) + 5_000,
     version: 3,
+    payment: null,
   });
   t.match(cancelled, { status: 'cancelled', cancelReason: 'changed my mind', totalCents: 3998, version: 2, carrier: null });
   t.same(sameMs.map((o) => [o?.status, o?.version, o?.carrier, o?.trackingNumber]), [['placed', 1, null, null], ['shipped', 2, null, null], ['placed', 1, null, null]]);
@@ -105,4 +110,80 @@ t.test('readers: an unknown order, a generation without a pointer, a scan of the
   for await (const order of scanOrderSummaries(redis, { generation: once.generation, batchSize: 2 })) scanned.push(order);
   const byId = (a: { orderId: string } | undefined, b: { orderId: string } | undefined) => ((a?.orderId ?? '') < (b?.orderId ?? '') ? -1 : 1);
   t.same(scanned.sort(byId), [...expectedOrders].sort(byId));
+});
+
+// The payment comes from a second source (the payments service's database, events.payment): its
+// events and the order's carry no common order, so the summary must come out the same whatever
+// the interleaving of the two streams, each stream keeping its own order as its partition does.
+const PAYMENT_TOPIC = 'events.payment';
+
+function paymentStream(): ProjectionEvent[] {
+  const out: ProjectionEvent[] = [];
+  const versions = new Map<string, number>();
+  const add = <T extends 'PaymentAuthorized' | 'PaymentCaptured' | 'PaymentRefunded'>(type: T, orderId: string, body: Omit<EventPayloads[T], 'eventId' | 'aggregateId' | 'aggregateVersion' | 'occurredAt' | 'correlationId' | 'causationId' | 'orderId'>) => {
+    const version = (versions.get(orderId) ?? 0) + 1;
+    versions.set(orderId, version);
+    const event = { eventId: crypto.randomUUID(), aggregateId: orderId, aggregateVersion: version, occurredAt: Date.UTC(2024, 4, 1, 9, 30) + out.length, correlationId: 'c', causationId: null, orderId, ...body };
+    out.push({ type, event, topic: PAYMENT_TOPIC, partition: 0, offset: String(out.length), key: orderId } as ProjectionEvent);
+  };
+  add('PaymentAuthorized', day.shipped.orderId, { amountCents: 4497 });
+  add('PaymentAuthorized', day.cancelled.orderId, { amountCents: 3998 });
+  add('PaymentCaptured', day.shipped.orderId, { amountCents: 4497 });
+  add('PaymentCaptured', day.cancelled.orderId, { amountCents: 3998 });
+  add('PaymentAuthorized', day.sameMs[0]!.orderId, { amountCents: 4497 });
+  add('PaymentRefunded', day.cancelled.orderId, { amountCents: 3998, reason: 'order cancelled' });
+  return out;
+}
+
+const payments = paymentStream();
+
+/** A random merge of the two streams (each in its own order), cut into single-topic batches of 1 to 3 events. */
+function interleaved(random: () => number): PartitionBatch[] {
+  const queues = [[...events], [...payments]];
+  const batches: PartitionBatch[] = [];
+  while (queues.some((q) => q.length)) {
+    const open = queues.filter((q) => q.length);
+    const queue = open[Math.floor(random() * open.length)]!;
+    batches.push(...batchesOf(queue.splice(0, 1 + Math.floor(random() * 3)), 3));
+  }
+  return batches;
+}
+
+t.test('payments from a second source: the summary converges whatever the interleaving with the order stream', async (t) => {
+  const reference = harness.freshStore(orderSummaryProjection);
+  await harness.applyAll(reference.store, [...batchesOf(events, 3), ...batchesOf(payments, 2)]);
+  const expected = await readAll(reference.generation);
+  t.same(expected.map((o) => o?.payment), [
+    { status: 'captured', amountCents: 4497, refundReason: null, version: 2 },
+    { status: 'refunded', amountCents: 3998, refundReason: 'order cancelled', version: 3 },
+    { status: 'authorized', amountCents: 4497, refundReason: null, version: 1 },
+    null,
+    null,
+  ]);
+  t.same(expected.map((o) => o && { ...o, payment: null }), expectedOrders, 'the order fields are those of the order stream alone');
+  const referenceDump = await harness.dump(ORDER_SUMMARY, reference.generation);
+
+  const seed = Number(process.env.OUTFLOW_TEST_INTERLEAVING_SEED ?? Date.now() % 2 ** 31);
+  const random = seededRandom(seed);
+  for (let round = 0; round < 40; round += 1) {
+    const mixed = harness.freshStore(orderSummaryProjection);
+    await harness.applyAll(mixed.store, interleaved(random));
+    const same = JSON.stringify(await readAll(mixed.generation)) === JSON.stringify(expected) && JSON.stringify(await harness.dump(ORDER_SUMMARY, mixed.generation)) === JSON.stringify(referenceDump);
+    if (!same) {
+      t.same(await readAll(mixed.generation), expected, `interleaving ${round} (seed ${seed}; OUTFLOW_TEST_INTERLEAVING_SEED repeats it)`);
+      return;
+    }
+    await mixed.store.truncate();
+  }
+  t.pass(`40 random interleavings (seed ${seed}) gave the same summaries and the same keys`);
+});
+
+t.test('a payment applied before its order waits in the hash, unseen, until the order arrives; a redelivered payment changes nothing', async (t) => {
+  const early = harness.freshStore(orderSummaryProjection);
+  await harness.applyAll(early.store, batchesOf(payments, 6));
+  t.equal(await readOrderSummary(redis, day.shipped.orderId, { generation: early.generation }), undefined, 'no order yet: the read says unknown');
+  const [result] = await harness.applyAll(early.store, [{ topic: PAYMENT_TOPIC, partition: 0, lastOffset: '6', events: [{ ...payments[0]!, offset: '6' }] }]);
+  t.match(result, { applied: 1, staleOps: 1 }, 'the authorization again, at a new offset, is stale against the captured payment');
+  await harness.applyAll(early.store, batchesOf(events, 10));
+  t.match(await readOrderSummary(redis, day.shipped.orderId, { generation: early.generation }), { status: 'shipped', version: 3, payment: { status: 'captured', version: 2 } });
 });

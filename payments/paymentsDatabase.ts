@@ -1,0 +1,41 @@
+// The payments service's database: its pool, a connection for one piece of work, and its
+// migrations (`outflow migrate` and `npm start` run them after the write schema's).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Config } from '../lib/config.ts';
+import { createLogger } from '../lib/logger.ts';
+import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
+import { migrate, type MigrationResult } from '../lib/sqlMigrator.ts';
+import { withServiceDatabase } from '../lib/writeDatabase.ts';
+
+const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+function connection(config: Config) {
+  const { host, port, user, password, paymentsDatabase } = config.postgres;
+  return { host, port, user, password, database: paymentsDatabase };
+}
+
+export function paymentsPool(config: Config): pg.Pool {
+  return postgresPool(
+    { ...connection(config), max: 10, application_name: 'outflow-payments', ...apiPoolTimeouts(config.timeouts.postgres) },
+    createLogger('payments', config.logLevel),
+  );
+}
+
+/** Runs `work` on a connection of its own to the payments database, closed afterwards. */
+export async function withPaymentsDatabase<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withServiceDatabase(config, config.postgres.paymentsDatabase, work);
+}
+
+/** Brings the payments schema up to date and grants the CDC role what Debezium needs, nothing more. */
+export async function migratePaymentsSchema(config: Config): Promise<MigrationResult> {
+  return withPaymentsDatabase(config, async (client) => {
+    const result = await migrate(client, { directory: migrationsDir, historyTable: 'public.payments_schema_migrations' });
+    const cdc = pg.escapeIdentifier(config.postgres.cdcUser);
+    await client.query(`GRANT USAGE ON SCHEMA payments TO ${cdc}`);
+    await client.query(`GRANT SELECT ON payments.outbox, payments.cdc_heartbeat TO ${cdc}`);
+    await client.query(`GRANT INSERT, UPDATE ON payments.cdc_heartbeat TO ${cdc}`);
+    return result;
+  });
+}
