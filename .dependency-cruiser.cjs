@@ -16,7 +16,7 @@ const compositionRoots = [
 ];
 
 // Everything of the project's own that is not the shared kernel.
-const outsideLib = '^(bin|bench|test|infra|status|command-api|query-api|connectors|projectors|read-models|schemas)/';
+const outsideLib = '^(bin|bench|test|infra|status|command-api|payments|query-api|connectors|projectors|read-models|schemas)/';
 
 module.exports = {
   forbidden: [
@@ -44,9 +44,16 @@ module.exports = {
     {
       name: 'write-side-on-lib-and-schemas',
       severity: 'error',
-      comment: 'command-api/ and connectors/ import only lib/, schemas/ and themselves.',
-      from: { path: '^(command-api|connectors)/' },
-      to: { path: outsideLib, pathNot: ['^schemas/', '^$1/'] },
+      comment: 'command-api/, payments/ and connectors/ import only lib/, schemas/ and themselves; the command API also mounts the payments service\'s routes.',
+      from: { path: '^(command-api|payments|connectors)/' },
+      to: { path: outsideLib, pathNot: ['^schemas/', '^$1/', '^payments/(paymentRoutes|paymentCommands|paymentsDatabase)\\.ts$'] },
+    },
+    {
+      name: 'payments-is-its-own-service',
+      severity: 'error',
+      comment: 'The payments service knows nothing of the command API, and only its routes, commands and database handle are mounted by others.',
+      from: { path: '^payments/' },
+      to: { path: '^command-api/' },
     },
     {
       name: 'applications-are-leaves',

@@ -1,7 +1,9 @@
 // A random (seeded: reproducible with one lane) mix of every command the command API takes: products created and
 // updated, stock adjusted, orders placed by several customers, re-addressed, shipped and
-// cancelled. Some are refused on purpose (stock runs out, an order is already shipped, a stale
-// If-Match), so the pipeline must also show that refused commands leave no trace.
+// cancelled, and their payments authorized, captured and refunded (the payments service, a
+// second source). Some are refused on purpose (stock runs out, an order is already shipped, a
+// stale If-Match, a payment refunded before it is captured), so the pipeline must also show that
+// refused commands leave no trace.
 
 import { seededRandom } from '../../lib/seededRandom.ts';
 
@@ -21,6 +23,8 @@ export interface CommandTally {
   refused: Record<string, number>;
   /** Order ids with the version the last accepted command gave them. */
   orders: Map<string, number>;
+  /** Order ids with the payment version the last accepted payment command gave them. */
+  payments: Map<string, number>;
   skus: string[];
 }
 
@@ -28,13 +32,14 @@ const CATEGORIES = ['kitchen', 'shoes', 'garden', 'books'];
 const BRANDS = ['Outflow', 'Acme', 'Northwind'];
 
 export class RandomCommands {
-  readonly tally: CommandTally = { sent: 0, accepted: {}, refused: {}, orders: new Map(), skus: [] };
+  readonly tally: CommandTally = { sent: 0, accepted: {}, refused: {}, orders: new Map(), payments: new Map(), skus: [] };
   private readonly random: () => number;
   private readonly customers: string[];
 
   constructor(
     private readonly send: SendCommand,
-    private readonly options: { runId: string; seed: number; customers?: number; products?: number },
+    /** payments: the share of commands that go to the payments service (default 0.15; 0 for none). */
+    private readonly options: { runId: string; seed: number; customers?: number; products?: number; payments?: number },
   ) {
     this.random = seededRandom(options.seed);
     this.customers = Array.from({ length: options.customers ?? 8 }, (_, i) => `${options.runId}-customer-${i}`);
@@ -83,6 +88,7 @@ export class RandomCommands {
       return this.record('createProduct', await this.send('POST', '/products', body));
     }
     const orderIds = [...orders.keys()];
+    if (orderIds.length > 0 && this.random() < (this.options.payments ?? 0.15)) return this.payment(this.pick(orderIds));
     if (roll < 0.08) return this.record('updateProduct', await this.send('PATCH', `/products/${this.pick(skus)}`, { priceCents: this.int(100, 20_000), name: `Thing v${this.int(2, 9)}` }));
     if (roll < 0.22) {
       // Damage may exceed the stock: refused with 422.
@@ -109,6 +115,17 @@ export class RandomCommands {
           : await this.send('PUT', `/orders/${orderId}/shipping-address`, this.address(), headers);
     if (reply.status < 300) orders.set(orderId, (reply.body as { version: number }).version);
     return this.record(roll < 0.72 ? 'cancelOrder' : roll < 0.86 ? 'shipOrder' : 'updateShippingAddress', reply);
+  }
+
+  /** The next step of the order's payment, now and then one its state refuses (422) or a second authorization (409). */
+  private async payment(orderId: string): Promise<void> {
+    const version = this.tally.payments.get(orderId) ?? 0;
+    const wrong = this.random() < 0.1;
+    const step = wrong ? this.pick(['authorize', 'capture', 'refund'] as const) : version === 0 ? 'authorize' : version === 1 ? 'capture' : 'refund';
+    const body = step === 'authorize' ? { amountCents: this.int(100, 50_000) } : step === 'refund' ? { reason: this.pick(['returned', 'damaged in transit']) } : {};
+    const reply = await this.send('POST', `/payments/${orderId}/${step}`, body);
+    if (reply.status < 300) this.tally.payments.set(orderId, (reply.body as { version: number }).version);
+    return this.record(`${step}Payment`, reply);
   }
 
   private record(kind: string, reply: CommandReply): void {

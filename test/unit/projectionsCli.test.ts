@@ -54,12 +54,17 @@ t.test('`drop` without --yes and without a terminal refuses and says how to conf
 
 t.test('a fingerprint names what changed: code version, event types, schemas', async (t) => {
   const running = fingerprintOf(orderSummaryProjection);
-  t.equal(running.codeVersion, 1);
-  t.same(running.eventTypes, ['OrderCancelled', 'OrderPlaced', 'OrderShipped', 'ShippingAddressUpdated']);
-  t.same(running.topics, ['events.order']);
+  t.equal(running.codeVersion, 2);
+  t.same(running.eventTypes, ['OrderCancelled', 'OrderPlaced', 'OrderShipped', 'PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded', 'ShippingAddressUpdated']);
+  t.same(running.topics, ['events.order', 'events.payment']);
   t.match(running.schemas.OrderPlaced, /^[0-9a-f]{64}$/);
   t.same(fingerprintChanges(running, running), []);
-  const recorded = { ...running, codeVersion: 0, eventTypes: ['OrderPlaced', 'OrderShipped', 'OrderCancelled'], schemas: { ...running.schemas, OrderPlaced: 'an older schema' } };
-  t.same(fingerprintChanges(recorded, running), ['code version 0 → 1', 'now also reads ShippingAddressUpdated', 'schema of OrderPlaced changed']);
+  const recorded = { ...running, codeVersion: 1, eventTypes: ['OrderPlaced', 'OrderShipped', 'OrderCancelled', 'ShippingAddressUpdated'], topics: ['events.order'], schemas: { ...running.schemas, OrderPlaced: 'an older schema' } };
+  t.same(fingerprintChanges(recorded, running), [
+    'code version 1 → 2',
+    'now also reads PaymentAuthorized, PaymentCaptured, PaymentRefunded',
+    'schema of OrderPlaced changed',
+    'topics events.order → events.order, events.payment',
+  ]);
   t.same(fingerprintChanges(null, running), ['the generation has no recorded fingerprint']);
 });

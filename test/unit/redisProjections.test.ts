@@ -57,7 +57,7 @@ t.test('key layout: generation prefix, pointer, checkpoints, and SCAN patterns t
 
 t.test('order-summary: each event writes what it knows under its version', async (t) => {
   const ops = (event: ProjectionEvent) => orderSummaryProjection.opsFor(event);
-  t.same(orderSummaryProjection.eventTypes, ['OrderPlaced', 'OrderCancelled', 'OrderShipped', 'ShippingAddressUpdated']);
+  t.same(orderSummaryProjection.eventTypes, ['OrderPlaced', 'OrderCancelled', 'OrderShipped', 'ShippingAddressUpdated', 'PaymentAuthorized', 'PaymentCaptured', 'PaymentRefunded']);
   t.match(ops(wrap('OrderPlaced', exampleEvents.OrderPlaced)), [{
     op: 'hsetIfNewer',
     key: 'order:order-1',
@@ -71,6 +71,19 @@ t.test('order-summary: each event writes what it knows under its version', async
   t.match(ops(wrap('OrderShipped', exampleEvents.OrderShipped)), [{ fields: { status: 'shipped', carrier: 'DHL', trackingNumber: null } }]);
   t.match(ops(wrap('ShippingAddressUpdated', exampleEvents.ShippingAddressUpdated)), [{ fields: { shippingAddress: JSON.stringify(exampleEvents.ShippingAddressUpdated.shippingAddress) } }]);
   t.same(ops(wrap('ProductCreated', exampleEvents.ProductCreated)), []);
+});
+
+t.test("order-summary: a payment event merges the order's payment field under the payment's own version", async (t) => {
+  const ops = (event: ProjectionEvent) => orderSummaryProjection.opsFor(event);
+  t.same(ops(wrap('PaymentAuthorized', exampleEvents.PaymentAuthorized)), [
+    { op: 'hmergeJsonIfNewer', key: 'order:order-1', field: 'payment', version: 1, patch: { status: 'authorized', amountCents: 4497, refundReason: null } },
+  ]);
+  t.same(ops(wrap('PaymentCaptured', exampleEvents.PaymentCaptured)), [
+    { op: 'hmergeJsonIfNewer', key: 'order:order-1', field: 'payment', version: 2, patch: { status: 'captured', amountCents: 4497 } },
+  ]);
+  t.same(ops(wrap('PaymentRefunded', exampleEvents.PaymentRefunded)), [
+    { op: 'hmergeJsonIfNewer', key: 'order:order-1', field: 'payment', version: 3, patch: { status: 'refunded', amountCents: 4497, refundReason: 'returned' } },
+  ]);
 });
 
 t.test('customer-orders: OrderPlaced adds to the sorted set; every order event merges the summary', async (t) => {
