@@ -63,6 +63,14 @@ function readOptionalInt(env: Env, name: string): number | undefined {
   return n;
 }
 
+/** Elasticsearch replicas: a count, or a range `min-max` / `min-all` that grows with the nodes (auto_expand_replicas). */
+function readReplicas(env: Env, name: string, fallback: string): { count: number } | { autoExpand: string } {
+  const raw = readString(env, name, fallback);
+  if (/^\d+$/.test(raw)) return { count: Number(raw) };
+  if (/^\d+-(\d+|all)$/.test(raw)) return { autoExpand: raw };
+  throw new ConfigError(name, raw, 'a replica count such as 1, or a range such as 0-1 or 1-all that follows the number of nodes');
+}
+
 function readUrl(env: Env, name: string, fallback: string): string {
   const value = readString(env, name, fallback);
   try {
@@ -324,6 +332,10 @@ export function loadConfig(env: Env = process.env) {
       url: readUrl(env, 'OUTFLOW_ES_URL', `http://${host}:${esPort}`),
       port: esPort,
       transportPort: esTransportPort,
+      /** Primary shards of each read-model index a generation creates (fixed for that generation; a rebuild changes it). */
+      shards: readPositiveInt(env, 'OUTFLOW_ES_SHARDS', 1),
+      /** Replicas of each read-model index; the default adds one as soon as a second node joins. */
+      replicas: readReplicas(env, 'OUTFLOW_ES_REPLICAS', '0-1'),
     },
   });
 }

@@ -8,6 +8,7 @@
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type pino from 'pino';
 import { CheckpointMismatch, ElasticsearchBulkFailed } from '../../lib/errors.ts';
+import type { Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { PartitionBatch, PartitionFreshness, ProjectionDefinition, ProjectionEvent, ProjectionStore, StoreConnections } from '../projection.ts';
 import { checkedHandlers, handledEventTypes, handlerDispatch } from './eventHandlers.ts';
@@ -99,10 +100,12 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   private readonly generation: number;
   private readonly log: pino.Logger;
   private readonly projectEvent: (event: ProjectionEvent) => readonly DocumentUpdate[];
+  private readonly settings: Config['elasticsearch'];
 
   constructor(connections: StoreConnections, generation: number, private readonly definition: ElasticsearchProjectionDefinition) {
     this.projectEvent = checkedHandlers(definition.name, definition.updatesFor, checkUpdate);
     this.es = connections.elasticsearch;
+    this.settings = connections.config.elasticsearch;
     this.generation = generation;
     this.index = elasticsearchIndexOf(definition.name, generation);
     this.log = createLogger(`elasticsearch-store:${definition.name}`, connections.config.logLevel);
@@ -110,10 +113,11 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
 
   /** Creates the checkpoint index and the generation's index if missing; points the alias here only if it points nowhere yet. */
   async init(): Promise<void> {
-    await this.createIndexIfMissing(CHECKPOINT_INDEX, checkpointMappings);
+    // The checkpoints are a few documents per partition: one shard, whatever the read models have.
+    await this.createIndexIfMissing(CHECKPOINT_INDEX, checkpointMappings, 1);
     // A checkpoint index from before source times were recorded gains the field (a no-op when it has it).
     await this.es.indices.putMapping({ index: CHECKPOINT_INDEX, properties: { sourceTimeMs: { type: 'long' } } });
-    await this.createIndexIfMissing(this.index, this.definition.mappings);
+    await this.createIndexIfMissing(this.index, this.definition.mappings, this.settings.shards);
     const alias = elasticsearchAliasOf(this.definition.name);
     if (!(await this.es.indices.existsAlias({ name: alias }))) {
       await this.es.indices.updateAliases({ actions: [{ add: { index: this.index, alias } }] });
@@ -201,14 +205,12 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   /** The Elasticsearch client belongs to the runtime, which closes it. */
   async close(): Promise<void> {}
 
-  private async createIndexIfMissing(index: string, mappings: estypes.MappingTypeMapping): Promise<void> {
+  private async createIndexIfMissing(index: string, mappings: estypes.MappingTypeMapping, shards: number): Promise<void> {
     if (await this.es.indices.exists({ index })) return;
+    const { replicas } = this.settings;
+    const replicaSettings = 'count' in replicas ? { number_of_replicas: replicas.count } : { auto_expand_replicas: replicas.autoExpand };
     // Another worker may create it between the check and here: its "already exists" is success.
-    await this.es.indices.create(
-      // One shard is plenty for a catalogue; replicas expand to 1 as soon as a second node joins.
-      { index, mappings, settings: { number_of_shards: 1, auto_expand_replicas: '0-1' } },
-      { ignore: [400] },
-    );
+    await this.es.indices.create({ index, mappings, settings: { number_of_shards: shards, ...replicaSettings } }, { ignore: [400] });
     if (!(await this.es.indices.exists({ index }))) throw new Error(`could not create Elasticsearch index ${index}`);
   }
 

@@ -24,6 +24,15 @@ t.test('invalid values are rejected with the variable named', async (t) => {
   t.throws(() => loadConfig({ OUTFLOW_STACK_START_TIMEOUT_MS: '-5' }), { code: 'OUTFLOW_ERR_CONFIG' });
 });
 
+t.test('Elasticsearch shards and replicas: a count or a range that follows the nodes; anything else is refused by name', async (t) => {
+  t.same(loadConfig({}).elasticsearch.shards, 1);
+  t.same(loadConfig({}).elasticsearch.replicas, { autoExpand: '0-1' });
+  t.same(loadConfig({ OUTFLOW_ES_SHARDS: '6', OUTFLOW_ES_REPLICAS: '2' }).elasticsearch, { ...loadConfig({}).elasticsearch, shards: 6, replicas: { count: 2 } });
+  t.same(loadConfig({ OUTFLOW_ES_REPLICAS: '1-all' }).elasticsearch.replicas, { autoExpand: '1-all' });
+  t.throws(() => loadConfig({ OUTFLOW_ES_REPLICAS: 'two' }), { code: 'OUTFLOW_ERR_CONFIG', message: /OUTFLOW_ES_REPLICAS.*0-1/ });
+  t.throws(() => loadConfig({ OUTFLOW_ES_SHARDS: '0' }), { code: 'OUTFLOW_ERR_CONFIG', message: /OUTFLOW_ES_SHARDS/ });
+});
+
 t.test('the configuration is frozen all the way down', async (t) => {
   const config = loadConfig({});
   t.ok(Object.isFrozen(config));

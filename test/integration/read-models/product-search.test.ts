@@ -28,8 +28,8 @@ t.teardown(async () => {
   await readPostgres.end();
 });
 
-async function freshStore(generation = crypto.randomInt(1_000_000, 2 ** 31), definition: ElasticsearchProjectionDefinition = productSearchProjection) {
-  const store = definition.createStore({ config: { ...base, logLevel: 'silent' }, redis, elasticsearch: es, readPostgres }, generation);
+async function freshStore(generation = crypto.randomInt(1_000_000, 2 ** 31), definition: ElasticsearchProjectionDefinition = productSearchProjection, settings: Partial<typeof base.elasticsearch> = {}) {
+  const store = definition.createStore({ config: { ...base, logLevel: 'silent', elasticsearch: { ...base.elasticsearch, ...settings } }, redis, elasticsearch: es, readPostgres }, generation);
   if (!(store instanceof ElasticsearchProjectionStore)) throw new Error('product-search is not an Elasticsearch projection');
   stores.push(store);
   await store.init();
@@ -240,4 +240,24 @@ t.test('init points a missing alias at its generation and never moves an existin
   t.equal(await liveElasticsearchGeneration(es, name), first.generation, 'init never moves an existing alias');
   await second.store.activate();
   t.equal(await liveElasticsearchGeneration(es, name), second.generation, 'activate does move it');
+});
+
+t.test('shards and replicas are configuration: each generation is created with them, and the alias switch moves between generations that differ', async (t) => {
+  const name = `${PRODUCT_SEARCH}-shards-${run}`.toLowerCase();
+  const own = renamedElasticsearchProjection(productSearchProjection, name);
+  const settingsOf = async (store: ElasticsearchProjectionStore) => {
+    const index = (await es.indices.getSettings({ index: store.index }))[store.index]?.settings?.index;
+    return { shards: index?.number_of_shards, replicas: index?.number_of_replicas, autoExpand: index?.auto_expand_replicas };
+  };
+  const first = await freshStore(undefined, own);
+  t.match(await settingsOf(first.store), { shards: '1', autoExpand: '0-1' }, 'the default: one shard, replicas following the nodes');
+  const second = await freshStore(first.generation + 1, own, { shards: 3, replicas: { count: 0 } });
+  t.match(await settingsOf(second.store), { shards: '3', replicas: '0', autoExpand: undefined }, 'a generation created with 3 shards and no replica');
+  await applyAll(second.store, batchesOf(products.events, 4));
+  await second.store.activate();
+  await refreshReadModel(es, name);
+  t.equal(await liveElasticsearchGeneration(es, name), second.generation, 'the alias moved to the 3-shard generation');
+  const { count } = await es.count({ index: elasticsearchAliasOf(name), query: { exists: { field: 'name' } } });
+  const { count: inIndex } = await es.count({ index: second.store.index, query: { exists: { field: 'name' } } });
+  t.ok(count > 0 && count === inIndex, `the alias reads every document of the 3-shard generation (${count})`);
 });
