@@ -3,13 +3,8 @@
 // this fills them from the typed Config at apply time, so no secret is ever in a file.
 // `$${x}` stands for a literal `${x}` (Debezium's own `${routedByValue}`); any other
 // placeholder must be known, so a typo fails here instead of reaching Kafka Connect.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../lib/config.ts';
 import { ConnectorTemplateError } from '../lib/errors.ts';
-
-export const outboxConnectorTemplateFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'outbox-connector.json');
 
 export type ConnectorSettings = Readonly<Record<string, string>>;
 
@@ -73,15 +68,4 @@ export function fillConnectorTemplate(template: { name: string; config: Readonly
   const config = Object.fromEntries(Object.entries(template.config).map(([key, value]) => [key, fill(value)]));
   if (unknown.size) throw new ConnectorTemplateError(file, [...unknown]);
   return Object.freeze({ name, config: Object.freeze(config) });
-}
-
-/** The Debezium outbox connector, rendered from connectors/outbox-connector.json. */
-export function outboxConnector(config: Config): ConnectorDefinition {
-  const text = fs.readFileSync(outboxConnectorTemplateFile, 'utf8');
-  return renderConnectorTemplate(text, templateVariables(config), path.relative(config.repoRoot, outboxConnectorTemplateFile));
-}
-
-/** The replication slot the outbox connector streams from (its `slot.name`). */
-export function outboxSlotName(config: Config): string {
-  return outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
 }

@@ -1,6 +1,8 @@
 // Source declarations (connectors/sources/<source>.json): each file checked alone (fields, shapes,
 // its name), the set checked together (unique names, connectors, slots and topic prefixes; every
-// aggregate type published once), every problem naming its file and field.
+// aggregate type published once), every problem naming its file and field; and the CLI, which
+// refuses a name no declaration has before it contacts anything.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +11,10 @@ import { loadConfig } from '../../lib/config.ts';
 import { ConnectorTemplateError, SourceDeclarationInvalid, UnknownSource } from '../../lib/errors.ts';
 import { checkSources, loadSourceDeclarations, parseSourceDeclaration, type SourceDeclaration } from '../../connectors/sourceDeclaration.ts';
 import { declaredSources, renderSource, sourceNamed } from '../../connectors/sourceConnector.ts';
+import { listedRow } from '../../connectors/sourceListing.ts';
 import { AGGREGATE_TYPES } from '../../schemas/eventCatalog.ts';
 
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const cfg = loadConfig({});
 
 function declaration(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -129,4 +133,30 @@ t.test('a name no declaration has is refused, listing the declared ones', async 
   t.match(error.message, /no source is named "nope"; declared sources: command-api, payments/);
   t.match((t.throws(() => sourceNamed(cfg, undefined)) as Error).message, /no source given: name one; declared sources: command-api, payments/);
   t.same(declaredSources(cfg).map((s) => s.name), ['command-api', 'payments']);
+});
+
+t.test('the CLI refuses an unknown or missing name before contacting anything', async (t) => {
+  // Nothing listens on port 9: a command that contacted Connect or Postgres would fail otherwise.
+  const env = { ...process.env, OUTFLOW_CONNECT_URL: 'http://127.0.0.1:9', OUTFLOW_PG_PORT: '9' };
+  const outflow = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'outflow.js'), ...args], { cwd: repoRoot, encoding: 'utf8', env, timeout: 60_000 });
+  for (const args of [['status', 'nope'], ['apply', 'nope'], ['validate', 'nope'], ['restart', 'nope'], ['pause', 'nope'], ['resume', 'nope'], ['delete', 'nope'], ['offsets', 'nope'], ['recover', 'nope'], ['render', 'nope']]) {
+    const run = outflow('connectors', ...args);
+    t.equal(run.status, 1, `connectors ${args.join(' ')} exits 1`);
+    t.match(run.stderr, /outflow: no source is named "nope"; declared sources: command-api, payments .*\[OUTFLOW_ERR_UNKNOWN_SOURCE\]/, `connectors ${args.join(' ')}: the declared names`);
+  }
+  const noName = outflow('connectors', 'apply');
+  t.equal(noName.status, 1);
+  t.match(noName.stderr, /no source given: name one or pass --all; declared sources: command-api, payments.*\[OUTFLOW_ERR_UNKNOWN_SOURCE\]/);
+  const both = outflow('connectors', 'apply', 'payments', '--all');
+  t.equal(both.status, 1);
+  t.match(both.stderr, /both a source \(payments\) and --all given/);
+  const restart = outflow('connectors', 'restart');
+  t.equal(restart.status, 1);
+  t.match(restart.stderr, /no source given: name one; declared sources/);
+});
+
+t.test('connectors list: a row per connector, undeclared and uncreated ones said so', async (t) => {
+  t.same(listedRow({ source: 'payments', connector: 'outflow-payments', state: 'not created', tasks: [], declared: true, slotName: 'outflow_payments', slotExists: false, slotLagBytes: null }), ['payments', 'outflow-payments', 'not created', '-', 'outflow_payments: no slot']);
+  t.same(listedRow({ source: null, connector: 'old-one', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }], declared: false, slotName: null, slotExists: null, slotLagBytes: null }), ['not declared', 'old-one', 'RUNNING', '0 RUNNING', '-']);
+  t.same(listedRow({ source: 'command-api', connector: 'outflow-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }], declared: true, slotName: 'outflow_outbox', slotExists: true, slotLagBytes: 56 }), ['command-api', 'outflow-outbox', 'RUNNING', '0 RUNNING', 'outflow_outbox: 56 bytes']);
 });
