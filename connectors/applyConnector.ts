@@ -7,8 +7,9 @@ import { pollUntil } from '../lib/pollUntil.ts';
 import { ensureEventTopics } from './eventTopics.ts';
 import { awaitRowsBeforePlacedColumns } from './headerPlacementUpgrade.ts';
 import { ConnectClient, type ConnectorStatus, type TaskConfig } from './connectClient.ts';
-import { outboxConnector, type ConnectorDefinition, type ConnectorSettings } from './connectorConfig.ts';
+import type { ConnectorDefinition, ConnectorSettings } from './connectorConfig.ts';
 import { publicationExists } from './replicationSlot.ts';
+import { declaredSources, sourceNamed, type Source } from './sourceConnector.ts';
 import { assertStreamContinues } from './streamContinuity.ts';
 
 export interface ApplyOptions {
@@ -17,6 +18,9 @@ export interface ApplyOptions {
 }
 
 export interface ApplyResult {
+  /** The source's name. */
+  source: string;
+  /** The connector's name. */
   name: string;
   created: boolean;
   status: ConnectorStatus;
@@ -70,7 +74,7 @@ export async function waitUntilRunning(
   return settled;
 }
 
-export async function applyConnector(client: ConnectClient, definition: ConnectorDefinition, { log = () => {}, timeoutMs }: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyConnector(client: ConnectClient, definition: ConnectorDefinition, { log = () => {}, timeoutMs }: ApplyOptions = {}): Promise<Omit<ApplyResult, 'source'>> {
   const { name, config } = definition;
   const problems = await client.validate(name, config);
   if (problems.length) throw new ConnectorConfigInvalid(name, problems);
@@ -89,17 +93,34 @@ export async function applyConnector(client: ConnectClient, definition: Connecto
   return { name, created, status };
 }
 
-/** What `outflow start` and `outflow connectors apply` call: the Debezium outbox connector, applied and running. */
-export async function applyOutboxConnector(config: Config, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const definition = outboxConnector(config);
-  const publication = definition.config['publication.name'];
-  if (publication && !(await publicationExists(config, publication))) {
+/**
+ * What `outflow connectors apply <source>` calls: the source's connector, applied and running.
+ * Its publication must exist in its database, its topics are created first, and its slot must
+ * not have lost what it has not streamed (streamContinuity.ts).
+ */
+export async function applySource(config: Config, sourceName: string, options: ApplyOptions = {}): Promise<ApplyResult> {
+  return applyRenderedSource(config, sourceNamed(config, sourceName), options);
+}
+
+/** What `outflow start`, `outflow connectors apply --all` and the test stack call: every declared source, one after another. */
+export async function applyAllSources(config: Config, options: ApplyOptions = {}): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (const source of declaredSources(config)) results.push(await applyRenderedSource(config, source, options));
+  return results;
+}
+
+async function applyRenderedSource(config: Config, source: Source, options: ApplyOptions): Promise<ApplyResult> {
+  const definition = source.connector;
+  if (!(await publicationExists(config, source))) {
     // Debezium would try to create it as the CDC role and fail on table ownership (see 002_cdc_publication.sql).
-    throw new ConnectorNotRunning(definition.name, `not applied: publication ${publication} does not exist in ${config.postgres.writeDatabase}; run \`outflow migrate\` first`);
+    throw new ConnectorNotRunning(
+      definition.name,
+      `not applied: publication ${source.publication} does not exist in ${source.database}; the migration of the service that owns ${source.outboxTable} creates it (for command-api: \`outflow migrate\`)`,
+    );
   }
-  await ensureEventTopics(config, options.log);
-  await assertStreamContinues(config, definition.config['slot.name'] ?? definition.name);
+  await ensureEventTopics(config, options.log, source.topics);
+  await assertStreamContinues(config, source);
   const client = new ConnectClient({ url: config.connect.url });
-  await awaitRowsBeforePlacedColumns(config, client, definition, { log: options.log });
-  return applyConnector(client, definition, options);
+  await awaitRowsBeforePlacedColumns(config, client, source, { log: options.log });
+  return { source: source.name, ...(await applyConnector(client, definition, options)) };
 }

@@ -50,6 +50,11 @@ export class ConnectClient {
     return this.request<ConnectorPlugin[]>('GET', '/connector-plugins');
   }
 
+  /** The names of every connector Connect runs, declared here or not. */
+  async list(): Promise<string[]> {
+    return this.request<string[]>('GET', '/connectors');
+  }
+
   /** Validates a config against the plugin; returns one entry per rejected key (empty when valid). */
   async validate(name: string, config: ConnectorSettings): Promise<FieldError[]> {
     const connectorClass = config['connector.class'];

@@ -1,14 +1,10 @@
-// The outbox connector's config lives as JSON in version control with ${VAR} placeholders;
-// this fills them from the typed Config at apply time, so no secret is ever in the file.
+// Connector configs live as JSON in version control with ${VAR} placeholders (the shared outbox
+// template, connectors/outbox-source-template.json, filled for each source by sourceConnector.ts);
+// this fills them from the typed Config at apply time, so no secret is ever in a file.
 // `$${x}` stands for a literal `${x}` (Debezium's own `${routedByValue}`); any other
 // placeholder must be known, so a typo fails here instead of reaching Kafka Connect.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../lib/config.ts';
 import { ConnectorTemplateError } from '../lib/errors.ts';
-
-export const outboxConnectorTemplateFile = path.join(path.dirname(fileURLToPath(import.meta.url)), 'outbox-connector.json');
 
 export type ConnectorSettings = Readonly<Record<string, string>>;
 
@@ -29,6 +25,7 @@ export function templateVariables(config: Config): Readonly<Record<string, strin
     OUTFLOW_PG_HOST: postgres.host,
     OUTFLOW_PG_PORT: String(postgres.port),
     OUTFLOW_PG_WRITE_DB: postgres.writeDatabase,
+    OUTFLOW_PG_PAYMENTS_DB: postgres.paymentsDatabase,
     OUTFLOW_PG_CDC_USER: postgres.cdcUser,
     // A reference Connect resolves on its own host (FileConfigProvider): the password never
     // travels in the connector config, so Connect's REST API and config topic do not show it.
@@ -51,7 +48,11 @@ function parseTemplate(text: string, file: string): ConnectorTemplate {
 
 /** Renders a connector template; throws ConnectorTemplateError naming every unknown placeholder. */
 export function renderConnectorTemplate(text: string, variables: Readonly<Record<string, string>>, file = 'connector template'): ConnectorDefinition {
-  const template = parseTemplate(text, file);
+  return fillConnectorTemplate(parseTemplate(text, file), variables, file);
+}
+
+/** Fills every placeholder of an already parsed template (see renderConnectorTemplate). */
+export function fillConnectorTemplate(template: { name: string; config: Readonly<Record<string, string>> }, variables: Readonly<Record<string, string>>, file: string): ConnectorDefinition {
   const unknown = new Set<string>();
   const fill = (value: string) =>
     value.replace(placeholder, (whole, escaped: string, name: string) => {
@@ -67,15 +68,4 @@ export function renderConnectorTemplate(text: string, variables: Readonly<Record
   const config = Object.fromEntries(Object.entries(template.config).map(([key, value]) => [key, fill(value)]));
   if (unknown.size) throw new ConnectorTemplateError(file, [...unknown]);
   return Object.freeze({ name, config: Object.freeze(config) });
-}
-
-/** The Debezium outbox connector, rendered from connectors/outbox-connector.json. */
-export function outboxConnector(config: Config): ConnectorDefinition {
-  const text = fs.readFileSync(outboxConnectorTemplateFile, 'utf8');
-  return renderConnectorTemplate(text, templateVariables(config), path.relative(config.repoRoot, outboxConnectorTemplateFile));
-}
-
-/** The replication slot the outbox connector streams from (its `slot.name`). */
-export function outboxSlotName(config: Config): string {
-  return outboxConnector(config).config['slot.name'] ?? 'outflow_outbox';
 }

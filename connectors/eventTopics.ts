@@ -13,12 +13,13 @@ export interface EventTopicState {
   created: boolean;
 }
 
-export async function ensureEventTopics(config: Config, log: (line: string) => void = () => {}): Promise<EventTopicState[]> {
+/** Creates those of `topics` (by default every aggregate type's topic) that do not exist yet. */
+export async function ensureEventTopics(config: Config, log: (line: string) => void = () => {}, topics: readonly string[] = AGGREGATE_TYPES.map(topicOf)): Promise<EventTopicState[]> {
   const kafka = kafkaClient(config, 'topics');
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const wanted = AGGREGATE_TYPES.map(topicOf);
+    const wanted = [...topics];
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((topic) => !existing.has(topic));
     if (missing.length) {

@@ -8,9 +8,10 @@
 import type { Config } from '../lib/config.ts';
 import { ConnectorNotRunning } from '../lib/errors.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import type { ConnectClient } from './connectClient.ts';
-import type { ConnectorDefinition, ConnectorSettings } from './connectorConfig.ts';
+import type { ConnectorSettings } from './connectorConfig.ts';
+import type { Source } from './sourceConnector.ts';
+import { withSourceDatabase } from './sourceDatabase.ts';
 
 const PLACEMENT = 'transforms.outbox.table.fields.additional.placement';
 
@@ -27,18 +28,18 @@ export function newlyPlacedColumns(running: ConnectorSettings | undefined, next:
 }
 
 /** How far (bytes) the slot's confirmed position is behind `lsn`; undefined without the slot. */
-async function slotBehind(config: Config, slotName: string, lsn: string): Promise<number | undefined> {
-  return withWriteDatabase(config, async (client) => {
+async function slotBehind(config: Config, source: Source, lsn: string): Promise<number | undefined> {
+  return withSourceDatabase(config, source, async (client) => {
     const { rows } = await client.query<{ behind: string | null }>(
       'SELECT pg_wal_lsn_diff($1::pg_lsn, confirmed_flush_lsn)::bigint::text AS behind FROM pg_replication_slots WHERE slot_name = $2',
-      [lsn, slotName],
+      [lsn, source.slot],
     );
     return rows[0] ? Number(rows[0].behind ?? Number.MAX_SAFE_INTEGER) : undefined;
   });
 }
 
 /**
- * Returns once `definition` can replace the running connector's config safely; throws
+ * Returns once the source's connector config can replace the running one safely; throws
  * ConnectorNotRunning with the fix when the running connector does not confirm the older rows
  * within `timeoutMs`. A connector that does not exist yet, or an update that places no new
  * column, returns at once.
@@ -46,25 +47,26 @@ async function slotBehind(config: Config, slotName: string, lsn: string): Promis
 export async function awaitRowsBeforePlacedColumns(
   config: Config,
   client: ConnectClient,
-  definition: ConnectorDefinition,
+  source: Source,
   { log = () => {}, timeoutMs = 120_000 }: { log?: (message: string) => void; timeoutMs?: number } = {},
 ): Promise<void> {
+  const definition = source.connector;
   const running = await client.connectorConfig(definition.name);
   if (!running) return;
   const added = newlyPlacedColumns(running, definition.config);
   if (!added.length) return;
-  const slotName = definition.config['slot.name'] ?? definition.name;
-  const lsn = await withWriteDatabase(config, async (db) => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
+  const slotName = source.slot;
+  const lsn = await withSourceDatabase(config, source, async (db) => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
   log(`the update places ${added.join(', ')}: waiting until ${definition.name} has streamed the outbox rows written before (WAL ${lsn})`);
   try {
     await pollUntil(`slot ${slotName} confirmed up to ${lsn}`, async () => {
-      const behind = await slotBehind(config, slotName, lsn);
+      const behind = await slotBehind(config, source, lsn);
       return behind === undefined || behind <= 0 ? true : undefined;
     }, { timeoutMs, intervalMs: 500 });
   } catch {
     throw new ConnectorNotRunning(
       definition.name,
-      `not updated: the new config places ${added.join(', ')}, and the replication slot ${slotName} has not yet confirmed the outbox rows written before ${added.length > 1 ? 'those columns' : 'that column'} existed (WAL ${lsn}); the outbox router would fail on them. Let the running connector catch up (\`outflow connectors status\`: RUNNING, slot lag near 0), then run \`outflow connectors apply\` again`,
+      `not updated: the new config places ${added.join(', ')}, and the replication slot ${slotName} has not yet confirmed the outbox rows written before ${added.length > 1 ? 'those columns' : 'that column'} existed (WAL ${lsn}); the outbox router would fail on them. Let the running connector catch up (\`outflow connectors status ${source.name}\`: RUNNING, slot lag near 0), then run \`outflow connectors apply ${source.name}\` again`,
     );
   }
 }

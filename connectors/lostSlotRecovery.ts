@@ -1,11 +1,12 @@
-// `outflow connectors recover`: the connector's replication slot was invalidated (Connect was down
-// longer than max_slot_wal_keep_size allows) or dropped, so Debezium can no longer stream the
-// events committed since it stopped. They are all still rows of write.outbox; this puts them in
-// the topics and resumes streaming, losing and reordering nothing:
+// `outflow connectors recover <source>`: a source's replication slot was invalidated (Connect was
+// down longer than max_slot_wal_keep_size allows) or dropped, so Debezium can no longer stream the
+// events committed since it stopped. They are all still rows of the source's outbox table (e.g.
+// write.outbox); this puts them in its topics and resumes streaming, losing and reordering nothing:
 //
 //  1. The connector is stopped (or created stopped) and its offsets reset: its old LSN means
 //     nothing on a new slot.
-//  2. A new slot is created. From its position on, the connector will stream every commit.
+//  2. A new slot is created in the source's database. From its position on, the connector will
+//     stream every commit.
 //  3. Every outbox row that may have missed the topics is published again by outflow itself:
 //     the rows from a margin before the newest event any partition holds. They are read after
 //     the slot exists, so every commit is in the slot, in this set, or both; none in neither.
@@ -23,11 +24,12 @@ import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
 import { withWriteDatabase } from '../lib/writeDatabase.ts';
-import { AGGREGATE_TYPES, topicOf, type AggregateType } from '../schemas/eventCatalog.ts';
+import { topicOf, type AggregateType } from '../schemas/eventCatalog.ts';
 import { describeStatus, waitUntilRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
-import { outboxConnector } from './connectorConfig.ts';
 import { ensureEventTopics } from './eventTopics.ts';
+import { sourceNamed, type Source } from './sourceConnector.ts';
+import { withSourceDatabase } from './sourceDatabase.ts';
 import { publicationExists, replicationSlotState } from './replicationSlot.ts';
 import { unfinishedRecovery } from './streamContinuity.ts';
 import { partitionTails, type PartitionTail } from './topicTails.ts';
@@ -45,6 +47,7 @@ export interface NewestStreamedEvent extends PartitionTail {
 }
 
 export interface RecoveryReport {
+  source: string;
   connector: string;
   slotName: string;
   /** Why recovery was needed: the slot's state, or an earlier recovery that did not finish. */
@@ -61,7 +64,7 @@ export interface RecoveryReport {
   connectorState: string | null;
 }
 
-export type RecoveryOutcome = { needed: false; slotName: string; reason: string } | ({ needed: true } & RecoveryReport);
+export type RecoveryOutcome = { needed: false; source: string; slotName: string; reason: string } | ({ needed: true } & RecoveryReport);
 
 const PAGE_ROWS = 2_000;
 
@@ -76,11 +79,11 @@ interface OutboxRow {
 }
 
 /** The newest event in the topics that is still an outbox row, and where re-publishing starts. */
-async function startingPoint(config: Config, kafka: Kafka, marginMs: number): Promise<{ newest: NewestStreamedEvent | null; since: Date | null }> {
-  const tails = await partitionTails(kafka, AGGREGATE_TYPES.map(topicOf));
+async function startingPoint(config: Config, source: Source, kafka: Kafka, marginMs: number): Promise<{ newest: NewestStreamedEvent | null; since: Date | null }> {
+  const tails = await partitionTails(kafka, source.topics);
   const ids = tails.flatMap((t) => (t.eventId && /^[0-9a-f-]{36}$/i.test(t.eventId) ? [t.eventId] : []));
-  const occurred = await withWriteDatabase(config, async (client) => {
-    const { rows } = await client.query<{ event_id: string; occurred_at: Date }>('SELECT event_id::text, occurred_at FROM write.outbox WHERE event_id = ANY($1::uuid[])', [ids]);
+  const occurred = await withSourceDatabase(config, source, async (client) => {
+    const { rows } = await client.query<{ event_id: string; occurred_at: Date }>(`SELECT event_id::text, occurred_at FROM ${source.outboxTable} WHERE event_id = ANY($1::uuid[])`, [ids]);
     return new Map(rows.map((r) => [r.event_id, r.occurred_at]));
   });
   let newest: NewestStreamedEvent | null = null;
@@ -93,10 +96,10 @@ async function startingPoint(config: Config, kafka: Kafka, marginMs: number): Pr
   return { newest, since: newest ? new Date(Date.parse(newest.occurredAt) - marginMs) : null };
 }
 
-async function countRows(config: Config, since: Date | null): Promise<Record<string, number>> {
-  return withWriteDatabase(config, async (client) => {
+async function countRows(config: Config, source: Source, since: Date | null): Promise<Record<string, number>> {
+  return withSourceDatabase(config, source, async (client) => {
     const { rows } = await client.query<{ aggregate_type: AggregateType; n: string }>(
-      'SELECT aggregate_type, count(*)::text AS n FROM write.outbox WHERE $1::timestamptz IS NULL OR occurred_at >= $1 GROUP BY aggregate_type',
+      `SELECT aggregate_type, count(*)::text AS n FROM ${source.outboxTable} WHERE $1::timestamptz IS NULL OR occurred_at >= $1 GROUP BY aggregate_type`,
       [since],
     );
     return Object.fromEntries(rows.map((r) => [topicOf(r.aggregate_type), Number(r.n)]));
@@ -104,19 +107,19 @@ async function countRows(config: Config, since: Date | null): Promise<Record<str
 }
 
 /** The rows from `since` on, per aggregate in version order, as the outbox router would route them. */
-async function republish(config: Config, kafka: Kafka, since: Date | null, log: (line: string) => void): Promise<Record<string, number>> {
+async function republish(config: Config, source: Source, kafka: Kafka, since: Date | null, log: (line: string) => void): Promise<Record<string, number>> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const counts: Record<string, number> = {};
   try {
-    await withWriteDatabase(config, async (client) => {
+    await withSourceDatabase(config, source, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         // One sort for the whole set, read in pages: the set can be as large as the WAL bound allows.
         await client.query(
           `DECLARE republish NO SCROLL CURSOR FOR
              SELECT o.event_id::text, o.aggregate_type, o.aggregate_id, o.aggregate_version::text, o.event_type, o.payload, o.traceparent
-               FROM write.outbox o WHERE $1::timestamptz IS NULL OR o.occurred_at >= $1
+               FROM ${source.outboxTable} o WHERE $1::timestamptz IS NULL OR o.occurred_at >= $1
               -- qualified: the bare name would sort by the text output column (1, 10, 2)
               ORDER BY o.aggregate_type, o.aggregate_id, o.aggregate_version`,
           [since],
@@ -157,8 +160,8 @@ async function republish(config: Config, kafka: Kafka, since: Date | null, log: 
 }
 
 /** Stops the connector (creating it stopped if it does not exist) and forgets its offsets. */
-async function stopAndResetConnector(client: ConnectClient, config: Config, timeoutMs: number, log: (line: string) => void): Promise<void> {
-  const { name, config: settings } = outboxConnector(config);
+async function stopAndResetConnector(client: ConnectClient, source: Source, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const { name, config: settings } = source.connector;
   const problems = await client.validate(name, settings);
   if (problems.length) throw new ConnectorConfigInvalid(name, problems);
   if (await client.status(name)) {
@@ -173,56 +176,59 @@ async function stopAndResetConnector(client: ConnectClient, config: Config, time
 }
 
 /** Drops the old slot (once no walsender holds it) and creates the new one: returns its consistent point. */
-async function recreateSlot(config: Config, slotName: string, timeoutMs: number): Promise<string> {
+async function recreateSlot(config: Config, source: Source, timeoutMs: number): Promise<string> {
+  const slotName = source.slot;
   await pollUntil(
     `replication slot ${slotName} to be released by the stopped connector`,
-    async () => ((await replicationSlotState(config, slotName))?.active ? undefined : true),
+    async () => ((await replicationSlotState(config, source))?.active ? undefined : true),
     { timeoutMs, intervalMs: 200 },
   );
   // The CDC role owns replication: creating and dropping the slot needs its REPLICATION attribute.
-  const { cdcUser, cdcPassword } = config.postgres;
-  return withWriteDatabase({ ...config, postgres: { ...config.postgres, user: cdcUser, password: cdcPassword } }, async (client) => {
+  // A logical slot belongs to the database it is created in: the source's.
+  return withSourceDatabase(config, source, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
     if (rowCount) await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
     const { rows } = await client.query<{ lsn: string }>("SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);
     return rows[0]!.lsn;
-  });
+  }, { asCdcUser: true });
 }
 
-export async function recoverLostSlot(config: Config, options: RecoveryOptions): Promise<RecoveryOutcome> {
+/** Recovers the named source's slot (see the top of this file); changes nothing when the slot is healthy. */
+export async function recoverLostSlot(config: Config, sourceName: string, options: RecoveryOptions): Promise<RecoveryOutcome> {
   const { marginMs, dryRun = false, timeoutMs = 120_000, log = () => {} } = options;
-  const definition = outboxConnector(config);
-  const slotName = definition.config['slot.name'] ?? definition.name;
-  const [slot, unfinished] = await Promise.all([replicationSlotState(config, slotName), unfinishedRecovery(config, slotName)]);
+  const source = sourceNamed(config, sourceName);
+  const definition = source.connector;
+  const slotName = source.slot;
+  const [slot, unfinished] = await Promise.all([replicationSlotState(config, source), unfinishedRecovery(config, slotName)]);
   if (!unfinished && slot && slot.walStatus !== 'lost') {
-    return { needed: false, slotName, reason: `replication slot ${slotName} is ${slot.walStatus ?? 'present'}: no event was lost; \`outflow connectors apply\` resumes streaming if the connector is not running` };
+    return { needed: false, source: source.name, slotName, reason: `replication slot ${slotName} is ${slot.walStatus ?? 'present'}: no event was lost; \`outflow connectors apply ${source.name}\` resumes streaming if the connector is not running` };
   }
   const cause: RecoveryReport['cause'] = unfinished ? 'interrupted' : slot ? 'lost' : 'missing';
-  const publication = definition.config['publication.name'];
-  if (publication && !(await publicationExists(config, publication))) {
-    throw new ConnectorNotRunning(definition.name, `not recovered: publication ${publication} does not exist in ${config.postgres.writeDatabase}; run \`outflow migrate\` first`);
+  if (!(await publicationExists(config, source))) {
+    throw new ConnectorNotRunning(definition.name, `not recovered: publication ${source.publication} does not exist in ${source.database}; the migration of the service that owns ${source.outboxTable} creates it (for command-api: \`outflow migrate\`)`);
   }
   const kafka = kafkaClient(config, 'recover');
   const client = new ConnectClient({ url: config.connect.url });
 
   if (dryRun) {
-    const point = unfinished ? { newest: null, since: unfinished.since } : await startingPoint(config, kafka, marginMs);
+    const point = unfinished ? { newest: null, since: unfinished.since } : await startingPoint(config, source, kafka, marginMs);
     return {
       needed: true,
+      source: source.name,
       connector: definition.name,
       slotName,
       cause,
       newestStreamed: point.newest,
       since: point.since?.toISOString() ?? null,
-      republished: await countRows(config, point.since),
+      republished: await countRows(config, source, point.since),
       slotLsn: null,
       dryRun: true,
       connectorState: (await client.status(definition.name))?.connector.state ?? null,
     };
   }
 
-  await ensureEventTopics(config, log);
-  await stopAndResetConnector(client, config, timeoutMs, log);
+  await ensureEventTopics(config, log, source.topics);
+  await stopAndResetConnector(client, source, timeoutMs, log);
   let newest: NewestStreamedEvent | null = null;
   let since: Date | null;
   if (unfinished) {
@@ -230,21 +236,23 @@ export async function recoverLostSlot(config: Config, options: RecoveryOptions):
     log(`resuming the recovery that did not finish: re-publishing from ${since?.toISOString() ?? 'the first outbox row'}`);
   } else {
     // Decided before the slot is touched, and recorded: a run cut short resumes from the same point.
-    ({ newest, since } = await startingPoint(config, kafka, marginMs));
+    // Recorded in the write database for every source, keyed by the slot (streamContinuity.ts says why).
+    ({ newest, since } = await startingPoint(config, source, kafka, marginMs));
     await withWriteDatabase(config, (db) => db.query('INSERT INTO write.outbox_republish (slot_name, since) VALUES ($1, $2)', [slotName, since]));
   }
   // A run cut short after creating the new slot keeps it: the connector has not streamed from it yet.
-  const current = await replicationSlotState(config, slotName);
+  const current = await replicationSlotState(config, source);
   const keep = cause === 'interrupted' && current !== undefined && current.walStatus !== 'lost';
-  const slotLsn = keep ? current.confirmedFlushLsn : await recreateSlot(config, slotName, timeoutMs);
+  const slotLsn = keep ? current.confirmedFlushLsn : await recreateSlot(config, source, timeoutMs);
   log(`replication slot ${slotName} streams from ${slotLsn}`);
-  const republished = await republish(config, kafka, since, log);
+  const republished = await republish(config, source, kafka, since, log);
   await client.resume(definition.name);
   const status = await waitUntilRunning(client, definition.name, { timeoutMs, config: definition.config });
   await withWriteDatabase(config, (db) => db.query('DELETE FROM write.outbox_republish WHERE slot_name = $1', [slotName]));
   log(`connector ${definition.name} is ${describeStatus(status)}`);
   return {
     needed: true,
+    source: source.name,
     connector: definition.name,
     slotName,
     cause,

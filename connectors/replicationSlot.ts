@@ -1,8 +1,12 @@
 // How far the connector's logical replication slot trails the WAL. The slot keeps every WAL
 // segment from its confirmed_flush_lsn on, so a growing lag means Postgres' disk fills up
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
-import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import type { Config } from '../lib/config.ts';
+import { withSourceDatabase } from './sourceDatabase.ts';
+import type { Source } from './sourceConnector.ts';
+
+/** What the slot queries need of a source: its slot, its database and its heartbeat table. */
+export type SlotSource = Pick<Source, 'slot' | 'database' | 'heartbeatTable'>;
 
 export interface ReplicationSlotState {
   slotName: string;
@@ -22,7 +26,7 @@ export interface ReplicationSlotState {
   safeWalBytes: number | null;
   /** The bound in force (max_slot_wal_keep_size), as Postgres shows it; '-1' is no bound. */
   maxSlotWalKeepSize: string;
-  /** Seconds since the connector's last heartbeat reached the write database (null: none yet). */
+  /** Seconds since the connector's last heartbeat reached the source's database (null: none yet). */
   heartbeatAgeSeconds: number | null;
 }
 
@@ -38,8 +42,10 @@ interface SlotRow {
 }
 
 /** The slot's state, or undefined when no slot has that name (the connector never ran). */
-export async function replicationSlotState(config: Config, slotName: string): Promise<ReplicationSlotState | undefined> {
-  return withWriteDatabase(config, async (client) => {
+export async function replicationSlotState(config: Config, source: SlotSource): Promise<ReplicationSlotState | undefined> {
+  const slotName = source.slot;
+  // The heartbeat table's name comes from a checked declaration (schema.table, lower case).
+  return withSourceDatabase(config, source, async (client) => {
     const { rows } = await client.query<SlotRow>(
       `SELECT s.active,
               pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint::text AS lag_bytes,
@@ -47,7 +53,7 @@ export async function replicationSlotState(config: Config, slotName: string): Pr
               pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text AS retained_bytes,
               s.wal_status, s.safe_wal_size::text,
               current_setting('max_slot_wal_keep_size') AS max_slot_wal_keep_size,
-              (SELECT extract(epoch FROM now() - max(beat_at))::float8 FROM write.cdc_heartbeat) AS heartbeat_age_seconds
+              (SELECT extract(epoch FROM now() - max(beat_at))::float8 FROM ${source.heartbeatTable}) AS heartbeat_age_seconds
          FROM pg_replication_slots s WHERE s.slot_name = $1`,
       [slotName],
     );
@@ -79,27 +85,31 @@ export function describeSlot(slot: ReplicationSlotState): string {
   ].join('\n');
 }
 
-/** What an operator must know about a slot's WAL, or undefined when it is safe. */
-export function slotWarning(slot: ReplicationSlotState): { walStatus: string; fix: string } | undefined {
+/** What an operator must know about a slot's WAL, or undefined when it is safe; `source` names the fix's command. */
+export function slotWarning(slot: ReplicationSlotState, source?: Pick<Source, 'name' | 'outboxTable'>): { walStatus: string; fix: string } | undefined {
+  const name = source?.name ?? '<source>';
   if (slot.walStatus === 'unreserved') {
     return {
       walStatus: 'unreserved',
-      fix: `it holds more WAL than max_slot_wal_keep_size (${slot.maxSlotWalKeepSize}); the next checkpoint may invalidate it. Bring Kafka Connect and the connector back to RUNNING now (outflow connectors status, outflow connectors restart)`,
+      fix: `it holds more WAL than max_slot_wal_keep_size (${slot.maxSlotWalKeepSize}); the next checkpoint may invalidate it. Bring Kafka Connect and the connector back to RUNNING now (outflow connectors status ${name}, outflow connectors restart ${name})`,
     };
   }
   if (slot.walStatus === 'lost') {
     return {
       walStatus: 'lost',
-      fix: 'Postgres removed WAL the connector had not streamed. Every event is still in write.outbox (until pruned): run `outflow connectors recover`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "Recovering a lost or dropped slot" in docs/change-data-capture.md',
+      fix: `Postgres removed WAL the connector had not streamed. Every event is still in ${source?.outboxTable ?? "the source's outbox table"} (until pruned): run \`outflow connectors recover ${name}\`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "Recovering a lost or dropped slot" in docs/change-data-capture.md`,
     };
   }
   return undefined;
 }
 
-/** Whether the publication the slot decodes through exists (our migration creates it; see 002_cdc_publication.sql). */
-export async function publicationExists(config: Config, publication: string): Promise<boolean> {
-  return withWriteDatabase(config, async (client) => {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+/**
+ * Whether the publication the slot decodes through exists in the source's database (the
+ * source's migration creates it as the tables' owner; see 002_cdc_publication.sql).
+ */
+export async function publicationExists(config: Config, source: Pick<Source, 'database' | 'publication'>): Promise<boolean> {
+  return withSourceDatabase(config, source, async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [source.publication]);
     return rowCount === 1;
   });
 }

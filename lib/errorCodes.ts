@@ -177,6 +177,16 @@ export const errorCodes = {
     retriable: false,
     meaning: 'The connector template is malformed or names a placeholder the configuration does not provide.',
   },
+  OUTFLOW_ERR_SOURCE_DECLARATION: {
+    httpStatus: null,
+    retriable: false,
+    meaning: 'A source declaration (connectors/sources/<source>.json) is malformed or conflicts with another; each problem names the file and the field.',
+  },
+  OUTFLOW_ERR_UNKNOWN_SOURCE: {
+    httpStatus: null,
+    retriable: false,
+    meaning: 'A connectors command names no declared source (an unknown name, or neither a name nor --all); the message lists the declared sources.',
+  },
   OUTFLOW_ERR_CONNECT: {
     httpStatus: null,
     retriable: RETRIABLE_BY_CAUSE,

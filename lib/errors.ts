@@ -290,6 +290,33 @@ export class ConnectorTemplateError extends OutflowError {
   }
 }
 
+export interface DeclarationProblem {
+  file: string;
+  field: string;
+  message: string;
+}
+
+/** One or more source declarations are malformed or conflict; every problem names its file and field. */
+export class SourceDeclarationInvalid extends OutflowError {
+  readonly problems: DeclarationProblem[];
+  constructor(problems: DeclarationProblem[]) {
+    super('OUTFLOW_ERR_SOURCE_DECLARATION', `invalid source declaration: ${problems.map((p) => `${p.file}: ${p.field} ${p.message}`).join('; ')}`, { details: { problems } });
+    this.problems = problems;
+  }
+}
+
+/** A connectors command was given a name no source declares, or no name where it needs one. */
+export class UnknownSource extends OutflowError {
+  constructor(name: string | undefined, known: readonly string[], { allowsAll = false, withAll = false } = {}) {
+    const declared = `declared sources: ${known.join(', ') || 'none'} (connectors/sources/<source>.json)`;
+    const message =
+      name === undefined ? `no source given: name one${allowsAll ? ' or pass --all' : ''}; ${declared}`
+      : withAll ? `both a source (${name}) and --all given: give one of them; ${declared}`
+      : `no source is named ${JSON.stringify(name)}; ${declared}`;
+    super('OUTFLOW_ERR_UNKNOWN_SOURCE', message, { details: { name, known } });
+  }
+}
+
 /** Kafka Connect refused a request, or could not be reached (then retriable). */
 export class ConnectRequestFailed extends OutflowError {
   constructor(request: string, reason: string, options: { status?: number; retriable?: boolean; cause?: unknown } = {}) {

@@ -8,8 +8,8 @@ import { kafkaClient } from '../lib/kafkaClient.ts';
 import { isUndefinedTable } from '../lib/postgresFailure.ts';
 import { bucketQuantile, parseHistogramBuckets, type HistogramBuckets } from '../lib/prometheusHistogram.ts';
 import { ConnectClient } from '../connectors/connectClient.ts';
-import { outboxConnector } from '../connectors/connectorConfig.ts';
 import { replicationSlotState, type ReplicationSlotState } from '../connectors/replicationSlot.ts';
+import { declaredSources, type Source } from '../connectors/sourceConnector.ts';
 import { consumerGroupOf, type ProjectionDefinition, type StoreConnections } from '../projectors/projection.ts';
 import { allProjections } from '../read-models/registry.ts';
 import { listGenerations } from '../projectors/generations/generationRegistry.ts';
@@ -83,11 +83,25 @@ export interface RebuildStatus {
   total: number | null;
 }
 
-export interface PipelineStatus {
-  checkedAt: string;
+export interface SourceHealth {
+  /** The declared source (connectors/sources/<source>.json). */
+  source: string;
+  /** Its connector; null when Kafka Connect did not answer, state null when it does not exist. */
   connector: { name: string; state: string | null; tasks: { id: number; state: string; trace?: string }[] } | null;
+  /** Its replication slot; null when it does not exist or its database did not answer (see databasePart). */
   slot: ReplicationSlotState | null;
   slotName: string;
+  /** The part of `unreachable` its database is named as when it does not answer: `<source> postgres`. */
+  databasePart: string;
+}
+
+/** The name under which a source's database is reported unreachable. */
+export const sourceDatabasePart = (source: string) => `${source} postgres`;
+
+export interface PipelineStatus {
+  checkedAt: string;
+  /** Each declared source's connector and its own slot, in name order. */
+  sources: SourceHealth[];
   topics: TopicStatus[];
   projections: ProjectionHealth[];
   rebuilds: RebuildStatus[];
@@ -170,15 +184,8 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     if (!unreachable.some((u) => u.part === part)) unreachable.push({ part, error: reason(error) });
     return undefined;
   };
-  const definition = outboxConnector(config);
-  const slotName = definition.config['slot.name'] ?? definition.name;
-
   const connect = new ConnectClient({ url: config.connect.url, timeoutMs });
-  const connectorPromise = within(timeoutMs, 'Kafka Connect', connect.status(definition.name)).then(
-    (s) => (s ? { name: definition.name, state: s.connector.state, tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, ...(t.trace ? { trace: t.trace } : {}) })) } : { name: definition.name, state: null, tasks: [] }),
-    down('kafka-connect'),
-  );
-  const slotPromise = within(timeoutMs, 'the write database', replicationSlotState(config, slotName)).catch(down('write postgres'));
+  const sourcesPromise = Promise.all(declaredSources(config).map((source) => sourceHealth(config, connect, source, timeoutMs, down)));
   const freshnessPromise = scrapeFreshness(workerMetricsUrls, timeoutMs);
 
   // kafkajs retries a missing broker for minutes by default: here one short attempt is the answer.
@@ -289,9 +296,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
 
     return {
       checkedAt: new Date().toISOString(),
-      connector: (await connectorPromise) ?? null,
-      slot: (await slotPromise) ?? null,
-      slotName,
+      sources: await sourcesPromise,
       topics,
       projections: health,
       rebuilds,
@@ -301,4 +306,18 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     await stores.close().catch(() => undefined);
     if (adminUp) await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** One source's connector and slot, each asked with the deadline; a part that does not answer is named by `down`. */
+async function sourceHealth(config: Config, connect: ConnectClient, source: Source, timeoutMs: number, down: (part: string) => (error: unknown) => undefined): Promise<SourceHealth> {
+  const name = source.connector.name;
+  const databasePart = sourceDatabasePart(source.name);
+  const [connector, slot] = await Promise.all([
+    within(timeoutMs, 'Kafka Connect', connect.status(name)).then(
+      (s) => (s ? { name, state: s.connector.state, tasks: s.tasks.map((t) => ({ id: t.id, state: t.state, ...(t.trace ? { trace: t.trace } : {}) })) } : { name, state: null, tasks: [] }),
+      down('kafka-connect'),
+    ),
+    within(timeoutMs, `the ${source.name} database`, replicationSlotState(config, source)).catch(down(databasePart)),
+  ]);
+  return { source: source.name, connector: connector ?? null, slot: slot ?? null, slotName: source.slot, databasePart };
 }

@@ -8,7 +8,8 @@ import client from 'prom-client';
 import type { PipelineStatus } from './pipelineStatus.ts';
 
 const WAL_STATUSES = ['reserved', 'extended', 'unreserved', 'lost'] as const;
-export const STATUS_PARTS = ['kafka-connect', 'write postgres', 'kafka', 'read postgres'] as const;
+/** The parts every pipeline has; each source's database is a part too (`<source> postgres`). */
+export const STATUS_PARTS = ['kafka-connect', 'kafka', 'read postgres'] as const;
 
 export function statusMetricsRegistry(): { registry: client.Registry; record(status: PipelineStatus): void } {
   const registry = new client.Registry();
@@ -37,14 +38,16 @@ export function statusMetricsRegistry(): { registry: client.Registry; record(sta
     record(status) {
       registry.resetMetrics();
       for (const part of STATUS_PARTS) partUp.set({ part }, status.unreachable.some((u) => u.part === part) ? 0 : 1);
-      const c = status.connector;
-      if (c) {
-        connectorRunning.set({ connector: c.name }, c.state === 'RUNNING' ? 1 : 0);
-        for (const task of c.tasks) taskRunning.set({ connector: c.name, task: String(task.id) }, task.state === 'RUNNING' ? 1 : 0);
-      }
-      if (!status.unreachable.some((u) => u.part === 'write postgres')) {
-        const slot = status.slot;
-        slotExists.set({ slot: status.slotName }, slot ? 1 : 0);
+      for (const source of status.sources) {
+        partUp.set({ part: source.databasePart }, status.unreachable.some((u) => u.part === source.databasePart) ? 0 : 1);
+        const c = source.connector;
+        if (c) {
+          connectorRunning.set({ connector: c.name }, c.state === 'RUNNING' ? 1 : 0);
+          for (const task of c.tasks) taskRunning.set({ connector: c.name, task: String(task.id) }, task.state === 'RUNNING' ? 1 : 0);
+        }
+        if (status.unreachable.some((u) => u.part === source.databasePart)) continue;
+        const slot = source.slot;
+        slotExists.set({ slot: source.slotName }, slot ? 1 : 0);
         if (slot) {
           if (slot.lagBytes !== null) slotLag.set({ slot: slot.slotName }, slot.lagBytes);
           if (slot.retainedBytes !== null) slotRetained.set({ slot: slot.slotName }, slot.retainedBytes);

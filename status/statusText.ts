@@ -1,4 +1,4 @@
-// The one screen of `outflow status`: the connector and its slot, the topics, each projection,
+// The one screen of `outflow status`: each source's connector and its slot, the topics, each projection,
 // rebuilds in progress, and the problems (or "healthy").
 import { describeSlot } from '../connectors/replicationSlot.ts';
 import { formatTable } from '../lib/table.ts';
@@ -16,12 +16,14 @@ function workersCell(p: ProjectionHealth): string {
 export function statusText(status: PipelineStatus, problems: readonly string[]): string {
   const lines: string[] = [`outflow status at ${status.checkedAt}: ${problems.length ? `${problems.length} problem(s)` : 'healthy'}`, ''];
 
-  const c = status.connector;
-  if (!c) lines.push('connector: unknown (Kafka Connect unreachable)');
-  else if (c.state === null) lines.push(`connector ${c.name}: not created`);
-  else lines.push(`connector ${c.name}: ${c.state} (${c.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ') || 'no tasks'})`);
-  if (status.slot) lines.push(describeSlot(status.slot));
-  else if (!status.unreachable.some((u) => u.part === 'write postgres')) lines.push(`replication slot ${status.slotName}: none`);
+  for (const source of status.sources) {
+    const c = source.connector;
+    if (!c) lines.push(`${source.source}: connector unknown (Kafka Connect unreachable)`);
+    else if (c.state === null) lines.push(`${source.source}: connector ${c.name} not created`);
+    else lines.push(`${source.source}: connector ${c.name} ${c.state} (${c.tasks.map((t) => `task ${t.id} ${t.state}`).join(', ') || 'no tasks'})`);
+    if (source.slot) lines.push(`  ${describeSlot(source.slot).replaceAll('\n', '\n  ')}`);
+    else if (!status.unreachable.some((u) => u.part === source.databasePart)) lines.push(`  replication slot ${source.slotName}: none`);
+  }
   lines.push('');
 
   if (status.topics.length) {

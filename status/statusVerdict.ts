@@ -1,7 +1,7 @@
 // Whether the pipeline is healthy, and if not, why: one line per problem, each naming the part
 // and what to look at. `outflow status` exits 1 when there is any, so it can gate a deploy.
 import { slotWarning } from '../connectors/replicationSlot.ts';
-import type { PipelineStatus } from './pipelineStatus.ts';
+import type { PipelineStatus, SourceHealth } from './pipelineStatus.ts';
 
 export interface VerdictOptions {
   /** A projection further behind than this many messages is a problem. */
@@ -10,25 +10,7 @@ export interface VerdictOptions {
 
 export function statusProblems(status: PipelineStatus, { maxLag }: VerdictOptions): string[] {
   const problems: string[] = status.unreachable.map((u) => `${u.part} unreachable: ${u.error}`);
-  const { connector } = status;
-  if (connector) {
-    if (connector.state === null) problems.push(`connector ${connector.name} does not exist: run \`outflow connectors apply\``);
-    else if (connector.state !== 'RUNNING') problems.push(`connector ${connector.name} is ${connector.state}`);
-    // A connector that is not running says it all; its tasks follow it.
-    else if (connector.tasks.length === 0) problems.push(`connector ${connector.name} has no task`);
-    else {
-      for (const task of connector.tasks.filter((t) => t.state !== 'RUNNING')) {
-        problems.push(`connector ${connector.name} task ${task.id} is ${task.state}${task.state === 'FAILED' ? ': `outflow connectors status` shows its trace, `outflow connectors restart` restarts it' : ''}`);
-      }
-    }
-  }
-  if (!status.unreachable.some((u) => u.part === 'write postgres')) {
-    if (!status.slot) problems.push(`replication slot ${status.slotName} does not exist`);
-    else {
-      const warning = slotWarning(status.slot);
-      if (warning) problems.push(`replication slot ${status.slotName} is ${warning.walStatus}: ${warning.fix}`);
-    }
-  }
+  for (const source of status.sources) problems.push(...sourceProblems(source, status.unreachable));
   for (const p of status.projections) {
     for (const error of p.errors) problems.push(`${p.projection}: ${error}`);
     if (p.live === null) {
@@ -39,6 +21,30 @@ export function statusProblems(status: PipelineStatus, { maxLag }: VerdictOption
     if (p.unassigned.length) problems.push(`${p.projection}: ${p.unassigned.length} partition(s) held by no worker: ${p.unassigned.slice(0, 6).join(', ')}${p.unassigned.length > 6 ? ', …' : ''}`);
     if (p.lag !== null && p.lag > maxLag) problems.push(`${p.projection} is ${p.lag} messages behind (more than --max-lag ${maxLag})`);
     if (p.parkedKeys) problems.push(`${p.projection} has ${p.parkedKeys} parked key(s): \`outflow dlq list ${p.projection}\``);
+  }
+  return problems;
+}
+
+/** A source's connector and slot problems; a slot whose database did not answer is unknown, not missing. */
+function sourceProblems({ source, connector, slot, slotName, databasePart }: SourceHealth, unreachable: PipelineStatus['unreachable']): string[] {
+  const problems: string[] = [];
+  if (connector) {
+    if (connector.state === null) problems.push(`connector ${connector.name} does not exist: run \`outflow connectors apply ${source}\``);
+    else if (connector.state !== 'RUNNING') problems.push(`connector ${connector.name} is ${connector.state}`);
+    // A connector that is not running says it all; its tasks follow it.
+    else if (connector.tasks.length === 0) problems.push(`connector ${connector.name} has no task`);
+    else {
+      for (const task of connector.tasks.filter((t) => t.state !== 'RUNNING')) {
+        problems.push(`connector ${connector.name} task ${task.id} is ${task.state}${task.state === 'FAILED' ? `: \`outflow connectors status ${source}\` shows its trace, \`outflow connectors restart ${source}\` restarts it` : ''}`);
+      }
+    }
+  }
+  if (!unreachable.some((u) => u.part === databasePart)) {
+    if (!slot) problems.push(`replication slot ${slotName} (${source}) does not exist`);
+    else {
+      const warning = slotWarning(slot, { name: source, outboxTable: "the source's outbox table" });
+      if (warning) problems.push(`replication slot ${slotName} (${source}) is ${warning.walStatus}: ${warning.fix}`);
+    }
   }
   return problems;
 }

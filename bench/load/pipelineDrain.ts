@@ -5,14 +5,14 @@ import { liveGenerations } from '../../projectors/generations/generationRegistry
 import { allProjections } from '../../read-models/registry.ts';
 import { topicsOf } from '../../projectors/projection.ts';
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
-import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
+import { waitForAllSources } from '../../connectors/cdcCatchUp.ts';
 import { waitForProjections } from '../../projectors/verification/catchUp.ts';
 import type { BenchContext } from '../benchContext.ts';
 
 export async function waitForPipelineIdle(context: BenchContext, timeoutMs = 300_000): Promise<number> {
   const began = performance.now();
   const deadline = Date.now() + timeoutMs;
-  await waitForCdc(context.config, deadline);
+  await waitForAllSources(context.config, deadline);
   const stores = openStoreConnections({ ...context.config, logLevel: 'silent' });
   try {
     const live = await liveGenerations(stores.connections.readPostgres, allProjections.map((p) => p.name));

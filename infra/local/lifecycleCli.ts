@@ -5,7 +5,7 @@ import { printStatusTable } from './cli.ts';
 import { LocalStack } from './localStack.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { migratePaymentsSchema } from '../../payments/paymentsDatabase.ts';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applyAllSources } from '../../connectors/applyConnector.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 
 export function registerLifecycleCommands(program: Command): void {
@@ -25,7 +25,7 @@ export function registerLifecycleCommands(program: Command): void {
       const schemas = await registerCatalogSchemas(config);
       const changed = schemas.registered.filter((r) => r.action !== 'unchanged').length;
       log(`schemas: ${schemas.registered.length} subjects, ${changed} newly registered`);
-      await applyOutboxConnector(config, { log });
+      await applyAllSources(config, { log });
       await stack.up(stack.services.map((s) => s.name));
       printStatusTable(await stack.status());
       console.log(`

@@ -33,12 +33,5 @@ CREATE TABLE payments.cdc_heartbeat (
   beat_at  timestamptz NOT NULL
 );
 
--- A recovery of this source's slot in progress (`outflow connectors recover payments`).
-CREATE TABLE payments.outbox_republish (
-  slot_name    text PRIMARY KEY,
-  since        timestamptz,
-  started_at   timestamptz NOT NULL DEFAULT now()
-);
-
 -- Created here, by the tables' owner, for the reason lib/writeSchema/migrations/002_cdc_publication.sql gives.
 CREATE PUBLICATION outflow_payments FOR TABLE payments.outbox, payments.cdc_heartbeat WITH (publish = 'insert, update');

@@ -7,7 +7,7 @@
 // a moving entity does not), and the first round without differences ends the run.
 import type { Kafka } from 'kafkajs';
 import { kafkaClient } from '../../lib/kafkaClient.ts';
-import { waitForCdc } from '../../connectors/cdcCatchUp.ts';
+import { waitForAllSources } from '../../connectors/cdcCatchUp.ts';
 import { withServiceDatabase, withWriteDatabase } from '../../lib/writeDatabase.ts';
 import type { Config } from '../../lib/config.ts';
 import { UnknownProjection } from '../../lib/errors.ts';
@@ -131,8 +131,8 @@ async function verifyRound(
     const store = check.projection.createStore(context, generation);
     targets.push({ projection: name, generation, store, topics: topicsOf(check.projection), check });
   }
-  log(`waiting for the connector to pass a marker committed after the snapshot`);
-  await waitForCdc(config, deadline);
+  log(`waiting for every source's connector to pass a marker committed after the snapshot`);
+  await waitForAllSources(config, deadline);
   log(`waiting for ${targets.map((t) => t.projection).join(', ') || 'no projection'} to reach the topics' end offsets`);
   await waitForProjections(admin, targets, deadline);
   for (const target of targets) {

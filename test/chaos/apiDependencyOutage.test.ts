@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { ConnectClient } from '../../connectors/connectClient.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { COMMAND_API_SOURCE, sourceConnector } from '../../connectors/sourceConnector.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
@@ -49,7 +49,7 @@ t.teardown(async () => {
 /** The connector lost the write database: it must stream again before verify can compare. */
 async function connectorRunning(): Promise<void> {
   const connect = new ConnectClient({ url: cfg.connect.url });
-  const name = outboxConnector(cfg).name;
+  const name = sourceConnector(cfg, COMMAND_API_SOURCE).name;
   await pollUntil('the connector running again', async () => {
     const status = await connect.status(name);
     if (status?.tasks.some((task) => task.state === 'FAILED')) await connect.restart(name, { onlyFailed: true });

@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import t, { type Test } from 'tap';
-import { applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
+import { applySource, waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
 import { recoverLostSlot, type RecoveryOutcome } from '../../connectors/lostSlotRecovery.ts';
 import { replicationSlotState, slotWarning } from '../../connectors/replicationSlot.ts';
+import { COMMAND_API_SOURCE, sourceNamed } from '../../connectors/sourceConnector.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { stackLayout } from '../../infra/local/stackLayout.ts';
 import { config } from '../../lib/config.ts';
@@ -30,8 +30,9 @@ const h = await pipelineHarness(t);
 const cfg = config();
 const stack = new LocalStack({ log: () => {} });
 const connect = new ConnectClient({ url: cfg.connect.url });
-const definition = outboxConnector(cfg);
-const slotName = definition.config['slot.name']!;
+const source = sourceNamed(cfg, COMMAND_API_SOURCE);
+const definition = source.connector;
+const slotName = source.slot;
 const MARGIN_MS = 5 * 60_000;
 
 // Changing the WAL bound needs the cluster's superuser, over the stack's own socket.
@@ -42,7 +43,7 @@ const setWalBound = async (value: string | undefined) => {
   await superuser.query('SELECT pg_reload_conf()');
   // The reload reaches other sessions asynchronously; a new session shows when it has.
   await pollUntil(`max_slot_wal_keep_size ${value ?? 'restored'}`, async () => {
-    const shown = (await replicationSlotState(cfg, slotName))?.maxSlotWalKeepSize;
+    const shown = (await replicationSlotState(cfg, source))?.maxSlotWalKeepSize;
     return shown === undefined || shown === (value ?? cfg.postgres.maxSlotWalKeepSize) ? true : undefined;
   }, { timeoutMs: 10_000, intervalMs: 100 });
 };
@@ -51,8 +52,8 @@ t.teardown(async () => {
   await setWalBound(undefined);
   await superuser.end();
   await stack.up(['kafka-connect']);
-  await recoverLostSlot(cfg, { marginMs: MARGIN_MS, log: () => {} });
-  await applyOutboxConnector(cfg);
+  await recoverLostSlot(cfg, COMMAND_API_SOURCE, { marginMs: MARGIN_MS, log: () => {} });
+  await applySource(cfg, COMMAND_API_SOURCE);
 });
 
 function outflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -156,7 +157,7 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
     await load.run(30, 4);
     await superuser.query('SELECT pg_switch_wal()');
     await superuser.query('CHECKPOINT');
-    const slot = await replicationSlotState(cfg, slotName);
+    const slot = await replicationSlotState(cfg, source);
     if (slot?.walStatus === 'lost') return true;
     if (slot?.retainedBytes !== null && slot?.retainedBytes !== undefined) retained.push(slot.retainedBytes);
     return undefined;
@@ -167,25 +168,25 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
     `after every checkpoint the slot retained at most the bound plus one segment (${retained.map((b) => Math.round(b / 1024)).join(', ')} KiB)`,
   );
 
-  const lost = (await replicationSlotState(cfg, slotName))!;
+  const lost = (await replicationSlotState(cfg, source))!;
   t.match(slotWarning(lost), { walStatus: 'lost', fix: /outflow connectors recover/ }, 'the slot is reported lost, with the fix');
-  await t.rejects(applyOutboxConnector(cfg), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /lost.*connectors recover/s }, 'apply refuses to stream from a lost slot');
+  await t.rejects(applySource(cfg, COMMAND_API_SOURCE), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /lost.*connectors recover/s }, 'apply refuses to stream from a lost slot');
   await load.run(80, 4); // committed while the slot is lost: only the outbox has them
 
   await setWalBound(undefined);
   await stack.up(['kafka-connect']);
-  const dry = await outflow('connectors', 'recover', '--dry-run', '--json');
+  const dry = await outflow('connectors', 'recover', COMMAND_API_SOURCE, '--dry-run', '--json');
   t.equal(dry.code, 0, dry.stderr);
   const planned = parseOutcome(dry.stdout);
   t.match(planned, { needed: true, cause: 'lost', dryRun: true }, 'the dry run finds the lost slot');
   t.ok(planned.needed && planned.since !== null && Object.values(planned.republished).reduce((a, b) => a + b, 0) > 0, 'and outbox rows to publish');
-  t.equal((await replicationSlotState(cfg, slotName))?.walStatus, 'lost', 'the dry run changed nothing');
+  t.equal((await replicationSlotState(cfg, source))?.walStatus, 'lost', 'the dry run changed nothing');
 
-  const run = await outflow('connectors', 'recover', '--json');
+  const run = await outflow('connectors', 'recover', COMMAND_API_SOURCE, '--json');
   t.equal(run.code, 0, `recover exits 0${run.code ? `: ${run.stderr}` : ''}`);
   const outcome = parseOutcome(run.stdout);
   t.match(outcome, { needed: true, cause: 'lost', dryRun: false, connectorState: 'RUNNING' });
-  const healthy = await replicationSlotState(cfg, slotName);
+  const healthy = await replicationSlotState(cfg, source);
   t.ok(healthy && healthy.walStatus !== 'lost', `a new slot (${healthy?.walStatus})`);
   await load.run(80, 4); // streamed live again
 
@@ -193,10 +194,10 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
   const duplicates = await assertTopicsHoldOutbox(t, since);
   t.ok(duplicates > 0, `events the margin published twice (${duplicates}) changed no read model`);
 
-  const again = await outflow('connectors', 'recover', '--json');
+  const again = await outflow('connectors', 'recover', COMMAND_API_SOURCE, '--json');
   t.equal(again.code, 0, again.stderr);
   t.match(parseOutcome(again.stdout), { needed: false }, 'a second recover changes nothing');
-  const status = await outflow('connectors', 'status');
+  const status = await outflow('connectors', 'status', COMMAND_API_SOURCE);
   t.equal(status.code, 0, `connectors status is healthy again: ${status.stdout}${status.stderr}`);
 });
 
@@ -207,12 +208,12 @@ t.test('a deleted connector whose slot was dropped: apply refuses, recover publi
   const load = new RandomCommands(h.send, { runId: h.runId, seed: testSeed(t, 'the random commands') });
   await load.run(60, 4);
   await connect.delete(definition.name);
-  await pollUntil('the slot released', async () => ((await replicationSlotState(cfg, slotName))?.active === false ? true : undefined), { timeoutMs: 60_000 });
+  await pollUntil('the slot released', async () => ((await replicationSlotState(cfg, source))?.active === false ? true : undefined), { timeoutMs: 60_000 });
   await superuser.query('SELECT pg_drop_replication_slot($1)', [slotName]);
   await load.run(60, 4); // nothing holds these for Debezium any more
 
-  await t.rejects(applyOutboxConnector(cfg), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /missing.*connectors recover/s }, 'apply refuses to start a new slot that would skip events');
-  const outcome = await recoverLostSlot(cfg, { marginMs: MARGIN_MS });
+  await t.rejects(applySource(cfg, COMMAND_API_SOURCE), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /missing.*connectors recover/s }, 'apply refuses to start a new slot that would skip events');
+  const outcome = await recoverLostSlot(cfg, COMMAND_API_SOURCE, { marginMs: MARGIN_MS });
   t.match(outcome, { needed: true, cause: 'missing', connectorState: 'RUNNING' });
   await load.run(60, 4);
 
@@ -231,7 +232,7 @@ t.test('offsets reset by mistake: the slot still holds the position, nothing is 
   await connect.resetOffsets(definition.name);
   t.same((await connect.offsets(definition.name)).offsets, [], 'Connect holds no offsets for it');
   await load.run(60, 4); // committed while it is stopped without offsets
-  t.match(await recoverLostSlot(cfg, { marginMs: MARGIN_MS }), { needed: false }, 'recover sees a healthy slot: nothing to do');
+  t.match(await recoverLostSlot(cfg, COMMAND_API_SOURCE, { marginMs: MARGIN_MS }), { needed: false }, 'recover sees a healthy slot: nothing to do');
   await connect.resume(definition.name);
   await waitUntilRunning(connect, definition.name, { timeoutMs: 120_000 });
   await load.run(60, 4);
@@ -248,9 +249,9 @@ t.test('a recovery cut short is resumed from the starting point it recorded', as
   // What a run stopped after deciding its starting point leaves behind (its slot may be new already).
   const since = new Date(Date.now() - 60_000);
   await superuser.query('INSERT INTO write.outbox_republish (slot_name, since) VALUES ($1, $2)', [slotName, since]);
-  await t.rejects(applyOutboxConnector(cfg), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /did not finish.*connectors recover/s }, 'apply refuses while a recovery is unfinished');
+  await t.rejects(applySource(cfg, COMMAND_API_SOURCE), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /did not finish.*connectors recover/s }, 'apply refuses while a recovery is unfinished');
   const expected = Number((await superuser.query<{ n: string }>('SELECT count(*) AS n FROM write.outbox WHERE occurred_at >= $1', [since])).rows[0]!.n);
-  const outcome = await recoverLostSlot(cfg, { marginMs: MARGIN_MS });
+  const outcome = await recoverLostSlot(cfg, COMMAND_API_SOURCE, { marginMs: MARGIN_MS });
   t.match(outcome, { needed: true, cause: 'interrupted', since: since.toISOString(), connectorState: 'RUNNING' });
   t.equal(outcome.needed && Object.values(outcome.republished).reduce((a, b) => a + b, 0), expected, 'every row from the recorded point on is published again');
   t.equal((await superuser.query('SELECT 1 FROM write.outbox_republish')).rowCount, 0, 'the finished recovery is cleared');

@@ -3,7 +3,7 @@
 // reconnects) and the read models equal the write model.
 import t from 'tap';
 import { ConnectClient } from '../../connectors/connectClient.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { COMMAND_API_SOURCE, sourceConnector } from '../../connectors/sourceConnector.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
@@ -60,7 +60,7 @@ t.test('the query API answers correctly while the write database is stopped', as
 
   // The connector lost its database; it must be streaming again before the pipeline can be compared.
   const connect = new ConnectClient({ url: config().connect.url });
-  const name = outboxConnector(config()).name;
+  const name = sourceConnector(config(), COMMAND_API_SOURCE).name;
   await pollUntil('the connector running again', async () => {
     const status = await connect.status(name);
     if (status?.tasks.some((task) => task.state === 'FAILED')) await connect.restart(name, { onlyFailed: true });

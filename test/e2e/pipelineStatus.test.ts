@@ -8,12 +8,13 @@ import path from 'node:path';
 import t from 'tap';
 import { waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { COMMAND_API_SOURCE, sourceConnector } from '../../connectors/sourceConnector.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { allProjections } from '../../read-models/registry.ts';
+import { AGGREGATE_TYPES } from '../../schemas/eventCatalog.ts';
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import type { PipelineStatus } from '../../status/pipelineStatus.ts';
 import { pipelineHarness, type ChildWorker } from '../support/pipelineHarness.ts';
@@ -55,8 +56,8 @@ t.test('no worker on the live generations: exit 1, each projection named', async
   t.equal(code, 1);
   t.equal(json.healthy, false);
   for (const p of allProjections) t.ok(json.problems.some((line) => line.startsWith(`${p.name}: no worker is consuming`)), `${p.name} has no worker: ${json.problems.join(' | ')}`);
-  t.match(json.connector, { state: 'RUNNING' });
-  t.equal(json.topics.length, 3);
+  t.match(json.sources.find((s) => s.source === COMMAND_API_SOURCE)?.connector, { state: 'RUNNING' });
+  t.equal(json.topics.length, AGGREGATE_TYPES.length, 'every source applied: one topic per aggregate type');
   for (const topic of json.topics) t.equal(topic.partitions.length, cfg.events.partitions, `${topic.topic}: every partition's end offset`);
 });
 
@@ -94,7 +95,7 @@ t.test('workers running and caught up: healthy, every partition held, events/s w
   }
   t.equal(code, json.problems.length ? 1 : 0, 'the exit code follows the problems');
   t.equal(json.healthy, json.problems.length === 0);
-  t.match(json.slot, { slotName: outboxConnector(cfg).config['slot.name'], active: true });
+  t.match(json.sources.find((s) => s.source === COMMAND_API_SOURCE)?.slot, { slotName: sourceConnector(cfg, COMMAND_API_SOURCE).config['slot.name'], active: true });
   for (const p of json.projections) {
     t.equal(p.lag, 0, `${p.projection} caught up`);
     t.equal(p.live, liveOf.get(p.projection));
@@ -124,9 +125,9 @@ t.test('Kafka Connect down: named as unreachable, the rest still shown', async (
   const { code, json } = await outflowStatus('--sample-ms', '100', '--worker-metrics', '');
   t.equal(code, 1);
   t.ok(json.problems.some((line) => /^kafka-connect unreachable: /.test(line)), json.problems.join(' | '));
-  t.equal(json.connector, null);
-  t.equal(json.topics.length, 3, 'topics are still shown');
+  t.same(json.sources.map((s) => s.connector), json.sources.map(() => null), 'no connector state is known');
+  t.equal(json.topics.length, AGGREGATE_TYPES.length, 'topics are still shown');
   t.equal(json.projections.length, allProjections.length, 'projections are still shown');
   await stack.up(['kafka-connect']);
-  await waitUntilRunning(new ConnectClient({ url: cfg.connect.url }), outboxConnector(cfg).name, { timeoutMs: 120_000 });
+  await waitUntilRunning(new ConnectClient({ url: cfg.connect.url }), sourceConnector(cfg, COMMAND_API_SOURCE).name, { timeoutMs: 120_000 });
 });

@@ -4,14 +4,15 @@ import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applySource } from '../../connectors/applyConnector.ts';
+import { COMMAND_API_SOURCE } from '../../connectors/sourceConnector.ts';
 import { commandApiHarness, CUSTOMER_KEY } from '../support/commandApiHarness.ts';
 import { ensureStack, uniqueName } from '../support/stack.ts';
 import { TopicReader, type ReadMessage } from '../support/topicReader.ts';
 
 await ensureStack();
 const h = await commandApiHarness();
-await applyOutboxConnector(config());
+await applySource(config(), COMMAND_API_SOURCE);
 const reader = await TopicReader.start(['events.order', 'events.product', 'events.inventory']);
 t.teardown(async () => {
   await reader.close();

@@ -13,9 +13,9 @@ import { writeDatabaseClient } from '../../lib/writeDatabase.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { kafkaClient } from '../../lib/kafkaClient.ts';
 import { topicOf } from '../../schemas/eventCatalog.ts';
-import { applyConnector, applyOutboxConnector, waitUntilRunning } from '../../connectors/applyConnector.ts';
+import { applyConnector, applySource, waitUntilRunning } from '../../connectors/applyConnector.ts';
 import { ConnectClient } from '../../connectors/connectClient.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { COMMAND_API_SOURCE, sourceNamed } from '../../connectors/sourceConnector.ts';
 import { awaitRowsBeforePlacedColumns, newlyPlacedColumns } from '../../connectors/headerPlacementUpgrade.ts';
 import { replicationSlotState, slotWarning } from '../../connectors/replicationSlot.ts';
 import { ensureStack, uniqueName } from '../support/stack.ts';
@@ -24,10 +24,11 @@ const stack = await ensureStack('postgres', 'kafka', 'kafka-connect');
 const cfg = config();
 const topic = topicOf('order');
 const client = new ConnectClient({ url: cfg.connect.url });
-const definition = outboxConnector(cfg);
+const source = sourceNamed(cfg, COMMAND_API_SOURCE);
+const definition = source.connector;
 
 await migrateWriteSchema(cfg);
-await applyOutboxConnector(cfg);
+await applySource(cfg, COMMAND_API_SOURCE);
 
 const db = writeDatabaseClient(cfg);
 await db.connect();
@@ -190,15 +191,15 @@ t.test('an update that places a new column in a header waits until the rows writ
   t.same(newlyPlacedColumns(older, definition.config), ['traceparent'], 'the release before placed every column but traceparent');
   t.teardown(async () => {
     await client.resume(definition.name);
-    await applyOutboxConnector(cfg);
+    await applySource(cfg, COMMAND_API_SOURCE);
     // The task runs before it has reopened the slot; the tests after this one expect it streaming.
-    await pollUntil('the slot active again', async () => ((await replicationSlotState(cfg, definition.config['slot.name']!))?.active ? true : undefined), { timeoutMs: 30_000 });
+    await pollUntil('the slot active again', async () => ((await replicationSlotState(cfg, source))?.active ? true : undefined), { timeoutMs: 30_000 });
   });
   // The connector as an older release left it.
   await applyConnector(client, { name: definition.name, config: older });
   await insertEvent(uniqueName('order'), 1, Buffer.from([0, 3]));
   const logged: string[] = [];
-  await awaitRowsBeforePlacedColumns(cfg, client, definition, { log: (line) => logged.push(line), timeoutMs: 60_000 });
+  await awaitRowsBeforePlacedColumns(cfg, client, source, { log: (line) => logged.push(line), timeoutMs: 60_000 });
   t.match(logged.join('\n'), /places traceparent: waiting until outflow-outbox has streamed/);
   const lsn = /\(WAL ([0-9A-F]+\/[0-9A-F]+)\)/.exec(logged.join('\n'))?.[1];
   const { rows } = await db.query<{ passed: boolean }>('SELECT pg_wal_lsn_diff(confirmed_flush_lsn, $1::pg_lsn) >= 0 AS passed FROM pg_replication_slots WHERE slot_name = $2', [lsn, definition.config['slot.name']]);
@@ -207,13 +208,13 @@ t.test('an update that places a new column in a header waits until the rows writ
   // Paused, it confirms nothing more: the update refuses, naming the fix, and leaves the config as it was.
   await client.pause(definition.name);
   await insertEvent(uniqueName('order'), 1, Buffer.from([0, 4]));
-  const refused = await awaitRowsBeforePlacedColumns(cfg, client, definition, { timeoutMs: 3_000 }).catch((error: unknown) => error);
+  const refused = await awaitRowsBeforePlacedColumns(cfg, client, source, { timeoutMs: 3_000 }).catch((error: unknown) => error);
   t.type(refused, ConnectorNotRunning);
-  t.match((refused as Error).message, /has not yet confirmed the outbox rows written before that column existed.*run `outflow connectors apply` again/s);
+  t.match((refused as Error).message, /has not yet confirmed the outbox rows written before that column existed.*run `outflow connectors apply command-api` again/s);
   t.equal((await client.connectorConfig(definition.name))?.[placement], older[placement], 'the running config is unchanged');
 
   // An update that places nothing new does not wait, paused or not.
-  await awaitRowsBeforePlacedColumns(cfg, client, { name: definition.name, config: older }, { timeoutMs: 1 });
+  await awaitRowsBeforePlacedColumns(cfg, client, { ...source, connector: { name: definition.name, config: older } }, { timeoutMs: 1 });
 });
 
 t.test('validation lists each rejected key and an invalid apply creates nothing', async (t) => {
@@ -243,11 +244,11 @@ t.test("the CDC password is never visible through Connect's REST API, only a ref
 t.test('status: RUNNING and the replication slot lag in bytes', async (t) => {
   const status = await client.status(definition.name);
   t.equal(status?.connector.state, 'RUNNING');
-  const slot = await replicationSlotState(cfg, definition.config['slot.name']!);
+  const slot = await replicationSlotState(cfg, source);
   t.type(slot?.lagBytes, 'number');
   t.equal(slot?.active, true);
 
-  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status', '--json'], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status', COMMAND_API_SOURCE, '--json'], { encoding: 'utf8' });
   t.equal(cli.status, 0, cli.stderr);
   const printed = JSON.parse(cli.stdout) as { status: { connector: { state: string } }; slot: { lagBytes: number } };
   t.equal(printed.status.connector.state, 'RUNNING');
@@ -255,7 +256,7 @@ t.test('status: RUNNING and the replication slot lag in bytes', async (t) => {
 });
 
 t.test("status: the slot's WAL is bounded and its state, retained WAL and heartbeat are shown", async (t) => {
-  const slot = (await replicationSlotState(cfg, definition.config['slot.name']!))!;
+  const slot = (await replicationSlotState(cfg, source))!;
   // Postgres shows the bound in its own units (2GB as 2GB, 512MB as 512MB).
   t.equal(slot.maxSlotWalKeepSize, cfg.postgres.maxSlotWalKeepSize, 'the local stack sets max_slot_wal_keep_size from the config');
   t.ok(slot.walStatus === 'reserved' || slot.walStatus === 'extended', `a healthy slot is within its bound (${slot.walStatus})`);
@@ -264,19 +265,19 @@ t.test("status: the slot's WAL is bounded and its state, retained WAL and heartb
   t.equal(slotWarning(slot), undefined);
   // The connector's heartbeat (heartbeat.interval.ms) writes write.cdc_heartbeat while the outbox is quiet.
   const beating = await pollUntil('a connector heartbeat', async () => {
-    const state = await replicationSlotState(cfg, definition.config['slot.name']!);
+    const state = await replicationSlotState(cfg, source);
     return state?.heartbeatAgeSeconds !== null && state!.heartbeatAgeSeconds < 60 ? state : undefined;
   }, { timeoutMs: 60_000 });
   t.ok(beating.heartbeatAgeSeconds! >= 0);
 
-  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status'], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'status', COMMAND_API_SOURCE], { encoding: 'utf8' });
   t.equal(cli.status, 0, cli.stderr);
   t.match(cli.stdout, /replication slot \S+: active, (reserved|extended), lag \d+ bytes .*last heartbeat [\d.]+ s ago/);
   t.match(cli.stdout, new RegExp(`bound max_slot_wal_keep_size = ${cfg.postgres.maxSlotWalKeepSize}`));
 });
 
 t.test('a slot past its bound or invalidated is a warning with the fix', async (t) => {
-  const base = (await replicationSlotState(cfg, definition.config['slot.name']!))!;
+  const base = (await replicationSlotState(cfg, source))!;
   t.match(slotWarning({ ...base, walStatus: 'unreserved' }), { walStatus: 'unreserved', fix: /connectors restart/ });
   t.match(slotWarning({ ...base, walStatus: 'lost' }), { walStatus: 'lost', fix: /write\.outbox/ });
   t.equal(slotWarning({ ...base, walStatus: 'extended' }), undefined);

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applySource } from '../../connectors/applyConnector.ts';
+import { COMMAND_API_SOURCE } from '../../connectors/sourceConnector.ts';
 import { writeDatabaseClient } from '../../lib/writeDatabase.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { parseAge, pruneOutbox } from '../../connectors/outboxPruner.ts';
@@ -9,7 +10,7 @@ import { ensureStack } from '../support/stack.ts';
 
 await ensureStack('postgres', 'kafka', 'registry', 'kafka-connect');
 await migrateWriteSchema(config());
-await applyOutboxConnector(config());
+await applySource(config(), COMMAND_API_SOURCE);
 const db = writeDatabaseClient(config());
 await db.connect();
 // A prune deletes by age alone, across the whole outbox. This file's rows are ten years old

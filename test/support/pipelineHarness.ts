@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Test } from 'tap';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applyAllSources } from '../../connectors/applyConnector.ts';
 import { config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
@@ -83,7 +83,7 @@ export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
   await ensureStack();
   const base = config();
   const commands = await commandApiHarness();
-  await applyOutboxConnector(base);
+  await applyAllSources(base);
   await ensureLivePointers();
   const generations: number[] = [];
   const workers: ProjectorWorker[] = [];

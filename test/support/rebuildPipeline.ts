@@ -2,7 +2,7 @@
 // outbox, Debezium), a projector worker following the live generations of every projection
 // (as `outflow start` runs them), and helpers to seed catalog and orders and to verify.
 import type { FastifyInstance } from 'fastify';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applyAllSources } from '../../connectors/applyConnector.ts';
 import { config, type Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { registryLiveGenerations } from '../../projectors/generations/registryLiveGenerations.ts';
@@ -35,7 +35,7 @@ export async function rebuildPipeline(): Promise<RebuildPipeline> {
   await ensureStack();
   const quiet: Config = { ...config(), logLevel: 'silent' };
   const commands = await commandApiHarness();
-  await applyOutboxConnector(config());
+  await applyAllSources(config());
   const worker = await ProjectorWorker.start({ config: quiet, projections: allProjections, liveGenerations: registryLiveGenerations, httpPort: null, log: createLogger('projector-test', 'silent') });
   const address = { name: 'Ada', line1: '1 Analytical Way', city: 'London', postalCode: 'N1', country: 'GB' };
 

@@ -9,8 +9,9 @@ import { config as userConfig, loadConfig, type Config } from '../../lib/config.
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { migratePaymentsSchema } from '../../payments/paymentsDatabase.ts';
-import { applyOutboxConnector } from '../../connectors/applyConnector.ts';
+import { applySource } from '../../connectors/applyConnector.ts';
 import { recoverLostSlot } from '../../connectors/lostSlotRecovery.ts';
+import { declaredSources } from '../../connectors/sourceConnector.ts';
 import { ReplicationSlotAtRisk } from '../../lib/errors.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { seededRandom } from '../../lib/seededRandom.ts';
@@ -156,17 +157,19 @@ function runTap(files: string[], env: NodeJS.ProcessEnv, repoRoot: string): Prom
 }
 
 /**
- * The connector on the suite's own stack. A test file run on its own before the suite writes
- * outbox rows with no connector in place; `connectors apply` refuses to start streaming after
- * them, and on this stack, which is the suite's alone, recovering (publishing every outbox row the
- * topics lack, then streaming) is what a user would be told to run.
+ * Every source's connector on the suite's own stack. A test file run on its own before the suite
+ * writes outbox rows with no connector in place; `connectors apply` refuses to start streaming
+ * after them, and on this stack, which is the suite's alone, recovering that source (publishing
+ * every outbox row its topics lack, then streaming) is what a user would be told to run.
  */
 async function applyConnectorOnTestStack(testConfig: Config, log: (line: string) => void): Promise<void> {
-  try {
-    await applyOutboxConnector(testConfig, { log: () => {} });
-  } catch (error) {
-    if (!(error instanceof ReplicationSlotAtRisk)) throw error;
-    log(`the test stack's connector: ${error.message}; recovering`);
-    await recoverLostSlot(testConfig, { marginMs: 5 * 60_000, log: () => {} });
+  for (const source of declaredSources(testConfig)) {
+    try {
+      await applySource(testConfig, source.name, { log: () => {} });
+    } catch (error) {
+      if (!(error instanceof ReplicationSlotAtRisk)) throw error;
+      log(`the test stack's ${source.name} connector: ${error.message}; recovering`);
+      await recoverLostSlot(testConfig, source.name, { marginMs: 5 * 60_000, log: () => {} });
+    }
   }
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { readModels } from '../../read-models/registry.ts';
+import { declaredSources, sourceNamed } from '../../connectors/sourceConnector.ts';
 import { AGGREGATE_TYPES, EVENT_TYPES } from '../../schemas/eventCatalog.ts';
 
 const root = config().repoRoot;
@@ -39,10 +40,14 @@ t.test('adding an event type: every listed file exists for each event type and a
   const paths = listedPaths('Adding an event type');
   t.ok(paths.length >= 5, `the section lists its files (${paths.join(', ')})`);
   for (const listed of paths) {
+    // The command API's folders hold the aggregates its database publishes; another service's are its own.
+    const aggregates = listed.startsWith('command-api/') ? sourceNamed(config(), 'command-api').aggregates : AGGREGATE_TYPES;
     const expanded = listed.includes('<EventType>')
       ? EVENT_TYPES.map((eventType) => listed.replaceAll('<EventType>', eventType))
+      : listed.includes('<source>')
+        ? declaredSources(config()).map((source) => listed.replaceAll('<source>', source.name))
       : listed.includes('<aggregate>')
-        ? AGGREGATE_TYPES.map((aggregate) => listed.replaceAll('<aggregate>', aggregate))
+        ? aggregates.map((aggregate) => listed.replaceAll('<aggregate>', aggregate))
         : listed.includes('<name>')
           ? names.map((name) => listed.replaceAll('<name>', name))
           : [listed];

@@ -22,7 +22,7 @@ import { Kafka, KafkaConnect, KafkaConnector, KafkaNodePool, KafkaTopic, type IK
 import { ScaledObject, type IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { ServiceMonitor, type IServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { outboxConnector } from '../../connectors/connectorConfig.ts';
+import { declaredSources } from '../../connectors/sourceConnector.ts';
 import { parseEnvFile, renderConnector } from '../../connectors/connectorRender.ts';
 import { readStackVersions } from '../../infra/local/stackVersions.ts';
 import { consumerGroupOf, dlqTopicOf, type ProjectionDefinition } from '../../projectors/projection.ts';
@@ -247,8 +247,10 @@ for (const [name, resources] of Object.entries(builds)) {
       t.match(topics.get(topic)?.config, { 'retention.ms': -1, 'retention.bytes': -1 }, `${topic} keeps every event`);
     }
     for (const projection of allProjections) t.equal(topics.get(dlqTopicOf(projection.name))?.partitions, 1, `${dlqTopicOf(projection.name)} is declared`);
-    const connector = outboxConnector(config).config;
-    t.equal(topics.get(connector['transforms.heartbeatRowsToHeartbeatTopic.replacement'] ?? '')?.partitions, Number(connector['topic.creation.heartbeat.partitions']), 'the heartbeat topic is declared');
+    for (const source of declaredSources(config)) {
+      const connector = source.connector.config;
+      t.equal(topics.get(connector['transforms.heartbeatRowsToHeartbeatTopic.replacement'] ?? '')?.partitions, Number(connector['topic.creation.heartbeat.partitions']), `${source.name}: its heartbeat topic is declared`);
+    }
 
     const scaled = ofKind<IScaledObject>(resources, 'ScaledObject');
     t.same(scaled.map((s) => s.spec.scaleTargetRef.name).sort(), allProjections.map((p) => `projector-${p.name}`).sort(), 'one ScaledObject per projection');
@@ -331,10 +333,16 @@ for (const [name, resources] of Object.entries(builds)) {
     const secret = resources.find((r) => r.kind === 'Secret' && r.metadata.name === volume?.secret?.secretName) as { stringData?: Record<string, string> } | undefined;
     if (name === 'local') t.match(secret?.stringData?.[path.basename(config.connect.secretsFile)], /^cdc\.password=/m, 'the mounted file holds cdc.password');
 
-    const connector = resources.find((r) => r.kind === 'KafkaConnector')!;
-    t.equal(connector.metadata.labels?.['strimzi.io/cluster'], connect.metadata?.name, 'the connector runs on the KafkaConnect');
-    const rendered = parseYaml(renderConnector(outboxConnector(config), 'strimzi', { cluster: connect.metadata!.name!, command: '' })) as Resource;
-    t.same({ ...connector, metadata: { ...connector.metadata, namespace: undefined } }, { ...rendered, metadata: { ...rendered.metadata, namespace: undefined } }, 'the KafkaConnector is what the template renders with this ConfigMap');
+    const sources = declaredSources(config);
+    const connectors = resources.filter((r) => r.kind === 'KafkaConnector');
+    t.same(connectors.map((c) => c.metadata.name).sort(), sources.map((s) => s.connector.name).sort(), 'one KafkaConnector per declared source');
+    for (const source of sources) {
+      const connector = connectors.find((c) => c.metadata.name === source.connector.name);
+      if (!connector) continue;
+      t.equal(connector.metadata.labels?.['strimzi.io/cluster'], connect.metadata?.name, `${source.name}: the connector runs on the KafkaConnect`);
+      const rendered = parseYaml(renderConnector(source.connector, 'strimzi', { cluster: connect.metadata!.name!, command: '', from: source.file })) as Resource;
+      t.same({ ...connector, metadata: { ...connector.metadata, namespace: undefined } }, { ...rendered, metadata: { ...rendered.metadata, namespace: undefined } }, `${source.name}: the KafkaConnector is what its declaration renders with this ConfigMap`);
+    }
 
     const registry = resources.find((r) => r.kind === 'ApicurioRegistry3') as unknown as { spec: { app: { storage: { sql: { dataSource: { url: string; username: string; password: { name: string; key: string } } } } } } };
     const source = registry.spec.app.storage.sql.dataSource;
@@ -344,12 +352,17 @@ for (const [name, resources] of Object.entries(builds)) {
   });
 }
 
-t.test('the committed KafkaConnector is exactly what `outflow connectors render --format strimzi` prints', async (t) => {
-  const args = ['connectors', 'render', '--format', 'strimzi', '--cluster', 'outflow', '--from-env-file', 'deploy/base/outflow.env'];
-  const printed = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'outflow.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
-  t.equal(fs.readFileSync(path.join(deployDir, 'base', 'kafka', 'outbox-connector.yaml'), 'utf8'), printed, `regenerate with: npx outflow ${args.join(' ')} > deploy/base/kafka/outbox-connector.yaml`);
-  const json = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'outflow.js'), 'connectors', 'render', '--format', 'connect', '--from-env-file', 'deploy/base/outflow.env'], { cwd: repoRoot, encoding: 'utf8' });
-  t.same(JSON.parse(json), outboxConnector(buildConfig(builds.base)), '--format connect is the body Connect\'s REST API takes');
+t.test('each committed KafkaConnector is exactly what `outflow connectors render <source> --format strimzi` prints', async (t) => {
+  const sources = declaredSources(buildConfig(builds.base));
+  t.same(fs.readdirSync(path.join(deployDir, 'base', 'kafka', 'sources')).sort(), sources.map((s) => `${s.name}.yaml`).sort(), 'deploy/base/kafka/sources/ holds one file per declared source');
+  for (const source of sources) {
+    const args = ['connectors', 'render', source.name, '--format', 'strimzi', '--cluster', 'outflow', '--from-env-file', 'deploy/base/outflow.env'];
+    const printed = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'outflow.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+    const file = `deploy/base/kafka/sources/${source.name}.yaml`;
+    t.equal(fs.readFileSync(path.join(repoRoot, file), 'utf8'), printed, `regenerate with: npx outflow ${args.join(' ')} > ${file}`);
+    const json = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'outflow.js'), 'connectors', 'render', source.name, '--format', 'connect', '--from-env-file', 'deploy/base/outflow.env'], { cwd: repoRoot, encoding: 'utf8' });
+    t.same(JSON.parse(json), source.connector, `${source.name}: --format connect is the body Connect's REST API takes`);
+  }
 });
 
 t.test('one rebuild Job per projection, running `outflow projections rebuild <name>`', async (t) => {

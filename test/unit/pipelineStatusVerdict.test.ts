@@ -3,7 +3,7 @@
 // without inventing problems of the parts behind them; and histograms merged from several workers.
 import t from 'tap';
 import { bucketQuantile, parseHistogramBuckets } from '../../lib/prometheusHistogram.ts';
-import type { PipelineStatus, ProjectionHealth } from '../../status/pipelineStatus.ts';
+import type { PipelineStatus, ProjectionHealth, SourceHealth } from '../../status/pipelineStatus.ts';
 import { compactPartitions, statusText } from '../../status/statusText.ts';
 import { statusProblems } from '../../status/statusVerdict.ts';
 
@@ -20,12 +20,31 @@ function projection(overrides: Partial<ProjectionHealth> = {}): ProjectionHealth
   };
 }
 
-function healthy(overrides: Partial<PipelineStatus> = {}): PipelineStatus {
+function source(overrides: Partial<SourceHealth> = {}): SourceHealth {
   return {
-    checkedAt: '2026-12-05T10:00:00.000Z',
+    source: 'command-api',
     connector: { name: 'outflow-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] },
     slot: { slotName: 'outflow_outbox', active: true, lagBytes: 100, confirmedFlushLsn: '0/1', retainedBytes: 100, walStatus: 'reserved', safeWalBytes: 1e9, maxSlotWalKeepSize: '2GB', heartbeatAgeSeconds: 3 },
     slotName: 'outflow_outbox',
+    databasePart: 'command-api postgres',
+    ...overrides,
+  };
+}
+
+const payments = (overrides: Partial<SourceHealth> = {}) =>
+  source({
+    source: 'payments',
+    connector: { name: 'outflow-payments', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] },
+    slot: { ...source().slot!, slotName: 'outflow_payments' },
+    slotName: 'outflow_payments',
+    databasePart: 'payments postgres',
+    ...overrides,
+  });
+
+function healthy(overrides: Partial<PipelineStatus> = {}): PipelineStatus {
+  return {
+    checkedAt: '2026-12-05T10:00:00.000Z',
+    sources: [source(), payments()],
     topics: [{ topic: 'events.order', partitions: [0, 1, 2, 3].map((partition) => ({ partition, low: 0, high: 11 })), messages: 44 }],
     projections: [projection()],
     rebuilds: [],
@@ -47,11 +66,11 @@ t.test('a healthy pipeline has no problem, and the screen says so', async (t) =>
 
 t.test('each unhealthy condition is one problem naming the part', async (t) => {
   const cases: [string, Partial<PipelineStatus>, RegExp][] = [
-    ['connector missing', { connector: { name: 'outflow-outbox', state: null, tasks: [] } }, /connector outflow-outbox does not exist: run `outflow connectors apply`/],
-    ['connector paused', { connector: { name: 'outflow-outbox', state: 'PAUSED', tasks: [{ id: 0, state: 'PAUSED' }] } }, /connector outflow-outbox is PAUSED/],
-    ['task failed', { connector: { name: 'outflow-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED' }] } }, /task 0 is FAILED/],
-    ['slot lost', { slot: { ...healthy().slot!, walStatus: 'lost' } }, /replication slot outflow_outbox is lost: .*connectors recover/],
-    ['slot missing', { slot: null }, /replication slot outflow_outbox does not exist/],
+    ['connector missing', { sources: [source({ connector: { name: 'outflow-outbox', state: null, tasks: [] } }), payments()] }, /connector outflow-outbox does not exist: run `outflow connectors apply command-api`/],
+    ['connector paused', { sources: [source({ connector: { name: 'outflow-outbox', state: 'PAUSED', tasks: [{ id: 0, state: 'PAUSED' }] } }), payments()] }, /connector outflow-outbox is PAUSED/],
+    ['task failed', { sources: [source(), payments({ connector: { name: 'outflow-payments', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED' }] } })] }, /connector outflow-payments task 0 is FAILED: `outflow connectors status payments`/],
+    ['slot lost', { sources: [source(), payments({ slot: { ...payments().slot!, walStatus: 'lost' } })] }, /replication slot outflow_payments \(payments\) is lost: .*connectors recover payments/],
+    ['slot missing', { sources: [source({ slot: null }), payments()] }, /replication slot outflow_outbox \(command-api\) does not exist/],
     ['no live generation', { projections: [projection({ live: null })] }, /order-summary has no live generation/],
     ['no worker', { projections: [projection({ workers: [], groupState: 'Empty' })] }, /order-summary: no worker is consuming generation 3 \(consumer group Empty\)/],
     ['partitions unheld', { projections: [projection({ unassigned: ['events.order/3'] })] }, /order-summary: 1 partition\(s\) held by no worker: events\.order\/3/],
@@ -69,13 +88,14 @@ t.test('each unhealthy condition is one problem naming the part', async (t) => {
 
 t.test('an unreachable part is named once; what it hides is not reported as broken', async (t) => {
   const status = healthy({
-    unreachable: [{ part: 'write postgres', error: 'ECONNREFUSED' }, { part: 'read postgres', error: 'ECONNREFUSED' }],
-    slot: null,
+    unreachable: [{ part: 'command-api postgres', error: 'ECONNREFUSED' }, { part: 'read postgres', error: 'ECONNREFUSED' }],
+    sources: [source({ slot: null }), payments()],
     projections: [projection({ live: null })],
   });
-  t.same(statusProblems(status, { maxLag: 0 }), ['write postgres unreachable: ECONNREFUSED', 'read postgres unreachable: ECONNREFUSED']);
+  t.same(statusProblems(status, { maxLag: 0 }), ['command-api postgres unreachable: ECONNREFUSED', 'read postgres unreachable: ECONNREFUSED']);
   const text = statusText(status, statusProblems(status, { maxLag: 0 }));
   t.notMatch(text, /replication slot outflow_outbox: none/, 'the slot is unknown, not absent');
+  t.match(text, /payments: connector outflow-payments RUNNING[\s\S]*replication slot outflow_payments: active/, "the other source's database answered: its slot is shown");
   t.match(text, /2 problem\(s\)/);
 });
 
