@@ -5,6 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { config } from '../lib/config.ts';
 import { SCENARIOS, type RunMode, type ScenarioName } from './benchResult.ts';
 import { runBench } from './benchRun.ts';
+import { registerCapacityCommand } from './capacity/capacityCli.ts';
 
 function scenarioList(value: string): ScenarioName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -14,7 +15,7 @@ function scenarioList(value: string): ScenarioName[] {
 }
 
 export function registerBenchCommand(program: Command): void {
-  program
+  const bench = program
     .command('bench')
     .description('measure the running stack against the references in ARCHITECTURE.md; writes bench/results/*.json, latest.md and SVG charts')
     .option('--quick', 'smaller sizes: every scenario in under 5 minutes')
@@ -33,4 +34,5 @@ export function registerBenchCommand(program: Command): void {
       for (const file of outcome.files) console.log(path.relative(cfg.repoRoot, file));
       console.log(path.relative(cfg.repoRoot, outcome.report));
     });
+  registerCapacityCommand(bench);
 }

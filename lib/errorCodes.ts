@@ -287,6 +287,11 @@ export const errorCodes = {
     retriable: false,
     meaning: 'A benchmark scenario failed (each failure is named); the results of the others and latest.md were still written.',
   },
+  OUTFLOW_ERR_CAPACITY_INPUT_MISSING: {
+    httpStatus: null,
+    retriable: false,
+    meaning: '`outflow bench capacity` lacks a figure it sizes from: the scenario and the measurement it needs are named; run that scenario of `npm run bench` into the results directory.',
+  },
 } as const satisfies Record<`OUTFLOW_ERR_${string}`, ErrorCodeRow>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -539,3 +539,12 @@ export class BenchScenarioFailed extends OutflowError {
     super('OUTFLOW_ERR_BENCH_SCENARIO_FAILED', `${failures.length} scenario(s) failed: ${failures.map((f) => `${f.scenario}: ${f.message.split('\n')[0]}`).join('; ')}`, { details: { failures } });
   }
 }
+
+/** A capacity plan needs a figure the benchmark results lack: which scenario and measurement, and where it looked. */
+export class CapacityInputMissing extends OutflowError {
+  constructor(scenario: string, measurement: string, resultsDir: string, reason: string) {
+    super('OUTFLOW_ERR_CAPACITY_INPUT_MISSING', `the capacity plan needs ${measurement} of the ${scenario} scenario, and ${resultsDir} ${reason}. Fix: run \`npm run bench -- --scenarios ${scenario} --out ${resultsDir}\``, {
+      details: { scenario, measurement, resultsDir, reason },
+    });
+  }
+}

@@ -14,6 +14,9 @@ import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileCha
 const GOAL_RATE = 500;
 /** As many connections as the command API's own pool (command-api/main.ts). */
 const REFERENCE_POOL_SIZE = 20;
+const SATURATION_CLIENTS = 64;
+/** Past every open-loop rate's offsets (rate × 1,000,000 + 500,000), so no command index repeats. */
+const SATURATION_OFFSET = 5_000_000_000;
 
 export const commandLatencyScenario: Scenario = {
   name: 'commands',
@@ -46,6 +49,20 @@ export const commandLatencyScenario: Scenario = {
         );
         measurements.push(latencyMeasurement(`reference.raw-pg.${rate}`, `raw pg ${rate}/s`, 'reference', raw));
       }
+      // Saturation: as many commands as SATURATION_CLIENTS clients in a loop get answered, the
+      // command API's own ceiling (what capacity planning divides by), as queries measures reads.
+      progress.note(`commands: saturation, ${SATURATION_CLIENTS} clients in a closed loop for ${sizes.commandSeconds} s`);
+      const closed: LoadShape = { mode: 'closed', concurrency: SATURATION_CLIENTS, durationSeconds: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds };
+      const saturation = await runLoadGenerator(context.config.repoRoot, { target: { kind: 'commands', runId: mixRunId, offset: SATURATION_OFFSET }, shape: closed, connections: SATURATION_CLIENTS }, (done, total) =>
+        progress.update('commands', `ours saturation ${done}/${total ?? '?'}`),
+      );
+      measurements.push(latencyMeasurement('ours.saturation', `command API, ${SATURATION_CLIENTS} clients, closed loop`, 'ours', saturation));
+      const rawSaturation = await runLoadGenerator(
+        context.config.repoRoot,
+        { target: { kind: 'raw-pg', runId: context.runId, offset: SATURATION_OFFSET + 500_000_000, poolSize: REFERENCE_POOL_SIZE }, shape: closed, connections: REFERENCE_POOL_SIZE },
+        (done, total) => progress.update('commands', `reference saturation ${done}/${total ?? '?'}`),
+      );
+      measurements.push(latencyMeasurement('reference.raw-pg.saturation', `raw pg, ${SATURATION_CLIENTS} clients, closed loop`, 'reference', rawSaturation));
     } finally {
       await reference.tearDown();
     }
@@ -77,6 +94,13 @@ export const commandLatencyScenario: Scenario = {
       'Reference: the same kinds of rows (order, lines, stock rows locked and updated, outbox rows with payloads of the real size) in one raw pg transaction per command, into private copies of the write tables on the same server; no HTTP, validation or Avro.',
       'The live pipeline (Debezium, four projector workers, Redis, Elasticsearch) consumes everything the command API writes while it is measured; the reference rows are not in the CDC publication.',
     ];
+    rows.push(
+      row(`command saturation, ${SATURATION_CLIENTS} clients, closed loop`, 'cmd/s', measurements.find((m) => m.id === 'ours.saturation')!.achievedRate!, {
+        label: 'raw pg, same clients',
+        value: measurements.find((m) => m.id === 'reference.raw-pg.saturation')!.achievedRate,
+      }),
+    );
+    notes.push(`Saturation: ${SATURATION_CLIENTS} clients each send the next command of the mix when the last one answered (closed loop), through the command API with the pipeline consuming, then with raw pg.`);
     rows.push(
       ...roundTrips.map((m) => row(`round trips to Postgres: ${m.kind}`, 'count', m.applied.roundTrips)),
       row('round trips to Postgres: a replay (Idempotency-Key), most of any kind', 'count', Math.max(...roundTrips.map((m) => m.replayed!.roundTrips))),

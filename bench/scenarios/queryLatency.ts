@@ -90,9 +90,12 @@ export const queryLatencyScenario: Scenario = {
     const closed: LoadShape = { mode: 'closed', concurrency: SATURATION_CLIENTS, durationSeconds: sizes.querySeconds, warmupSeconds: sizes.warmupSeconds };
     const oursSaturation = await generate('ours saturation', { target: { kind: 'query-api', lookupPaths }, shape: closed, connections: SATURATION_CLIENTS });
     const redisSaturation = await generate('reference saturation', { target: { kind: 'redis-hgetall', keys }, shape: closed, connections: 1 });
+    // The search's own ceiling, straight to Elasticsearch: what one copy of the index answers, for capacity planning.
+    const esSaturation = await generate('reference elasticsearch saturation', { target: { kind: 'elasticsearch-search', request: searchRequest as Record<string, unknown> }, shape: closed, connections: 1 });
     measurements.push(
       latencyMeasurement('ours.saturation', `GET /orders/:id, ${SATURATION_CLIENTS} clients, closed loop`, 'ours', oursSaturation),
       latencyMeasurement('reference.redis.saturation', `ioredis HGETALL, ${SATURATION_CLIENTS} in flight, closed loop`, 'reference', redisSaturation),
+      latencyMeasurement('reference.elasticsearch.saturation', `Elasticsearch search, ${SATURATION_CLIENTS} in flight, closed loop`, 'reference', esSaturation),
     );
     const redisUrl = new URL(config.redis.url);
     const benchmark = await runRedisBenchmarkGet({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379), requests: context.mode === 'dry' ? 1000 : 100_000, clients: 50 });
@@ -169,7 +172,7 @@ export const queryLatencyScenario: Scenario = {
       ),
       notes: [
         'Latency counts from when each read was due (open loop). Every load, ours and the references, comes from a generator process of its own, which records its own CPU use; one near a full core is flagged below. The generators still share the 2 cores with the stack, the query API and the projectors.',
-        `Saturation: ${SATURATION_CLIENTS} clients each send the next lookup when the last one answered (closed loop), through the query API, then straight from Redis with ioredis.`,
+        `Saturation: ${SATURATION_CLIENTS} clients each send the next lookup when the last one answered (closed loop), through the query API, then straight from Redis with ioredis; then the search straight to Elasticsearch the same way (its ceiling on this machine, for capacity planning).`,
         'The goal passes only if the achieved rate is within 5% of the rate asked for.',
         `Reads of ${orderCount} orders placed by the scenario; search: q=bench&category=kitchen.`,
         ...loadNotes(measurements.filter((m) => !m.id.startsWith('ours.lookup') && !m.id.startsWith('ours.search'))),

@@ -32,3 +32,15 @@ t.test('an unknown command exits non-zero with help', async (t) => {
   t.not(status, 0);
   t.match(stderr, /unknown command 'frobnicate'/);
 });
+
+t.test('`outflow bench capacity` sizes from the published run, and refuses a bad target or results without its figures', async (t) => {
+  const plan = run('bench', 'capacity', '--writes', '2000', '--reads', '200000', '--json');
+  t.equal(plan.status, 0, plan.stderr);
+  t.same(JSON.parse(plan.stdout).target, { writesPerSecond: 2000, readsPerSecond: 200000 });
+  const badTarget = run('bench', 'capacity', '--writes', 'lots');
+  t.not(badTarget.status, 0);
+  t.match(badTarget.stderr, /option '--writes <n>' argument 'lots' is invalid/);
+  const noResults = run('bench', 'capacity', '--results', 'test/unit');
+  t.equal(noResults.status, 1);
+  t.match(noResults.stderr, /the capacity plan needs ours\.\S+ of the projector-throughput scenario.*\[OUTFLOW_ERR_CAPACITY_INPUT_MISSING\]/);
+});
