@@ -86,8 +86,8 @@ export function describeSlot(slot: ReplicationSlotState): string {
 }
 
 /** What an operator must know about a slot's WAL, or undefined when it is safe; `source` names the fix's command. */
-export function slotWarning(slot: ReplicationSlotState, source?: Pick<Source, 'name' | 'outboxTable'>): { walStatus: string; fix: string } | undefined {
-  const name = source?.name ?? '<source>';
+export function slotWarning(slot: ReplicationSlotState, source: Pick<Source, 'name' | 'outboxTable'>): { walStatus: string; fix: string } | undefined {
+  const { name } = source;
   if (slot.walStatus === 'unreserved') {
     return {
       walStatus: 'unreserved',
@@ -97,7 +97,7 @@ export function slotWarning(slot: ReplicationSlotState, source?: Pick<Source, 'n
   if (slot.walStatus === 'lost') {
     return {
       walStatus: 'lost',
-      fix: `Postgres removed WAL the connector had not streamed. Every event is still in ${source?.outboxTable ?? "the source's outbox table"} (until pruned): run \`outflow connectors recover ${name}\`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "Recovering a lost or dropped slot" in docs/change-data-capture.md`,
+      fix: `Postgres removed WAL the connector had not streamed. Every event is still in ${source.outboxTable} (until pruned): run \`outflow connectors recover ${name}\`, which recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes. See "Recovering a lost or dropped slot" in docs/change-data-capture.md`,
     };
   }
   return undefined;

@@ -86,6 +86,8 @@ export interface RebuildStatus {
 export interface SourceHealth {
   /** The declared source (connectors/sources/<source>.json). */
   source: string;
+  /** Its outbox table (schema-qualified), named in the fix for a lost slot. */
+  outboxTable: string;
   /** Its connector; null when Kafka Connect did not answer, state null when it does not exist. */
   connector: { name: string; state: string | null; tasks: { id: number; state: string; trace?: string }[] } | null;
   /** Its replication slot; null when it does not exist or its database did not answer (see databasePart). */
@@ -319,5 +321,5 @@ async function sourceHealth(config: Config, connect: ConnectClient, source: Sour
     ),
     within(timeoutMs, `the ${source.name} database`, replicationSlotState(config, source)).catch(down(databasePart)),
   ]);
-  return { source: source.name, connector: connector ?? null, slot: slot ?? null, slotName: source.slot, databasePart };
+  return { source: source.name, outboxTable: source.outboxTable, connector: connector ?? null, slot: slot ?? null, slotName: source.slot, databasePart };
 }

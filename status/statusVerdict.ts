@@ -26,7 +26,7 @@ export function statusProblems(status: PipelineStatus, { maxLag }: VerdictOption
 }
 
 /** A source's connector and slot problems; a slot whose database did not answer is unknown, not missing. */
-function sourceProblems({ source, connector, slot, slotName, databasePart }: SourceHealth, unreachable: PipelineStatus['unreachable']): string[] {
+function sourceProblems({ source, outboxTable, connector, slot, slotName, databasePart }: SourceHealth, unreachable: PipelineStatus['unreachable']): string[] {
   const problems: string[] = [];
   if (connector) {
     if (connector.state === null) problems.push(`connector ${connector.name} does not exist: run \`outflow connectors apply ${source}\``);
@@ -42,7 +42,7 @@ function sourceProblems({ source, connector, slot, slotName, databasePart }: Sou
   if (!unreachable.some((u) => u.part === databasePart)) {
     if (!slot) problems.push(`replication slot ${slotName} (${source}) does not exist`);
     else {
-      const warning = slotWarning(slot, { name: source, outboxTable: "the source's outbox table" });
+      const warning = slotWarning(slot, { name: source, outboxTable });
       if (warning) problems.push(`replication slot ${slotName} (${source}) is ${warning.walStatus}: ${warning.fix}`);
     }
   }

@@ -169,7 +169,7 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
   );
 
   const lost = (await replicationSlotState(cfg, source))!;
-  t.match(slotWarning(lost), { walStatus: 'lost', fix: /outflow connectors recover/ }, 'the slot is reported lost, with the fix');
+  t.match(slotWarning(lost, source), { walStatus: 'lost', fix: /outflow connectors recover command-api/ }, 'the slot is reported lost, with the fix');
   await t.rejects(applySource(cfg, COMMAND_API_SOURCE), { code: 'OUTFLOW_ERR_SLOT_AT_RISK', message: /lost.*connectors recover/s }, 'apply refuses to stream from a lost slot');
   await load.run(80, 4); // committed while the slot is lost: only the outbox has them
 

@@ -262,7 +262,7 @@ t.test("status: the slot's WAL is bounded and its state, retained WAL and heartb
   t.ok(slot.walStatus === 'reserved' || slot.walStatus === 'extended', `a healthy slot is within its bound (${slot.walStatus})`);
   t.type(slot.retainedBytes, 'number');
   t.type(slot.safeWalBytes, 'number', 'with a bound, Postgres says how much more WAL is safe');
-  t.equal(slotWarning(slot), undefined);
+  t.equal(slotWarning(slot, source), undefined);
   // The connector's heartbeat (heartbeat.interval.ms) writes write.cdc_heartbeat while the outbox is quiet.
   const beating = await pollUntil('a connector heartbeat', async () => {
     const state = await replicationSlotState(cfg, source);
@@ -278,7 +278,7 @@ t.test("status: the slot's WAL is bounded and its state, retained WAL and heartb
 
 t.test('a slot past its bound or invalidated is a warning with the fix', async (t) => {
   const base = (await replicationSlotState(cfg, source))!;
-  t.match(slotWarning({ ...base, walStatus: 'unreserved' }), { walStatus: 'unreserved', fix: /connectors restart/ });
-  t.match(slotWarning({ ...base, walStatus: 'lost' }), { walStatus: 'lost', fix: /write\.outbox/ });
-  t.equal(slotWarning({ ...base, walStatus: 'extended' }), undefined);
+  t.match(slotWarning({ ...base, walStatus: 'unreserved' }, source), { walStatus: 'unreserved', fix: /connectors restart command-api/ });
+  t.match(slotWarning({ ...base, walStatus: 'lost' }, source), { walStatus: 'lost', fix: /write\.outbox.*connectors recover command-api/ });
+  t.equal(slotWarning({ ...base, walStatus: 'extended' }, source), undefined);
 });

@@ -23,6 +23,7 @@ function projection(overrides: Partial<ProjectionHealth> = {}): ProjectionHealth
 function source(overrides: Partial<SourceHealth> = {}): SourceHealth {
   return {
     source: 'command-api',
+    outboxTable: 'write.outbox',
     connector: { name: 'outflow-outbox', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] },
     slot: { slotName: 'outflow_outbox', active: true, lagBytes: 100, confirmedFlushLsn: '0/1', retainedBytes: 100, walStatus: 'reserved', safeWalBytes: 1e9, maxSlotWalKeepSize: '2GB', heartbeatAgeSeconds: 3 },
     slotName: 'outflow_outbox',
@@ -34,6 +35,7 @@ function source(overrides: Partial<SourceHealth> = {}): SourceHealth {
 const payments = (overrides: Partial<SourceHealth> = {}) =>
   source({
     source: 'payments',
+    outboxTable: 'payments.outbox',
     connector: { name: 'outflow-payments', state: 'RUNNING', tasks: [{ id: 0, state: 'RUNNING' }] },
     slot: { ...source().slot!, slotName: 'outflow_payments' },
     slotName: 'outflow_payments',
@@ -69,7 +71,7 @@ t.test('each unhealthy condition is one problem naming the part', async (t) => {
     ['connector missing', { sources: [source({ connector: { name: 'outflow-outbox', state: null, tasks: [] } }), payments()] }, /connector outflow-outbox does not exist: run `outflow connectors apply command-api`/],
     ['connector paused', { sources: [source({ connector: { name: 'outflow-outbox', state: 'PAUSED', tasks: [{ id: 0, state: 'PAUSED' }] } }), payments()] }, /connector outflow-outbox is PAUSED/],
     ['task failed', { sources: [source(), payments({ connector: { name: 'outflow-payments', state: 'RUNNING', tasks: [{ id: 0, state: 'FAILED' }] } })] }, /connector outflow-payments task 0 is FAILED: `outflow connectors status payments`/],
-    ['slot lost', { sources: [source(), payments({ slot: { ...payments().slot!, walStatus: 'lost' } })] }, /replication slot outflow_payments \(payments\) is lost: .*connectors recover payments/],
+    ['slot lost', { sources: [source(), payments({ slot: { ...payments().slot!, walStatus: 'lost' } })] }, /replication slot outflow_payments \(payments\) is lost: .*still in payments\.outbox.*connectors recover payments/],
     ['slot missing', { sources: [source({ slot: null }), payments()] }, /replication slot outflow_outbox \(command-api\) does not exist/],
     ['no live generation', { projections: [projection({ live: null })] }, /order-summary has no live generation/],
     ['no worker', { projections: [projection({ workers: [], groupState: 'Empty' })] }, /order-summary: no worker is consuming generation 3 \(consumer group Empty\)/],
