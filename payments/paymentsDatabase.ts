@@ -2,10 +2,11 @@
 // migrations (`outflow migrate` and `npm start` run them after the write schema's).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Config } from '../lib/config.ts';
 import { createLogger } from '../lib/logger.ts';
 import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
+import { grantOutboxToCdcRole } from '../lib/cdcGrants.ts';
 import { migrate, type MigrationResult } from '../lib/sqlMigrator.ts';
 import { withServiceDatabase } from '../lib/writeDatabase.ts';
 
@@ -32,10 +33,7 @@ export async function withPaymentsDatabase<T>(config: Config, work: (client: pg.
 export async function migratePaymentsSchema(config: Config): Promise<MigrationResult> {
   return withPaymentsDatabase(config, async (client) => {
     const result = await migrate(client, { directory: migrationsDir, historyTable: 'public.payments_schema_migrations' });
-    const cdc = pg.escapeIdentifier(config.postgres.cdcUser);
-    await client.query(`GRANT USAGE ON SCHEMA payments TO ${cdc}`);
-    await client.query(`GRANT SELECT ON payments.outbox, payments.cdc_heartbeat TO ${cdc}`);
-    await client.query(`GRANT INSERT, UPDATE ON payments.cdc_heartbeat TO ${cdc}`);
+    await grantOutboxToCdcRole(client, config.postgres.cdcUser, { schema: 'payments', outboxTable: 'payments.outbox', heartbeatTable: 'payments.cdc_heartbeat' });
     return result;
   });
 }

@@ -4,7 +4,7 @@
 // the local stack migrates it on start; so it lives here rather than with any one of them.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { grantOutboxToCdcRole } from '../cdcGrants.ts';
 import type { Config } from '../config.ts';
 import { migrate, type MigrationResult } from '../sqlMigrator.ts';
 import { withWriteDatabase } from '../writeDatabase.ts';
@@ -14,10 +14,7 @@ const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'm
 export async function migrateWriteSchema(config: Config): Promise<MigrationResult> {
   return withWriteDatabase(config, async (client) => {
     const result = await migrate(client, { directory: migrationsDir, historyTable: 'public.write_schema_migrations' });
-    const cdc = pg.escapeIdentifier(config.postgres.cdcUser);
-    await client.query(`GRANT USAGE ON SCHEMA write TO ${cdc}`);
-    await client.query(`GRANT SELECT ON write.outbox, write.cdc_heartbeat TO ${cdc}`);
-    await client.query(`GRANT INSERT, UPDATE ON write.cdc_heartbeat TO ${cdc}`);
+    await grantOutboxToCdcRole(client, config.postgres.cdcUser, { schema: 'write', outboxTable: 'write.outbox', heartbeatTable: 'write.cdc_heartbeat' });
     return result;
   });
 }
