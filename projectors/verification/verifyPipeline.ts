@@ -44,7 +44,8 @@ export interface ProjectionVerdict {
 }
 
 export interface VerifyReport {
-  writeModel: { orders: number; customers: number; products: number; salesRows: number };
+  /** What the write models held: the command API's, and the payments service's (orders with a payment). */
+  writeModel: { orders: number; paidOrders: number; customers: number; products: number; salesRows: number };
   projections: ProjectionVerdict[];
   differences: Difference[];
   rounds: number;
@@ -92,7 +93,13 @@ export async function verifyPipeline(config: Config, options: VerifyOptions = {}
     const differences = [...persistent!.values()];
     const { expected, verdicts } = last!;
     return {
-      writeModel: { orders: expected.orders.size, customers: expected.customerOrders.size, products: expected.products.size, salesRows: expected.sales.length },
+      writeModel: {
+        orders: expected.orders.size,
+        paidOrders: [...expected.orders.values()].filter((o) => o.payment !== null).length,
+        customers: expected.customerOrders.size,
+        products: expected.products.size,
+        salesRows: expected.sales.length,
+      },
       projections: verdicts.map((v) => ({ ...v, differences: differences.filter((d) => d.projection === v.projection).length })),
       differences,
       rounds: round,

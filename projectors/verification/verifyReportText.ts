@@ -18,9 +18,9 @@ export function describeDifference(d: Difference): string {
 }
 
 export function verifyReportText(report: VerifyReport, maxShown: number): string {
-  const { orders, customers, products, salesRows } = report.writeModel;
+  const { orders, paidOrders, customers, products, salesRows } = report.writeModel;
   const lines = [
-    `write model: ${orders} orders, ${customers} customers, ${products} products, ${salesRows} sales day/category rows`,
+    `write model: ${orders} orders (${paidOrders} with a payment), ${customers} customers, ${products} products, ${salesRows} sales day/category rows`,
     '',
     formatTable(
       ['projection', 'generation', 'parked keys', 'differences'],

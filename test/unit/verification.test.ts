@@ -32,7 +32,7 @@ t.test('the report names each difference and ends with the count', async (t) => 
   t.equal(describeDifference({ projection: 'product-search', entity: 'product', id: 'SKU-1', kind: 'missing' }), 'product-search: product SKU-1 is missing from the read model');
   const text = verifyReportText(
     {
-      writeModel: { orders: 3, customers: 2, products: 1, salesRows: 1 },
+      writeModel: { orders: 3, paidOrders: 1, customers: 2, products: 1, salesRows: 1 },
       projections: [{ projection: 'order-summary', generation: 1, parkedKeys: ['o9'], differences: 2 }, { projection: 'sales-report', generation: null, parkedKeys: [], differences: 0 }],
       differences: [
         { projection: 'order-summary', entity: 'order', id: 'o1', kind: 'unexpected' },
@@ -43,7 +43,7 @@ t.test('the report names each difference and ends with the count', async (t) => 
     },
     1,
   );
-  t.match(text, /^write model: 3 orders, 2 customers, 1 products, 1 sales day\/category rows/);
+  t.match(text, /^write model: 3 orders \(1 with a payment\), 2 customers, 1 products, 1 sales day\/category rows/);
   t.match(text, /order-summary\s+1\s+1\s+2/);
   t.match(text, /sales-report\s+\(none\)/);
   t.match(text, /order o1 is in the read model but not in the write model/);
@@ -82,7 +82,7 @@ t.test('compareById: each entity only the read model has, each only the write mo
 });
 
 const report = (overrides: Partial<VerifyReport>): VerifyReport => ({
-  writeModel: { orders: 0, customers: 0, products: 0, salesRows: 0 },
+  writeModel: { orders: 0, paidOrders: 0, customers: 0, products: 0, salesRows: 0 },
   projections: [],
   differences: [],
   rounds: 1,
@@ -103,7 +103,7 @@ t.test('the whole report text: the table, every difference when all fit, one rou
   const differences = [{ projection: 'product-search', entity: 'product', id: 'SKU-1', kind: 'missing' as const }];
   const text = verifyReportText(
     report({
-      writeModel: { orders: 1, customers: 1, products: 2, salesRows: 0 },
+      writeModel: { orders: 1, paidOrders: 0, customers: 1, products: 2, salesRows: 0 },
       projections: [{ projection: 'product-search', generation: 12, parkedKeys: ['SKU-9', 'SKU-8'], differences: 1 }],
       differences,
       durationMs: 1049,
@@ -113,7 +113,7 @@ t.test('the whole report text: the table, every difference when all fit, one rou
   t.equal(
     text,
     [
-      'write model: 1 orders, 1 customers, 2 products, 0 sales day/category rows',
+      'write model: 1 orders (0 with a payment), 1 customers, 2 products, 0 sales day/category rows',
       '',
       'projection      generation  parked keys  differences',
       '--------------  ----------  -----------  -----------',
