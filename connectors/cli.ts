@@ -196,6 +196,7 @@ export function registerConnectorCommands(program: Command): void {
   connectors
     .command('recover')
     .argument('[source]', 'the declared source (connectors/sources/<source>.json)')
+    .option('--all', 'every declared source, one after another (Kafka Connect down past the WAL bound loses every slot): healthy ones are left as they are')
     .description(
       "after the source's replication slot was lost (or dropped): recreate it and the connector, publish the outbox rows its topics may lack, in version order per aggregate, then stream again; resumes a run that was cut short; changes nothing when the slot is healthy",
     )
@@ -203,15 +204,21 @@ export function registerConnectorCommands(program: Command): void {
     .option('--dry-run', 'say what would be published again, change nothing')
     .option('--timeout-ms <ms>', 'how long to wait for each step (connector stopped, slot released, connector RUNNING)', positiveInteger, 120_000)
     .option('--json', 'print the outcome as JSON')
-    .action(async (name: string | undefined, options: JsonOption & { marginMinutes: number; dryRun?: boolean; timeoutMs: number }) => {
-      const { cfg, source } = target(name);
-      const outcome = await recoverLostSlot(cfg, source.name, {
-        marginMs: options.marginMinutes * 60_000,
-        dryRun: options.dryRun ?? false,
-        timeoutMs: options.timeoutMs,
-        log: (m) => console.error(m),
-      });
-      print(options.json, outcome, describeRecovery(outcome));
+    .action(async (name: string | undefined, options: JsonOption & AllOption & { marginMinutes: number; dryRun?: boolean; timeoutMs: number }) => {
+      const { cfg, sources } = targets(name, options);
+      const outcomes: RecoveryOutcome[] = [];
+      for (const source of sources) {
+        outcomes.push(
+          await recoverLostSlot(cfg, source.name, {
+            marginMs: options.marginMinutes * 60_000,
+            dryRun: options.dryRun ?? false,
+            timeoutMs: options.timeoutMs,
+            log: (m) => console.error(m),
+          }),
+        );
+      }
+      const text = outcomes.map((outcome, i) => (options.all ? `${sources[i]!.name}: ${describeRecovery(outcome)}` : describeRecovery(outcome)));
+      print(options.json, options.all ? outcomes : outcomes[0], text.join('\n'));
     });
 
   connectors

@@ -3,6 +3,7 @@
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
 import type { Config } from '../lib/config.ts';
 import { withSourceDatabase } from './sourceDatabase.ts';
+import { withWriteDatabase } from '../lib/writeDatabase.ts';
 import type { Source } from './sourceConnector.ts';
 
 /** What the slot queries need of a source: its slot, its database and its heartbeat table. */
@@ -39,6 +40,22 @@ interface SlotRow {
   safe_wal_size: string | null;
   max_slot_wal_keep_size: string;
   heartbeat_age_seconds: number | null;
+}
+
+/**
+ * How far a slot on the write server trails the WAL, in bytes: null before its first confirmation,
+ * undefined when no slot has that name. For a slot no declaration names (its heartbeat table is
+ * unknown); pg_replication_slots is the server's, so any of its databases answers.
+ */
+export async function slotLag(config: Config, slotName: string): Promise<number | null | undefined> {
+  return withWriteDatabase(config, async (client) => {
+    const { rows } = await client.query<{ lag_bytes: string | null }>(
+      'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes FROM pg_replication_slots WHERE slot_name = $1',
+      [slotName],
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : row.lag_bytes === null ? null : Number(row.lag_bytes);
+  });
 }
 
 /** The slot's state, or undefined when no slot has that name (the connector never ran). */

@@ -3,7 +3,7 @@
 // retired source, or created by hand); a declared source Connect does not run is "not created".
 import type { Config } from '../lib/config.ts';
 import type { ConnectClient, ConnectorStatus } from './connectClient.ts';
-import { replicationSlotState, type ReplicationSlotState } from './replicationSlot.ts';
+import { replicationSlotState, slotLag, type ReplicationSlotState } from './replicationSlot.ts';
 import type { Source } from './sourceConnector.ts';
 
 export interface ListedConnector {
@@ -50,8 +50,15 @@ export async function listConnectors(config: Config, client: ConnectClient, sour
   const known = new Set(sources.map((s) => s.connector.name));
   const undeclared = await Promise.all(
     running.filter((name) => !known.has(name)).sort().map(async (name): Promise<ListedConnector> => {
-      const status = await client.status(name);
-      return { source: null, connector: name, state: status?.connector.state ?? 'gone', tasks: tasksOf(status), declared: false, slotName: null, slotExists: null, slotLagBytes: null };
+      const [status, settings] = await Promise.all([client.status(name), client.connectorConfig(name)]);
+      const row: ListedConnector = { source: null, connector: name, state: status?.connector.state ?? 'gone', tasks: tasksOf(status), declared: false, slotName: null, slotExists: null, slotLagBytes: null };
+      // A Debezium Postgres connector on the write server names its slot: its lag is readable too.
+      const slotName = settings?.['slot.name'];
+      const onWriteServer = settings?.['database.hostname'] === config.postgres.host && Number(settings?.['database.port'] ?? 5432) === config.postgres.port;
+      if (!slotName || !onWriteServer) return row;
+      const lag = await slotLag(config, slotName).catch((error: unknown) => new Error(reason(error)));
+      if (lag instanceof Error) return { ...row, slotName, slotError: lag.message };
+      return { ...row, slotName, slotExists: lag !== undefined, slotLagBytes: lag ?? null };
     }),
   );
   return [...declared, ...undeclared];

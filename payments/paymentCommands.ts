@@ -3,6 +3,7 @@
 // queue on the row lock; two authorizations of a new one meet at the primary key.
 import crypto from 'node:crypto';
 import type pg from 'pg';
+import { fromDependency } from '../lib/dependencyFailure.ts';
 import { AlreadyExists } from '../lib/errors.ts';
 import { uniqueViolationConstraint } from '../lib/postgresFailure.ts';
 import { eventCatalog, type EventType } from '../schemas/eventCatalog.ts';
@@ -80,6 +81,11 @@ export class PaymentCommands {
 
   /** Decides on the locked payment and writes the state row and its event in one transaction. */
   async execute(orderId: string, decide: (payment: Payment | undefined) => PaymentEvent, context: PaymentCommandContext): Promise<PaymentCommandResult> {
+    // The payments database down or too slow is a 503 naming it, for payment commands only.
+    return fromDependency('paymentsPostgres', () => this.#execute(orderId, decide, context));
+  }
+
+  async #execute(orderId: string, decide: (payment: Payment | undefined) => PaymentEvent, context: PaymentCommandContext): Promise<PaymentCommandResult> {
     const client = await this.#pool.connect();
     let broken = false;
     try {

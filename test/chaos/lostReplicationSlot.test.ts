@@ -13,7 +13,7 @@ import { applySource, waitUntilRunning } from '../../connectors/applyConnector.t
 import { ConnectClient } from '../../connectors/connectClient.ts';
 import { recoverLostSlot, type RecoveryOutcome } from '../../connectors/lostSlotRecovery.ts';
 import { replicationSlotState, slotWarning } from '../../connectors/replicationSlot.ts';
-import { COMMAND_API_SOURCE, sourceNamed } from '../../connectors/sourceConnector.ts';
+import { COMMAND_API_SOURCE, declaredSources, sourceNamed } from '../../connectors/sourceConnector.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { stackLayout } from '../../infra/local/stackLayout.ts';
 import { config } from '../../lib/config.ts';
@@ -52,8 +52,10 @@ t.teardown(async () => {
   await setWalBound(undefined);
   await superuser.end();
   await stack.up(['kafka-connect']);
-  await recoverLostSlot(cfg, COMMAND_API_SOURCE, { marginMs: MARGIN_MS, log: () => {} });
-  await applySource(cfg, COMMAND_API_SOURCE);
+  for (const other of declaredSources(cfg)) {
+    await recoverLostSlot(cfg, other.name, { marginMs: MARGIN_MS, log: () => {} });
+    await applySource(cfg, other.name);
+  }
 });
 
 function outflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -153,12 +155,14 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
 
   // Commands continue; each checkpoint may remove WAL the stopped connector has not streamed.
   const retained: number[] = [];
-  await pollUntil('the slot invalidated by its WAL bound', async () => {
+  // Every source's connector is down with Connect, so every slot passes the bound in turn.
+  const everySlotLost = async () => (await Promise.all(declaredSources(cfg).map((s) => replicationSlotState(cfg, s)))).every((s) => s?.walStatus === 'lost');
+  await pollUntil("every source's slot invalidated by its WAL bound", async () => {
     await load.run(30, 4);
     await superuser.query('SELECT pg_switch_wal()');
     await superuser.query('CHECKPOINT');
     const slot = await replicationSlotState(cfg, source);
-    if (slot?.walStatus === 'lost') return true;
+    if (slot?.walStatus === 'lost') return (await everySlotLost()) || undefined;
     if (slot?.retainedBytes !== null && slot?.retainedBytes !== undefined) retained.push(slot.retainedBytes);
     return undefined;
   }, { timeoutMs: 120_000, intervalMs: 10 });
@@ -188,6 +192,14 @@ t.test('Connect down past a 48 MB WAL bound: the slot is lost, the disk stays bo
   t.match(outcome, { needed: true, cause: 'lost', dryRun: false, connectorState: 'RUNNING' });
   const healthy = await replicationSlotState(cfg, source);
   t.ok(healthy && healthy.walStatus !== 'lost', `a new slot (${healthy?.walStatus})`);
+  // Connect down past the bound stops every source, so the other source's slot passed the bound
+  // too: recover --all recovers each slot that needs it and leaves the healthy one alone.
+  const all = await outflow('connectors', 'recover', '--all', '--json');
+  t.equal(all.code, 0, `recover --all exits 0${all.code ? `: ${all.stderr}` : ''}`);
+  const outcomes = JSON.parse(all.stdout) as RecoveryOutcome[];
+  t.match(outcomes[0], { needed: false }, 'command-api, just recovered, is left alone');
+  t.match(outcomes[1], { needed: true, cause: 'lost', connectorState: 'RUNNING' }, 'payments, whose slot also passed the bound, is recovered');
+  for (const other of declaredSources(cfg)) t.not((await replicationSlotState(cfg, other))?.walStatus, 'lost', `${other.name}'s slot streams again`);
   await load.run(80, 4); // streamed live again
 
   await assertReadModelsEqualWriteModel(t, generation);

@@ -282,3 +282,21 @@ t.test('a slot past its bound or invalidated is a warning with the fix', async (
   t.match(slotWarning({ ...base, walStatus: 'lost' }, source), { walStatus: 'lost', fix: /write\.outbox.*connectors recover command-api/ });
   t.equal(slotWarning({ ...base, walStatus: 'extended' }, source), undefined);
 });
+
+t.test('connectors list: every declared source with its slot lag, and a connector Connect runs that no declaration names', async (t) => {
+  const stray = uniqueName('outflow-stray');
+  const straySlot = stray.replaceAll('-', '_');
+  // Created stopped: it never runs, so it never makes its slot; it is listed all the same.
+  await client.createStopped(stray, { ...definition.config, 'slot.name': straySlot, 'publication.name': 'outflow_outbox', 'topic.prefix': stray });
+  t.teardown(() => client.delete(stray));
+  const cli = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'list', '--json'], { encoding: 'utf8' });
+  t.equal(cli.status, 0, cli.stderr);
+  const rows = JSON.parse(cli.stdout) as { source: string | null; connector: string; state: string; declared: boolean; slotName: string | null; slotExists: boolean | null; slotLagBytes: number | null }[];
+  const declared = rows.find((r) => r.source === COMMAND_API_SOURCE);
+  t.match(declared, { connector: definition.name, state: 'RUNNING', declared: true, slotName: source.slot, slotExists: true });
+  t.type(declared?.slotLagBytes, 'number', 'the declared source shows its slot lag');
+  t.ok(rows.some((r) => r.source === 'payments'), 'the second source is listed too');
+  t.match(rows.find((r) => r.connector === stray), { source: null, declared: false, state: 'STOPPED', slotName: straySlot, slotExists: false });
+  const text = spawnSync(process.execPath, [path.join(cfg.repoRoot, 'bin', 'outflow.js'), 'connectors', 'list'], { encoding: 'utf8' });
+  t.match(text.stdout, new RegExp(`not declared\\s+${stray}\\s+STOPPED\\s+-\\s+${straySlot}: no slot`));
+});

@@ -1,6 +1,7 @@
 // The payments service's command path: its state row and its outbox row in one transaction on
 // its own database, the refusals of its state machine, and nothing written on a refusal.
 import crypto from 'node:crypto';
+import net from 'node:net';
 import t from 'tap';
 import { commandApiHarness, CUSTOMER_KEY } from '../support/commandApiHarness.ts';
 
@@ -87,4 +88,24 @@ t.test('bad input gets 400 naming the field; a customer key is refused', async (
   const customer = await h.send('POST', `/payments/${orderId}/authorize`, { key: CUSTOMER_KEY, body: { amountCents: 10 } });
   t.equal(customer.statusCode, 403);
   t.equal((await paymentRows(orderId)).outbox.length, 0);
+});
+
+t.test("the payments database down: payment commands answer 503 naming it; order commands and the command API's readiness are untouched", async (t) => {
+  // A port that was free a moment ago: nothing listens there.
+  const closed = await new Promise<number>((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const down = await commandApiHarness({ paymentsPostgresVia: { host: '127.0.0.1', port: closed } });
+  t.teardown(() => down.close());
+  const payment = await down.send('POST', `/payments/${crypto.randomUUID()}/authorize`, { body: { amountCents: 100 } });
+  t.equal(payment.statusCode, 503, payment.body);
+  t.match(payment.json().error, { code: 'OUTFLOW_ERR_UNAVAILABLE', details: { dependency: 'paymentsPostgres' } });
+  const sku = `PAY-DOWN-${crypto.randomBytes(3).toString('hex')}`;
+  const product = await down.send('POST', '/products', { body: { sku, name: 'Mug', description: 'Holds tea', category: 'kitchen', brand: 'Acme', priceCents: 900, initialStock: 1 } });
+  t.equal(product.statusCode, 201, 'a command of the other database goes through');
+  const ready = await down.send('GET', '/health/ready', { key: null });
+  t.equal(ready.statusCode, 200, 'the command API stays ready: payments are not its dependency');
 });

@@ -33,6 +33,8 @@ export interface HarnessOptions {
    * of it (one that counts round trips). Migrations and `config` still name the server itself.
    */
   postgresVia?: { host: string; port: number };
+  /** The payments service's pool connects here instead (e.g. a port nothing listens on: its database down). */
+  paymentsPostgresVia?: { host: string; port: number };
 }
 
 export interface Harness {
@@ -87,7 +89,7 @@ export async function commandApiHarness(options: HarnessOptions = {}): Promise<H
   await migratePaymentsSchema(base);
   await registerCatalogSchemas(base);
   const pool = writePool({ ...base, logLevel: 'silent', postgres: { ...base.postgres, ...options.postgresVia } });
-  const paymentsPool = openPaymentsPool({ ...base, logLevel: 'silent' });
+  const paymentsPool = openPaymentsPool({ ...base, logLevel: 'silent', postgres: { ...base.postgres, ...options.paymentsPostgresVia } });
   const codec = await EventCodec.connect(base);
   const app = await buildCommandApi({ config: harnessConfig, pool, paymentsPool, encoder: options.encoder ? options.encoder(codec) : codec });
   return {
