@@ -7,8 +7,7 @@
 // and the read models equal the write model.
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { ConnectClient } from '../../connectors/connectClient.ts';
-import { COMMAND_API_SOURCE, sourceConnector } from '../../connectors/sourceConnector.ts';
+import { everySourceRunning } from '../support/sourcesRunning.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
@@ -46,16 +45,6 @@ t.teardown(async () => {
   await stack.up(['postgres', 'postgres-read', 'redis', 'elasticsearch']);
 });
 
-/** The connector lost the write database: it must stream again before verify can compare. */
-async function connectorRunning(): Promise<void> {
-  const connect = new ConnectClient({ url: cfg.connect.url });
-  const name = sourceConnector(cfg, COMMAND_API_SOURCE).name;
-  await pollUntil('the connector running again', async () => {
-    const status = await connect.status(name);
-    if (status?.tasks.some((task) => task.state === 'FAILED')) await connect.restart(name, { onlyFailed: true });
-    return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING') ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 1000 });
-}
 
 t.test('each API dependency down for 20 s under load: 503 with Retry-After, no 500, no hang, full recovery', async (t) => {
   const generation = h.newGeneration();
@@ -153,7 +142,7 @@ t.test('each API dependency down for 20 s under load: 503 with Retry-After, no 5
         `every 503 names ${dependency}`,
       );
       await stack.up([component]);
-      if (component === 'postgres') await connectorRunning();
+      if (component === 'postgres') await everySourceRunning(cfg);
 
       const restartedAt = Date.now();
       await pollUntil(`${api} requests succeed again after ${component} restarted`, async () => (log.between(restartedAt, Date.now()).some((a) => affected(a) && a.status < 300) ? true : undefined), { timeoutMs: 120_000 });

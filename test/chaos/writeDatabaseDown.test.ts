@@ -2,8 +2,7 @@
 // every route with what it answered before. Afterwards the pipeline carries on (the connector
 // reconnects) and the read models equal the write model.
 import t from 'tap';
-import { ConnectClient } from '../../connectors/connectClient.ts';
-import { COMMAND_API_SOURCE, sourceConnector } from '../../connectors/sourceConnector.ts';
+import { everySourceRunning } from '../support/sourcesRunning.ts';
 import { LocalStack } from '../../infra/local/localStack.ts';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
@@ -58,14 +57,8 @@ t.test('the query API answers correctly while the write database is stopped', as
   }
   await stack.up(['postgres']);
 
-  // The connector lost its database; it must be streaming again before the pipeline can be compared.
-  const connect = new ConnectClient({ url: config().connect.url });
-  const name = sourceConnector(config(), COMMAND_API_SOURCE).name;
-  await pollUntil('the connector running again', async () => {
-    const status = await connect.status(name);
-    if (status?.tasks.some((task) => task.state === 'FAILED')) await connect.restart(name, { onlyFailed: true });
-    return status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((task) => task.state === 'RUNNING') ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 1000 });
+  // Every source's connector lost its database; each must be streaming again before the pipeline can be compared.
+  await everySourceRunning(config());
   const shipped = await h.send('POST', `/orders/${orderId}/ship`, { carrier: 'DHL', trackingNumber: 'OFF1' });
   t.equal(shipped.status, 200, 'commands are accepted again');
   const report = await h.verify(generation);
