@@ -57,6 +57,10 @@ t.test('every answer is byte for byte what JSON.stringify gave of the reader\'s 
     { type: 'OrderCancelled', event: { ...base(cancelledOne.event, 2), reason: 'changed my mind', items: lines, totalCents: 3998 } },
     { type: 'ShippingAddressUpdated', event: { ...base(shippedOne.event, 2), shippingAddress: { ...address, line2: 'Flat 3' } } },
     shipped(shippedOne.event, 3),
+    // The payments service's events (another source, the payment's own versions).
+    { type: 'PaymentAuthorized', event: { ...envelope(cancelledOne.event.orderId, 1, start + 10), amountCents: 3998 } },
+    { type: 'PaymentCaptured', event: { ...envelope(cancelledOne.event.orderId, 2, start + 20), amountCents: 3998 } },
+    { type: 'PaymentRefunded', event: { ...envelope(cancelledOne.event.orderId, 3, start + 30), amountCents: 3998, reason: 'order cancelled' } },
   ]);
   const generation = { generation: h.generation };
   for (const [what, order] of [['placed: nulls', placedOnly], ['cancelled with a reason', cancelledOne], ['shipped, address line2 set', shippedOne]] as const) {
@@ -67,8 +71,9 @@ t.test('every answer is byte for byte what JSON.stringify gave of the reader\'s 
   t.same(JSON.parse((await h.send(`/orders/${shippedOne.event.orderId}`)).body), {
     orderId: shippedOne.event.orderId, customerId: customer, status: 'shipped', items: lines, totalCents: 3998,
     shippingAddress: { ...address, line2: 'Flat 3' }, cancelReason: null, carrier: 'DHL', trackingNumber: 'JD3',
-    placedAt: start + 2, updatedAt: start + 2 + 1000, version: 3,
+    placedAt: start + 2, updatedAt: start + 2 + 1000, version: 3, payment: null,
   }, 'every field, nested ones included');
+  t.same(JSON.parse((await h.send(`/orders/${cancelledOne.event.orderId}`)).body).payment, { amountCents: 3998, refundReason: 'order cancelled', status: 'refunded', version: 3 }, "the payment, from the payments service's events");
   const firstPage = await h.send(`/customers/${customer}/orders?limit=2`);
   const expectedFirst = await readCustomerOrders(h.connections.redis, customer, { limit: 2, ...generation });
   t.equal(firstPage.body, JSON.stringify(expectedFirst), 'a page with a next cursor');

@@ -65,8 +65,9 @@ t.test('/docs/openapi.json documents every read route with its parameters', asyn
   t.same(orderParameters.sort(), ['header:x-min-version', 'path:id', 'query:minVersion']);
   const ok = (route: string) => doc.paths[route].get.responses['200']?.content['application/json'].schema;
   t.same(Object.keys(ok('/orders/{id}').properties), [
-    'orderId', 'customerId', 'status', 'items', 'totalCents', 'shippingAddress', 'cancelReason', 'carrier', 'trackingNumber', 'placedAt', 'updatedAt', 'version',
+    'orderId', 'customerId', 'status', 'items', 'totalCents', 'shippingAddress', 'cancelReason', 'carrier', 'trackingNumber', 'placedAt', 'updatedAt', 'version', 'payment',
   ], 'the order answer is documented, field by field');
+  t.match(ok('/orders/{id}').properties.payment, { type: 'object', nullable: true, required: ['status', 'amountCents', 'refundReason', 'version'], properties: { status: { enum: ['authorized', 'captured', 'refunded'] } } }, "the payment, another source's, documented as a nullable object");
   t.match(ok('/orders/{id}').properties.carrier, { type: 'string', nullable: true }, 'a nullable field as OpenAPI 3.0 writes it');
   for (const route of ['/customers/{id}/orders', '/products/search', '/reports/sales']) t.equal(ok(route).type, 'object', `${route}: its answer is documented`);
 });
