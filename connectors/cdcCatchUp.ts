@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../lib/config.ts';
 import { NotCaughtUp } from '../lib/errors.ts';
 import { declaredSources, sourceNamed } from './sourceConnector.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
+import { withServiceDatabase } from '../lib/writeDatabase.ts';
 
 const POLL_MS = 100;
 const REBEAT_MS = 500;
@@ -29,7 +29,7 @@ export async function waitForAllSources(config: Config, deadline: number): Promi
 export async function waitForCdc(config: Config, deadline: number, sourceName: string): Promise<string> {
   const source = sourceNamed(config, sourceName);
   const slot = source.slot;
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     // The same upsert the connector's heartbeat runs; the connector routes it to the heartbeat topic.
     const beat = () => client.query(`INSERT INTO ${source.heartbeatTable} (id, beat_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET beat_at = EXCLUDED.beat_at`);
     await beat();

@@ -11,7 +11,7 @@ import { pollUntil } from '../lib/pollUntil.ts';
 import type { ConnectClient } from './connectClient.ts';
 import type { ConnectorSettings } from './connectorConfig.ts';
 import type { Source } from './sourceConnector.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
+import { withServiceDatabase } from '../lib/writeDatabase.ts';
 
 const PLACEMENT = 'transforms.outbox.table.fields.additional.placement';
 
@@ -29,7 +29,7 @@ export function newlyPlacedColumns(running: ConnectorSettings | undefined, next:
 
 /** How far (bytes) the slot's confirmed position is behind `lsn`; undefined without the slot. */
 async function slotBehind(config: Config, source: Source, lsn: string): Promise<number | undefined> {
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rows } = await client.query<{ behind: string | null }>(
       'SELECT pg_wal_lsn_diff($1::pg_lsn, confirmed_flush_lsn)::bigint::text AS behind FROM pg_replication_slots WHERE slot_name = $2',
       [lsn, source.slot],
@@ -56,7 +56,7 @@ export async function awaitRowsBeforePlacedColumns(
   const added = newlyPlacedColumns(running, definition.config);
   if (!added.length) return;
   const slotName = source.slot;
-  const lsn = await withSourceDatabase(config, source, async (db) => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
+  const lsn = await withServiceDatabase(config, source.database, async (db) => (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
   log(`the update places ${added.join(', ')}: waiting until ${definition.name} has streamed the outbox rows written before (WAL ${lsn})`);
   try {
     await pollUntil(`slot ${slotName} confirmed up to ${lsn}`, async () => {

@@ -23,13 +23,12 @@ import type { Config } from '../lib/config.ts';
 import { ConnectorConfigInvalid, ConnectorNotRunning } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
-import { withWriteDatabase } from '../lib/writeDatabase.ts';
+import { withServiceDatabase, withWriteDatabase } from '../lib/writeDatabase.ts';
 import { topicOf, type AggregateType } from '../schemas/eventCatalog.ts';
 import { describeStatus, waitUntilRunning } from './applyConnector.ts';
 import { ConnectClient } from './connectClient.ts';
 import { ensureEventTopics } from './eventTopics.ts';
 import { sourceNamed, type Source } from './sourceConnector.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
 import { publicationExists, replicationSlotState } from './replicationSlot.ts';
 import { unfinishedRecovery } from './streamContinuity.ts';
 import { partitionTails, type PartitionTail } from './topicTails.ts';
@@ -82,7 +81,7 @@ interface OutboxRow {
 async function startingPoint(config: Config, source: Source, kafka: Kafka, marginMs: number): Promise<{ newest: NewestStreamedEvent | null; since: Date | null }> {
   const tails = await partitionTails(kafka, source.topics);
   const ids = tails.flatMap((t) => (t.eventId && /^[0-9a-f-]{36}$/i.test(t.eventId) ? [t.eventId] : []));
-  const occurred = await withSourceDatabase(config, source, async (client) => {
+  const occurred = await withServiceDatabase(config, source.database, async (client) => {
     const { rows } = await client.query<{ event_id: string; occurred_at: Date }>(`SELECT event_id::text, occurred_at FROM ${source.outboxTable} WHERE event_id = ANY($1::uuid[])`, [ids]);
     return new Map(rows.map((r) => [r.event_id, r.occurred_at]));
   });
@@ -97,7 +96,7 @@ async function startingPoint(config: Config, source: Source, kafka: Kafka, margi
 }
 
 async function countRows(config: Config, source: Source, since: Date | null): Promise<Record<string, number>> {
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rows } = await client.query<{ aggregate_type: AggregateType; n: string }>(
       `SELECT aggregate_type, count(*)::text AS n FROM ${source.outboxTable} WHERE $1::timestamptz IS NULL OR occurred_at >= $1 GROUP BY aggregate_type`,
       [since],
@@ -112,7 +111,7 @@ async function republish(config: Config, source: Source, kafka: Kafka, since: Da
   await producer.connect();
   const counts: Record<string, number> = {};
   try {
-    await withSourceDatabase(config, source, async (client) => {
+    await withServiceDatabase(config, source.database, async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
         // One sort for the whole set, read in pages: the set can be as large as the WAL bound allows.
@@ -185,7 +184,7 @@ async function recreateSlot(config: Config, source: Source, timeoutMs: number): 
   );
   // The CDC role owns replication: creating and dropping the slot needs its REPLICATION attribute.
   // A logical slot belongs to the database it is created in: the source's.
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotName]);
     if (rowCount) await client.query('SELECT pg_drop_replication_slot($1)', [slotName]);
     const { rows } = await client.query<{ lsn: string }>("SELECT lsn::text FROM pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);

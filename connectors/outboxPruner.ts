@@ -7,7 +7,7 @@ import type { Config } from '../lib/config.ts';
 import { OutboxPruneRefused } from '../lib/errors.ts';
 import { replicationSlotState } from './replicationSlot.ts';
 import { COMMAND_API_SOURCE, sourceNamed } from './sourceConnector.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
+import { withServiceDatabase } from '../lib/writeDatabase.ts';
 
 /** The slot may trail the WAL by at most this much for a prune to be safe. */
 const MAX_SLOT_LAG_BYTES = 64 * 1024 * 1024;
@@ -29,7 +29,7 @@ export async function pruneOutbox(config: Config, { olderThanMs, dryRun, source:
   if (!slot.active || slot.lagBytes === null || slot.lagBytes > MAX_SLOT_LAG_BYTES) {
     throw new OutboxPruneRefused(`the connector is not keeping up (slot ${slotName} active=${slot.active}, lag=${slot.lagBytes ?? 'unknown'} bytes); check outflow connectors status ${source.name}`);
   }
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const cutoff = new Date(Date.now() - olderThanMs);
     const sql = dryRun
       ? `SELECT count(*)::int AS n FROM ${source.outboxTable} WHERE occurred_at < $1`

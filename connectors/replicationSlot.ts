@@ -2,12 +2,14 @@
 // segment from its confirmed_flush_lsn on, so a growing lag means Postgres' disk fills up
 // while Debezium is stopped or stuck; the heartbeat keeps it small while the outbox is idle.
 import type { Config } from '../lib/config.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
-import { withWriteDatabase } from '../lib/writeDatabase.ts';
+import { withServiceDatabase } from '../lib/writeDatabase.ts';
 import type { Source } from './sourceConnector.ts';
 
-/** What the slot queries need of a source: its slot, its database and its heartbeat table. */
-export type SlotSource = Pick<Source, 'slot' | 'database' | 'heartbeatTable'>;
+/**
+ * What the slot queries need of a source: its slot, its database and its heartbeat table (absent
+ * for a connector no declaration names: its slot is read, its heartbeat age is unknown).
+ */
+export type SlotSource = Pick<Source, 'slot' | 'database'> & Partial<Pick<Source, 'heartbeatTable'>>;
 
 export interface ReplicationSlotState {
   slotName: string;
@@ -42,27 +44,11 @@ interface SlotRow {
   heartbeat_age_seconds: number | null;
 }
 
-/**
- * How far a slot on the write server trails the WAL, in bytes: null before its first confirmation,
- * undefined when no slot has that name. For a slot no declaration names (its heartbeat table is
- * unknown); pg_replication_slots is the server's, so any of its databases answers.
- */
-export async function slotLag(config: Config, slotName: string): Promise<number | null | undefined> {
-  return withWriteDatabase(config, async (client) => {
-    const { rows } = await client.query<{ lag_bytes: string | null }>(
-      'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes FROM pg_replication_slots WHERE slot_name = $1',
-      [slotName],
-    );
-    const row = rows[0];
-    return row === undefined ? undefined : row.lag_bytes === null ? null : Number(row.lag_bytes);
-  });
-}
-
 /** The slot's state, or undefined when no slot has that name (the connector never ran). */
 export async function replicationSlotState(config: Config, source: SlotSource): Promise<ReplicationSlotState | undefined> {
   const slotName = source.slot;
   // The heartbeat table's name comes from a checked declaration (schema.table, lower case).
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rows } = await client.query<SlotRow>(
       `SELECT s.active,
               pg_wal_lsn_diff(pg_current_wal_lsn(), s.confirmed_flush_lsn)::bigint::text AS lag_bytes,
@@ -70,7 +56,7 @@ export async function replicationSlotState(config: Config, source: SlotSource): 
               pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint::text AS retained_bytes,
               s.wal_status, s.safe_wal_size::text,
               current_setting('max_slot_wal_keep_size') AS max_slot_wal_keep_size,
-              (SELECT extract(epoch FROM now() - max(beat_at))::float8 FROM ${source.heartbeatTable}) AS heartbeat_age_seconds
+              ${source.heartbeatTable ? `(SELECT extract(epoch FROM now() - max(beat_at))::float8 FROM ${source.heartbeatTable})` : 'NULL::float8'} AS heartbeat_age_seconds
          FROM pg_replication_slots s WHERE s.slot_name = $1`,
       [slotName],
     );
@@ -125,7 +111,7 @@ export function slotWarning(slot: ReplicationSlotState, source: Pick<Source, 'na
  * source's migration creates it as the tables' owner; see 002_cdc_publication.sql).
  */
 export async function publicationExists(config: Config, source: Pick<Source, 'database' | 'publication'>): Promise<boolean> {
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rowCount } = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [source.publication]);
     return rowCount === 1;
   });

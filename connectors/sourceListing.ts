@@ -3,7 +3,7 @@
 // retired source, or created by hand); a declared source Connect does not run is "not created".
 import type { Config } from '../lib/config.ts';
 import type { ConnectClient, ConnectorStatus } from './connectClient.ts';
-import { replicationSlotState, slotLag, type ReplicationSlotState } from './replicationSlot.ts';
+import { replicationSlotState, type ReplicationSlotState } from './replicationSlot.ts';
 import type { Source } from './sourceConnector.ts';
 
 export interface ListedConnector {
@@ -56,9 +56,10 @@ export async function listConnectors(config: Config, client: ConnectClient, sour
       const slotName = settings?.['slot.name'];
       const onWriteServer = settings?.['database.hostname'] === config.postgres.host && Number(settings?.['database.port'] ?? 5432) === config.postgres.port;
       if (!slotName || !onWriteServer) return row;
-      const lag = await slotLag(config, slotName).catch((error: unknown) => new Error(reason(error)));
-      if (lag instanceof Error) return { ...row, slotName, slotError: lag.message };
-      return { ...row, slotName, slotExists: lag !== undefined, slotLagBytes: lag ?? null };
+      // pg_replication_slots is the server's: any of its databases answers.
+      const slot = await replicationSlotState(config, { slot: slotName, database: config.postgres.writeDatabase }).catch((error: unknown) => new Error(reason(error)));
+      if (slot instanceof Error) return { ...row, slotName, slotError: slot.message };
+      return { ...row, slotName, slotExists: slot !== undefined, slotLagBytes: slot?.lagBytes ?? null };
     }),
   );
   return [...declared, ...undeclared];

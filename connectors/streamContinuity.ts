@@ -13,10 +13,9 @@ import { ReplicationSlotAtRisk } from '../lib/errors.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { pollUntil } from '../lib/pollUntil.ts';
 import { isUndefinedTable } from '../lib/postgresFailure.ts';
-import { withWriteDatabase } from '../lib/writeDatabase.ts';
+import { withServiceDatabase, withWriteDatabase } from '../lib/writeDatabase.ts';
 import { replicationSlotState } from './replicationSlot.ts';
 import type { Source } from './sourceConnector.ts';
-import { withSourceDatabase } from './sourceDatabase.ts';
 
 const recover = (source: Source) =>
   `run \`outflow connectors recover ${source.name}\`: it recreates the slot and the connector and publishes the outbox rows the topics may lack before streaming resumes (see "Recovering a lost or dropped slot" in docs/change-data-capture.md)`;
@@ -64,7 +63,7 @@ export async function assertStreamContinues(config: Config, source: Source): Pro
 }
 
 async function outboxHoldsRows(config: Config, source: Source): Promise<boolean> {
-  return withSourceDatabase(config, source, async (client) => {
+  return withServiceDatabase(config, source.database, async (client) => {
     const { rows } = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${source.outboxTable}) AS any`);
     return rows[0]?.any ?? false;
   });

@@ -1,12 +1,13 @@
-// The write database as every part of the pipeline opens it for one piece of work: the command
-// API's migrations and pruning, the connectors' slot and outbox checks, verification's snapshot
-// of the write model. The command API's request path has its own pooled, pipelined connections.
+// The write server's databases as every part of the pipeline opens them for one piece of work:
+// the command API's migrations and pruning, each source's slot, publication and outbox checks
+// (a logical slot belongs to one database, so it is created there too, as the CDC role), and
+// verification's snapshots. The command API's request path has its own pooled, pipelined connections.
 import pg from 'pg';
 import type { Config } from './config.ts';
 
-export function writeDatabaseClient(config: Config, database = config.postgres.writeDatabase): pg.Client {
-  const { host, port, user, password } = config.postgres;
-  return new pg.Client({ host, port, user, password, database });
+export function writeDatabaseClient(config: Config, database = config.postgres.writeDatabase, { asCdcUser = false } = {}): pg.Client {
+  const { host, port, user, password, cdcUser, cdcPassword } = config.postgres;
+  return new pg.Client({ host, port, user: asCdcUser ? cdcUser : user, password: asCdcUser ? cdcPassword : password, database });
 }
 
 /** Runs `work` on a connection of its own to the write database, closed afterwards. */
@@ -16,10 +17,10 @@ export async function withWriteDatabase<T>(config: Config, work: (client: pg.Cli
 
 /**
  * Runs `work` on a connection of its own to one service's database on the write server (the
- * command API's, the payments service's), closed afterwards.
+ * command API's, the payments service's: a source's), closed afterwards; as the CDC role when asked.
  */
-export async function withServiceDatabase<T>(config: Config, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = writeDatabaseClient(config, database);
+export async function withServiceDatabase<T>(config: Config, database: string, work: (client: pg.Client) => Promise<T>, options: { asCdcUser?: boolean } = {}): Promise<T> {
+  const client = writeDatabaseClient(config, database, options);
   await client.connect();
   try {
     return await work(client);

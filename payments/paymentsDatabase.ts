@@ -24,14 +24,9 @@ export function paymentsPool(config: Config): pg.Pool {
   );
 }
 
-/** Runs `work` on a connection of its own to the payments database, closed afterwards. */
-export async function withPaymentsDatabase<T>(config: Config, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  return withServiceDatabase(config, config.postgres.paymentsDatabase, work);
-}
-
 /** Brings the payments schema up to date and grants the CDC role what Debezium needs, nothing more. */
 export async function migratePaymentsSchema(config: Config): Promise<MigrationResult> {
-  return withPaymentsDatabase(config, async (client) => {
+  return withServiceDatabase(config, config.postgres.paymentsDatabase, async (client) => {
     const result = await migrate(client, { directory: migrationsDir, historyTable: 'public.payments_schema_migrations' });
     await grantOutboxToCdcRole(client, config.postgres.cdcUser, { schema: 'payments', outboxTable: 'payments.outbox', heartbeatTable: 'payments.cdc_heartbeat' });
     return result;
