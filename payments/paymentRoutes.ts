@@ -3,6 +3,7 @@
 // with a pool of their own on the payments database; they share nothing else with it.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { correlationIdOf, expectedVersion, ifMatchHeader } from '../lib/commandRequest.ts';
 import { errorResponses } from '../lib/errorResponseSchema.ts';
 import { Forbidden } from '../lib/errors.ts';
 import { outboxTraceparent } from '../lib/requestTracing.ts';
@@ -18,10 +19,7 @@ const orderIdParam = {
   properties: { orderId: { type: 'string', format: 'uuid', description: 'The order the payment is for.' } },
 } as const;
 
-const ifMatch = {
-  type: 'object',
-  properties: { 'if-match': { type: 'string', pattern: '^(W/)?"?[0-9]{1,15}"?$', description: 'The payment version the command expects.' } },
-} as const;
+const ifMatch = { type: 'object', properties: { 'if-match': ifMatchHeader } } as const;
 
 const authorizeBody = {
   type: 'object',
@@ -59,17 +57,11 @@ const schema = <const Body>(summary: string, body: Body) => ({
 
 function context(request: FastifyRequest): PaymentCommandContext {
   if (request.principal?.role !== 'admin') throw new Forbidden(`${request.method} ${request.routeOptions.url} needs an admin key`);
-  const correlation = request.headers['x-correlation-id'];
   return {
-    correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
+    correlationId: correlationIdOf(request),
     causationId: request.id,
     traceparent: outboxTraceparent(request),
   };
-}
-
-function expectedVersion(request: FastifyRequest): number | undefined {
-  const header = request.headers['if-match'];
-  return typeof header === 'string' ? Number(header.replace(/^W\//, '').replaceAll('"', '')) : undefined;
 }
 
 export function paymentRoutes(fastify: FastifyInstance, commands: PaymentCommands): void {

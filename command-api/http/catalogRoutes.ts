@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { CommandExecutor } from '../commands/commandExecutor.ts';
 import { adjustInventoryCommand, createProductCommand, updateProductCommand } from '../commands/catalogCommands.ts';
-import { commandSchema, expectedVersion, requireAdmin, sendCommand } from './commandRoute.ts';
+import { expectedVersion } from '../../lib/commandRequest.ts';
+import { commandSchema, requireAdmin, sendCommand } from './commandRoute.ts';
 import { adjustInventoryBody, createProductBody, skuParam, updateProductBody } from './requestSchemas.ts';
 
 export function catalogRoutes(fastify: FastifyInstance, executor: CommandExecutor): void {

@@ -6,6 +6,7 @@ import { Forbidden } from '../../lib/errors.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
 import type { CommandExecutor, CommandPlan } from '../commands/commandExecutor.ts';
 import { errorResponses } from '../../lib/errorResponseSchema.ts';
+import { correlationIdOf } from '../../lib/commandRequest.ts';
 import { outboxTraceparent } from '../../lib/requestTracing.ts';
 import { commandAccepted, commandHeaders } from './requestSchemas.ts';
 
@@ -16,13 +17,6 @@ export function principalOf(request: FastifyRequest): Principal {
 
 export function requireAdmin(request: FastifyRequest): void {
   if (principalOf(request).role !== 'admin') throw new Forbidden(`${request.method} ${request.routeOptions.url} needs an admin key`);
-}
-
-/** If-Match: "3", W/"3" or 3 → 3; absent → undefined (the header's pattern is validated by the route schema). */
-export function expectedVersion(request: FastifyRequest): number | undefined {
-  const header = request.headers['if-match'];
-  if (typeof header !== 'string') return undefined;
-  return Number(header.replace(/^W\//, '').replaceAll('"', ''));
 }
 
 /**
@@ -50,13 +44,12 @@ export async function sendCommand(
     .createHash('sha256')
     .update(JSON.stringify([request.method, request.routeOptions.url, request.params, request.body ?? null]))
     .digest('hex');
-  const correlation = request.headers['x-correlation-id'];
   const result = await executor.execute(
     {
       principal: principalOf(request),
       idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
       requestHash,
-      correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
+      correlationId: correlationIdOf(request),
       commandId: request.id,
       traceparent: outboxTraceparent(request),
     },

@@ -5,7 +5,8 @@ import { Forbidden, ValidationFailed } from '../../lib/errors.ts';
 import type { ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import type { CommandExecutor } from '../commands/commandExecutor.ts';
 import { cancelOrderCommand, placeOrderCommand, shipOrderCommand, updateShippingAddressCommand } from '../commands/orderCommands.ts';
-import { commandSchema, expectedVersion, principalOf, requireAdmin, sendCommand } from './commandRoute.ts';
+import { expectedVersion } from '../../lib/commandRequest.ts';
+import { commandSchema, principalOf, requireAdmin, sendCommand } from './commandRoute.ts';
 import { cancelOrderBody, orderIdParam, placeOrderBody, shipOrderBody, shippingAddress } from './requestSchemas.ts';
 
 // The request may leave line2 out; the event always has it, null when there is none.

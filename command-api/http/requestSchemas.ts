@@ -1,5 +1,6 @@
 // JSON schemas of the command API's requests: validation at the edge (each bad field
 // is named in the 400 response) and the source of the OpenAPI document.
+import { ifMatchHeader } from '../../lib/commandRequest.ts';
 import { MAX_ADJUSTMENT_UNITS, MAX_LINE_QUANTITY, MAX_PRICE_CENTS } from '../domain/limits.ts';
 
 // No control characters (Postgres cannot store NUL) and no lone surrogates (well-formed UTF-8
@@ -114,7 +115,7 @@ export const commandHeaders = {
   type: 'object',
   properties: {
     'idempotency-key': { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', description: 'Retries with the same key and body get the stored response.' },
-    'if-match': { type: 'string', pattern: '^(W/)?"?[0-9]{1,15}"?$', description: 'The aggregate version the change expects.' },
+    'if-match': ifMatchHeader,
   },
 } as const;
 
