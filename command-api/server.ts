@@ -10,7 +10,7 @@ import { Forbidden } from '../lib/errors.ts';
 import { CommandExecutor } from './commands/commandExecutor.ts';
 import { catalogRoutes } from './http/catalogRoutes.ts';
 import { orderRoutes } from './http/orderRoutes.ts';
-import type { EventEncoder } from './persistence/outboxWriter.ts';
+import type { EventEncoder } from '../schemas/eventCodec.ts';
 import { PaymentCommands } from '../payments/paymentCommands.ts';
 import { paymentRoutes } from '../payments/paymentRoutes.ts';
 

@@ -6,15 +6,11 @@ import type pg from 'pg';
 import { fromDependency } from '../lib/dependencyFailure.ts';
 import { AlreadyExists } from '../lib/errors.ts';
 import { uniqueViolationConstraint } from '../lib/postgresFailure.ts';
-import { eventCatalog, type EventType } from '../schemas/eventCatalog.ts';
-import type { EventPayloads } from '../schemas/generated/eventTypes.ts';
+import { eventCatalog } from '../schemas/eventCatalog.ts';
+import type { EventEncoder } from '../schemas/eventCodec.ts';
+import { stampEnvelope } from '../schemas/eventEnvelope.ts';
 import type { PaymentStatus } from '../schemas/paymentState.ts';
 import { paymentAfter, type Payment, type PaymentEvent } from './payment.ts';
-
-/** What a payment command needs of the schema codec (schemas/eventCodec.ts). */
-export interface PaymentEventEncoder {
-  encode<T extends EventType>(type: T, event: EventPayloads[T]): Buffer;
-}
 
 export interface PaymentCommandContext {
   correlationId: string;
@@ -51,30 +47,15 @@ export async function readPayment(client: pg.ClientBase, orderId: string, { lock
   return rows[0] && toPayment(rows[0]);
 }
 
-function encodePaymentEvent(encoder: PaymentEventEncoder, event: PaymentEvent, eventId: string, now: Date, context: PaymentCommandContext): Buffer {
-  const envelope = {
-    eventId,
-    aggregateId: event.aggregateId,
-    aggregateVersion: event.aggregateVersion,
-    occurredAt: now.getTime(),
-    correlationId: context.correlationId,
-    causationId: context.causationId,
-  };
-  switch (event.type) {
-    case 'PaymentAuthorized':
-      return encoder.encode(event.type, { ...envelope, ...event.body });
-    case 'PaymentCaptured':
-      return encoder.encode(event.type, { ...envelope, ...event.body });
-    case 'PaymentRefunded':
-      return encoder.encode(event.type, { ...envelope, ...event.body });
-  }
+function encodePaymentEvent(encoder: EventEncoder, event: PaymentEvent, eventId: string, now: Date, context: PaymentCommandContext): Buffer {
+  return encoder.encode(event.type, { ...stampEnvelope(eventId, event, now, context), ...event.body });
 }
 
 export class PaymentCommands {
   readonly #pool: pg.Pool;
-  readonly #encoder: PaymentEventEncoder;
+  readonly #encoder: EventEncoder;
 
-  constructor(pool: pg.Pool, encoder: PaymentEventEncoder) {
+  constructor(pool: pg.Pool, encoder: EventEncoder) {
     this.#pool = pool;
     this.#encoder = encoder;
   }

@@ -27,6 +27,14 @@ export type DecodedEvent = {
 }[EventType];
 
 /** The writer schema text of a registry id, or null when the registry has no such id. */
+/**
+ * What a publisher's outbox needs of the codec: synchronous, registry ids already known. The
+ * codec is one; a test may wrap it to inject a fault.
+ */
+export interface EventEncoder {
+  encode<T extends EventType>(type: T, event: EventPayloads[T]): Buffer;
+}
+
 export type SchemaByIdLookup = (schemaId: number) => Promise<string | null>;
 
 export interface EventCodecOptions {

@@ -14,3 +14,20 @@ export type EventEnvelope = Pick<OutflowEvent, EnvelopeField>;
 
 /** An event type's own fields: its generated payload without the envelope. */
 export type EventBody<T extends EventType> = Omit<EventPayloads[T], EnvelopeField>;
+
+/** The envelope a publisher stamps on an event it decided: its id, its aggregate and version, when, and why. */
+export function stampEnvelope(
+  eventId: string,
+  event: { aggregateId: string; aggregateVersion: number },
+  occurredAt: Date,
+  cause: { correlationId: string; causationId: string | null },
+): EventEnvelope {
+  return {
+    eventId,
+    aggregateId: event.aggregateId,
+    aggregateVersion: event.aggregateVersion,
+    occurredAt: occurredAt.getTime(),
+    correlationId: cause.correlationId,
+    causationId: cause.causationId,
+  };
+}

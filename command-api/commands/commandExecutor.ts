@@ -18,7 +18,8 @@ import { attributeFailure } from '../../lib/dependencyFailure.ts';
 import { IdempotencyKeyReused, OutflowError } from '../../lib/errors.ts';
 import { isTransactionConflict } from '../../lib/postgresFailure.ts';
 import type { Principal } from '../../lib/auth/principal.ts';
-import { encodeEvents, writeOutboxRows, type EventEncoder } from '../persistence/outboxWriter.ts';
+import type { EventEncoder } from '../../schemas/eventCodec.ts';
+import { encodeEvents, writeOutboxRows } from '../persistence/outboxWriter.ts';
 import {
   findProcessedCommand, isKeyTaken, processedCommandLookup, recordProcessedCommand, storedResponse, type StoredResponse,
 } from '../persistence/processedCommands.ts';

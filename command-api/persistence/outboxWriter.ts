@@ -3,16 +3,11 @@
 // through untouched; the rows are inserted by the command's one write statement, after its
 // state rows and in the same transaction.
 import crypto from 'node:crypto';
-import { eventCatalog, type EventType } from '../../schemas/eventCatalog.ts';
-import type { EventPayloads } from '../../schemas/generated/eventTypes.ts';
-import type { EventEnvelope } from '../../schemas/eventEnvelope.ts';
+import { eventCatalog } from '../../schemas/eventCatalog.ts';
+import type { EventEncoder } from '../../schemas/eventCodec.ts';
+import { stampEnvelope } from '../../schemas/eventEnvelope.ts';
 import type { PendingEvent } from '../domain/pendingEvent.ts';
 import type { WriteStatement } from './writeStatement.ts';
-
-/** What the outbox needs of the schema codec: synchronous, registry ids already known. */
-export interface EventEncoder {
-  encode<T extends EventType>(type: T, event: EventPayloads[T]): Buffer;
-}
 
 export interface EventContext {
   now: Date;
@@ -31,14 +26,7 @@ export interface EncodedEvent {
 export function encodeEvents(encoder: EventEncoder, events: readonly PendingEvent[], context: EventContext): EncodedEvent[] {
   return events.map((event) => {
     const eventId = crypto.randomUUID();
-    const envelope: EventEnvelope = {
-      eventId,
-      aggregateId: event.aggregateId,
-      aggregateVersion: event.aggregateVersion,
-      occurredAt: context.now.getTime(),
-      correlationId: context.correlationId,
-      causationId: context.causationId,
-    };
+    const envelope = stampEnvelope(eventId, event, context.now, context);
     // The body is typed by its event type's schema already; the encoder still checks the values
     // (a string past its bound, a non-integer long) against the Avro schema, naming each field.
     const payload = encoder.encode(event.type, { ...envelope, ...event.body });

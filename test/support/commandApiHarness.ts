@@ -5,11 +5,10 @@ import pg from 'pg';
 import { config, type Config } from '../../lib/config.ts';
 import { buildCommandApi } from '../../command-api/server.ts';
 import { writePool } from '../../command-api/main.ts';
-import type { EventEncoder } from '../../command-api/persistence/outboxWriter.ts';
 import { withWriteDatabase } from '../../lib/writeDatabase.ts';
 import { migrateWriteSchema } from '../../lib/writeSchema/writeSchemaMigration.ts';
 import { migratePaymentsSchema, paymentsPool as openPaymentsPool } from '../../payments/paymentsDatabase.ts';
-import { EventCodec } from '../../schemas/eventCodec.ts';
+import { EventCodec, type EventEncoder } from '../../schemas/eventCodec.ts';
 import { registerCatalogSchemas } from '../../schemas/schemaRegistration.ts';
 import { ensureStack, uniqueName } from './stack.ts';
 
