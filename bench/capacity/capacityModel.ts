@@ -60,23 +60,23 @@ export function planCapacity(inputs: CapacityInputs, target: CapacityTarget, pro
 
   // Command and query API replicas, from per-core figures of the whole (shared) machine.
   const commandsPerCore = inputs.commandApi.value / inputs.commandApi.machineCores;
-  lines.push({
-    component: 'command-API replicas',
-    count: Math.max(1, Math.ceil(writes / (h * commandsPerCore * a.coresPerApiReplica))),
-    unit: 'replicas',
-    formula: `ceil(${n(writes)} writes/s ÷ (${h} headroom × ${n(commandsPerCore)} cmd/s per core × ${a.coresPerApiReplica} core per replica)); per core = ${n(inputs.commandApi.value)} cmd/s ÷ ${inputs.commandApi.machineCores} cores`,
-    inputs: [cite(inputs.commandApi)],
-    note: 'per core is conservative: Postgres, Debezium, Kafka and the workers shared those cores',
-  });
-  const readsPerCore = inputs.queryApi.value / inputs.queryApi.machineCores;
-  lines.push({
-    component: 'query-API replicas',
-    count: Math.max(1, Math.ceil(reads / (h * readsPerCore * a.coresPerApiReplica))),
-    unit: 'replicas',
-    formula: `ceil(${n(reads)} reads/s ÷ (${h} headroom × ${n(readsPerCore)} reads/s per core × ${a.coresPerApiReplica} core per replica)); per core = ${n(inputs.queryApi.value)} req/s ÷ ${inputs.queryApi.machineCores} cores`,
-    inputs: [cite(inputs.queryApi)],
-    note: 'measured on order lookups; a search costs the API about as much (Elasticsearch does the work). Redis and the load generator shared those cores',
-  });
+  // An API replica is sized from its per-core figure; the words name what flows and in what unit it was measured.
+  const apiReplicas = (component: string, rate: number, measured: typeof inputs.commandApi, words: { rate: string; perCore: string; measured: string }, note: string): PlanLine => {
+    const perCore = measured.value / measured.machineCores;
+    return {
+      component,
+      count: Math.max(1, Math.ceil(rate / (h * perCore * a.coresPerApiReplica))),
+      unit: 'replicas',
+      formula: `ceil(${n(rate)} ${words.rate}/s ÷ (${h} headroom × ${n(perCore)} ${words.perCore}/s per core × ${a.coresPerApiReplica} core per replica)); per core = ${n(measured.value)} ${words.measured}/s ÷ ${measured.machineCores} cores`,
+      inputs: [cite(measured)],
+      note,
+    };
+  };
+  lines.push(apiReplicas('command-API replicas', writes, inputs.commandApi, { rate: 'writes', perCore: 'cmd', measured: 'cmd' }, 'per core is conservative: Postgres, Debezium, Kafka and the workers shared those cores'));
+  lines.push(
+    apiReplicas('query-API replicas', reads, inputs.queryApi, { rate: 'reads', perCore: 'reads', measured: 'req' },
+      'measured on order lookups; a search costs the API about as much (Elasticsearch does the work). Redis and the load generator shared those cores'),
+  );
 
   // Projector workers: each projection's events/s over one worker's measured rate.
   const workers: Record<string, number> = {};
