@@ -52,6 +52,16 @@ async function operationFor(target: LoadSpec['target']): Promise<Operation> {
         recordAs(search ? 'search' : 'lookup', since);
       };
     }
+    case 'bare-http': {
+      // The same requests the query API gets (path and Authorization), to a server that does nothing with them.
+      const pool = http('127.0.0.1', target.port);
+      const authorization = adminAuthorization(cfg);
+      const { paths } = target;
+      return async (i) => {
+        const reply = await getJson(pool, paths[i % paths.length]!, authorization);
+        if (reply.status !== 200) throw new Error(`bare HTTP server answered ${reply.status}`);
+      };
+    }
     case 'redis-hgetall': {
       const redis = new Redis(cfg.redis.url, { connectionName: 'outflow-bench-load' });
       closers.push(() => redis.quit());

@@ -7,6 +7,8 @@ import type { OpenLoopResult } from './openLoopLoad.ts';
 export type LoadTarget =
   /** GET through the query API: order lookups, with a search every `searchEvery`-th read (labels `lookup` and `search`). */
   | { kind: 'query-api'; lookupPaths: string[]; searchPath?: string; searchEvery?: number }
+  /** GET of the given paths from a bare node:http server on this port (references/bareHttpServer.ts): the floor of any Node HTTP service. */
+  | { kind: 'bare-http'; port: number; paths: string[] }
   /** HGETALL of the given hashes straight from Redis with ioredis (the reference for lookups). */
   | { kind: 'redis-hgetall'; keys: string[] }
   /** The same search request straight to Elasticsearch (the reference for search). */

@@ -2,6 +2,9 @@
 // and 5% GET /products/search, while commands flow at 1% of the read rate. References at the same
 // rates: the same order hashes read with ioredis straight from Redis (HGETALL), the same search
 // sent straight to Elasticsearch, and redis-benchmark GET (closed loop) as the server's floor.
+// The saturation has a second reference: a bare node:http server answering the same bytes, the
+// floor of any Node HTTP service here (references/bareHttpServer.ts).
+import type { Pool } from 'undici';
 import type { Measurement } from '../benchResult.ts';
 import { ORDER_SUMMARY } from '../../read-models/order-summary/projection.ts';
 import { productSearchRequest } from '../../read-models/product-search/projection.ts';
@@ -9,9 +12,10 @@ import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/r
 import { adminAuthorization, CommandClient, getJson } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
 import { LatencyHistogram } from '../load/latencyHistogram.ts';
-import { runLoadGenerator } from '../load/loadGeneratorProcess.ts';
+import { runLoadGenerator, type GeneratedLoad } from '../load/loadGeneratorProcess.ts';
 import type { LoadShape, LoadSpec } from '../load/loadSpec.ts';
 import type { OpenLoopResult } from '../load/openLoopLoad.ts';
+import { startBareHttpServer } from '../references/bareHttpServer.ts';
 import { runRedisBenchmarkGet } from '../references/redisBenchmark.ts';
 import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileChart, ratioOf, row, type Scenario } from '../scenario.ts';
 
@@ -90,11 +94,15 @@ export const queryLatencyScenario: Scenario = {
     const closed: LoadShape = { mode: 'closed', concurrency: SATURATION_CLIENTS, durationSeconds: sizes.querySeconds, warmupSeconds: sizes.warmupSeconds };
     const oursSaturation = await generate('ours saturation', { target: { kind: 'query-api', lookupPaths }, shape: closed, connections: SATURATION_CLIENTS });
     const redisSaturation = await generate('reference saturation', { target: { kind: 'redis-hgetall', keys }, shape: closed, connections: 1 });
+    const bareSaturation = await bareHttpSaturation(config.repoRoot, connections.queryApi, lookupPaths, authorization, (port) =>
+      generate('reference bare node:http saturation', { target: { kind: 'bare-http', port, paths: lookupPaths }, shape: closed, connections: SATURATION_CLIENTS }),
+    );
     // The search's own ceiling, straight to Elasticsearch: what one copy of the index answers, for capacity planning.
     const esSaturation = await generate('reference elasticsearch saturation', { target: { kind: 'elasticsearch-search', request: searchRequest as Record<string, unknown> }, shape: closed, connections: 1 });
     measurements.push(
       latencyMeasurement('ours.saturation', `GET /orders/:id, ${SATURATION_CLIENTS} clients, closed loop`, 'ours', oursSaturation),
       latencyMeasurement('reference.redis.saturation', `ioredis HGETALL, ${SATURATION_CLIENTS} in flight, closed loop`, 'reference', redisSaturation),
+      latencyMeasurement('reference.bare-http.saturation', `bare node:http server answering the same bytes, ${SATURATION_CLIENTS} clients, closed loop`, 'reference', bareSaturation),
       latencyMeasurement('reference.elasticsearch.saturation', `Elasticsearch search, ${SATURATION_CLIENTS} in flight, closed loop`, 'reference', esSaturation),
     );
     const redisUrl = new URL(config.redis.url);
@@ -112,6 +120,12 @@ export const queryLatencyScenario: Scenario = {
     const saturation = get('ours.saturation');
     const redisSaturationRate = get('reference.redis.saturation').achievedRate;
     rows.push(row(`GET /orders/:id saturation, ${SATURATION_CLIENTS} clients`, 'req/s', saturation.achievedRate!, { label: 'ioredis HGETALL loop', value: redisSaturationRate }));
+    rows.push(
+      row(`GET /orders/:id saturation vs a bare node:http server, ${SATURATION_CLIENTS} clients`, 'req/s', saturation.achievedRate!, {
+        label: 'bare node:http server answering the same bytes',
+        value: get('reference.bare-http.saturation').achievedRate,
+      }),
+    );
     const goalRate = sizes.queryRates.includes(5000) ? 5000 : sizes.queryRates.at(-1)!;
     const lookup = get(`ours.lookup.${goalRate}`);
     rows.push(
@@ -173,6 +187,7 @@ export const queryLatencyScenario: Scenario = {
       notes: [
         'Latency counts from when each read was due (open loop). Every load, ours and the references, comes from a generator process of its own, which records its own CPU use; one near a full core is flagged below. The generators still share the 2 cores with the stack, the query API and the projectors.',
         `Saturation: ${SATURATION_CLIENTS} clients each send the next lookup when the last one answered (closed loop), through the query API, then straight from Redis with ioredis; then the search straight to Elasticsearch the same way (its ceiling on this machine, for capacity planning).`,
+        `Bare node:http reference: a server in a process of its own answering every GET with the bytes and headers the query API answered for one order, and nothing else, loaded by the same ${SATURATION_CLIENTS} clients with the same requests: the floor of any Node HTTP service on this machine. An ioredis loop pipelines many commands into one write on one connection; HTTP answers each request with a write of its own on its own connection, so the bare server's ceiling is where any HTTP API in one Node process stops.`,
         'The goal passes only if the achieved rate is within 5% of the rate asked for.',
         `Reads of ${orderCount} orders placed by the scenario; search: q=bench&category=kitchen.`,
         ...loadNotes(measurements.filter((m) => !m.id.startsWith('ours.lookup') && !m.id.startsWith('ours.search'))),
@@ -181,3 +196,30 @@ export const queryLatencyScenario: Scenario = {
     };
   },
 };
+
+/**
+ * The saturation of a bare node:http server answering what the query API answers for the first
+ * order, loaded by `load` with the same requests: started, measured, stopped.
+ */
+async function bareHttpSaturation(
+  repoRoot: string,
+  queryApi: Pool,
+  lookupPaths: readonly string[],
+  authorization: string,
+  load: (port: number) => Promise<GeneratedLoad>,
+): Promise<GeneratedLoad> {
+  const answered = await queryApi.request({ method: 'GET', path: lookupPaths[0]!, headers: { authorization } });
+  const body = await answered.body.text();
+  if (answered.statusCode !== 200) throw new Error(`GET ${lookupPaths[0]} answered ${answered.statusCode}: ${body.slice(0, 200)}`);
+  const headers: Record<string, string> = {};
+  for (const name of ['content-type', 'outflow-freshness']) {
+    const value = answered.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  const server = await startBareHttpServer(repoRoot, { body, headers });
+  try {
+    return await load(server.port);
+  } finally {
+    await server.stop();
+  }
+}
