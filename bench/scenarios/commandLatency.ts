@@ -7,6 +7,7 @@ import { CommandClient } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
 import { runLoadGenerator } from '../load/loadGeneratorProcess.ts';
 import type { LoadShape } from '../load/loadSpec.ts';
+import { cpuSnapshot, cpuUseBetween, localStackPids, type CpuUse } from '../load/stackCpu.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
 import { measureCommandRoundTrips } from '../roundTrips/commandRoundTrips.ts';
 import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
@@ -30,16 +31,21 @@ export const commandLatencyScenario: Scenario = {
     const reference = new RawPgCommandWrites(connections.writePostgres, context.runId);
     await reference.setUp();
     const measurements: Measurement[] = [];
+    const stackPids = localStackPids();
+    const cpuAt = new Map<number, { use: CpuUse; commands: number }>();
     try {
       for (const rate of sizes.commandRates) {
         progress.note(`commands: ${rate}/s through the command API for ${sizes.commandSeconds} s`);
         let offset = rate * 1_000_000;
         const shape: LoadShape = { mode: 'open', rate, durationSeconds: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256 };
         // Each load from a generator process of its own: the bench's event loop shapes neither figure.
+        const cpuBefore = cpuSnapshot(stackPids);
         const ours = await runLoadGenerator(context.config.repoRoot, { target: { kind: 'commands', runId: mixRunId, offset }, shape, connections: 256 }, (done, total) =>
           progress.update('commands', `ours ${rate}/s ${done}/${total ?? '?'}`),
         );
-        measurements.push(latencyMeasurement(`ours.${rate}`, `command API ${rate}/s`, 'ours', ours));
+        const cpu = cpuUseBetween(cpuBefore, cpuSnapshot(stackPids));
+        cpuAt.set(rate, { use: cpu, commands: ours.completed });
+        measurements.push(latencyMeasurement(`ours.${rate}`, `command API ${rate}/s`, 'ours', ours), ...cpuMeasurements(rate, cpu, ours.completed));
         progress.note(`commands: ${rate}/s raw pg reference for ${sizes.commandSeconds} s`);
         offset += 500_000;
         const raw = await runLoadGenerator(
@@ -84,6 +90,19 @@ export const commandLatencyScenario: Scenario = {
         row(`load generator CPU at ${rate} cmd/s`, '% of a core', generatorCpuPercent(ours), { label: 'raw pg generator', value: generatorCpuPercent(raw) }),
       ];
     });
+    // Where the machine's CPU went per command, at the lowest rate (the machine not yet saturated):
+    // every component's share, and the machine's total at every rate.
+    const lowest = cpuAt.get(sizes.commandRates[0]!);
+    if (lowest && lowest.commands > 0) {
+      const perCommand = (ms: number) => Math.round((ms / lowest.commands) * 100) / 100;
+      const byUse = [...lowest.use.components].sort((a, b) => b[1] - a[1]);
+      rows.push(...byUse.map(([name, ms]) => row(`CPU per command at ${sizes.commandRates[0]} cmd/s: ${name}`, 'ms', perCommand(ms))));
+      rows.push(row(`CPU per command at ${sizes.commandRates[0]} cmd/s: the rest of the machine (load generator, kernel, other processes)`, 'ms', perCommand(lowest.use.rest)));
+    }
+    for (const [rate, { use, commands }] of cpuAt) {
+      rows.push(row(`machine busy at ${rate} cmd/s`, '% of all cores', Math.round((use.machine / (use.wallMs * use.cores)) * 1000) / 10));
+      if (commands > 0) rows.push(row(`machine CPU per command at ${rate} cmd/s`, 'ms', Math.round((use.machine / commands) * 100) / 100));
+    }
     const goalRate = sizes.commandRates.includes(GOAL_RATE) ? GOAL_RATE : sizes.commandRates.at(-1)!;
     const ours = at('ours', goalRate)!;
     const raw = at('reference.raw-pg', goalRate)!;
@@ -106,6 +125,9 @@ export const commandLatencyScenario: Scenario = {
       row('round trips to Postgres: a replay (Idempotency-Key), most of any kind', 'count', Math.max(...roundTrips.map((m) => m.replayed!.roundTrips))),
     );
     notes.push('Round trips per command: counted on the wire by a proxy between a command API built in the bench process and Postgres (bench/roundTrips/), one command of each kind with an Idempotency-Key and then its replay; connection start-ups are not counted.');
+    notes.push(
+      "CPU per command: each component's CPU time (its process and every process it started: Postgres counts its backends and the WAL sender Debezium reads through) from /proc, before and after the command API's load at that rate, divided by the commands answered; the whole machine's from /proc/stat. The pipeline's share is everything that happens to a command after its commit: Debezium, Kafka, four projector workers and their stores.",
+    );
     notes.push(...loadNotes(measurements));
     return {
       parameters: { rates: sizes.commandRates, secondsPerRate: sizes.commandSeconds, warmupSeconds: sizes.warmupSeconds, maxInFlight: 256, referencePoolSize: REFERENCE_POOL_SIZE },
@@ -131,3 +153,13 @@ export const commandLatencyScenario: Scenario = {
     };
   },
 };
+
+/** Each component's CPU per command at one rate, and the rest of the machine's. */
+function cpuMeasurements(rate: number, cpu: CpuUse, commands: number): Measurement[] {
+  const perCommand = (ms: number) => (commands > 0 ? ms / commands : Number.NaN);
+  return [
+    ...[...cpu.components].map(([name, ms]): Measurement => ({ id: `ours.cpu.${rate}.${name}`, label: `${name} CPU per command at ${rate}/s`, subject: 'ours', value: perCommand(ms), unit: 'ms', details: { cpuMs: ms, commands } })),
+    { id: `ours.cpu.${rate}.rest`, label: `rest of the machine CPU per command at ${rate}/s`, subject: 'ours', value: perCommand(cpu.rest), unit: 'ms', details: { cpuMs: cpu.rest, commands } },
+    { id: `ours.cpu.${rate}.machine`, label: `machine CPU at ${rate}/s`, subject: 'ours', value: cpu.machine, unit: 'ms', details: { wallMs: cpu.wallMs, cores: cpu.cores, commands } },
+  ];
+}
