@@ -90,7 +90,11 @@ function machineTicks(): number {
 export function cpuSnapshot(components: readonly ComponentPid[]): CpuSnapshot {
   const stats = readProcStats();
   const children = new Map<number, number[]>();
-  for (const [pid, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  for (const [pid, { ppid }] of stats) {
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
+  }
   const msPerTick = 1000 / clockTicks();
   const treeTicks = (root: number): number => {
     let total = 0;

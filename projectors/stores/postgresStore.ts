@@ -235,65 +235,53 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
    * shared rows a handler updates (sales-report's daily totals, which every partition's chunk
    * touches) stay locked from its statement to the COMMIT: one round trip, where a separate UPDATE
    * and COMMIT made it two, and on a busy machine each round trip is a wait for the CPU as well.
-   * The two simple queries carry their values as literals (a simple query takes no parameters):
-   * names escaped, numbers checked to be integers.
+   * Both travel with BEGIN and COMMIT (inTransaction's ends) as literals: names escaped, numbers
+   * checked to be integers.
    */
-  private async applyInTransaction(batch: PartitionBatch, batched: boolean): Promise<AppliedPgBatch> {
+  private applyInTransaction(batch: PartitionBatch, batched: boolean): Promise<AppliedPgBatch> {
     const key = checkpointKeyLiterals(this.definition.name, this.generation, batch.topic, batch.partition);
-    const tx = await this.pool.connect();
-    // A connection whose ROLLBACK failed is in an unknown state: the pool must discard it.
-    let broken: Error | undefined;
-    try {
-      // A read model is rebuilt from Kafka and its checkpoint commits with its rows: a crash that
-      // loses the last commits loses their checkpoint too, and those events are applied again.
-      // Not waiting for the WAL flush is what lets live traffic (a transaction per small chunk,
-      // the same daily rows in each) keep up.
-      // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
-      const opened = (await tx.query(
-        `BEGIN; SET LOCAL synchronous_commit = off;
-         INSERT INTO ${CHECKPOINT_TABLE} AS c (projection, generation, topic, partition, "offset") VALUES (${key.projection}, ${key.generation}, ${key.topic}, ${key.partition}, -1)
-         ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET "offset" = c."offset" RETURNING "offset"`,
-      )) as unknown as pg.QueryResult<{ offset: string }>[];
-      const checkpoint = BigInt(opened[2]?.rows[0]?.offset ?? '-1');
-      // Under the row lock, so no other writer can move it between this check and the commit.
-      const { expectedCheckpoint } = batch;
-      if (expectedCheckpoint !== undefined && checkpoint !== BigInt(expectedCheckpoint ?? '-1')) {
-        const actual = checkpoint < 0n ? null : String(checkpoint);
-        throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, actual);
-      }
-      const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
-      const applicable = fresh.filter((event) => this.eventTypes.has(event.type));
-      if (batched && applicable.length > 1) {
-        try {
-          await this.definition.apply(applicable, { tx, tables: this.tables });
-        } catch (error) {
-          if (isTransientStoreFailure(error)) throw error;
-          throw new BatchHandlerRefused(error);
+    const lastOffset = integerLiteral(batch.lastOffset, 'lastOffset');
+    const sourceTime = batch.sourceTimeMs === undefined || !Number.isSafeInteger(batch.sourceTimeMs) ? 'NULL' : integerLiteral(batch.sourceTimeMs, 'sourceTimeMs');
+    return inTransaction(
+      this.pool,
+      async (tx, [, locked]) => {
+        const checkpoint = BigInt((locked as pg.QueryResult<{ offset: string }> | undefined)?.rows[0]?.offset ?? '-1');
+        // Under the row lock, so no other writer can move it between this check and the commit.
+        const { expectedCheckpoint } = batch;
+        if (expectedCheckpoint !== undefined && checkpoint !== BigInt(expectedCheckpoint ?? '-1')) {
+          const actual = checkpoint < 0n ? null : String(checkpoint);
+          throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, actual);
         }
-      } else {
-        for (const event of applicable) await this.projectEvent(event, tx);
-      }
-      // The source time moves with the checkpoint: only when the checkpoint advances. After a
-      // failed UPDATE the server skips the COMMIT of the same query, and the catch rolls back.
-      const lastOffset = integerLiteral(batch.lastOffset, 'lastOffset');
-      const sourceTime = batch.sourceTimeMs === undefined || !Number.isSafeInteger(batch.sourceTimeMs) ? 'NULL' : integerLiteral(batch.sourceTimeMs, 'sourceTimeMs');
-      await tx.query(
-        `UPDATE ${CHECKPOINT_TABLE}
+        const fresh = batch.events.filter((event) => BigInt(event.offset) > checkpoint);
+        const applicable = fresh.filter((event) => this.eventTypes.has(event.type));
+        if (batched && applicable.length > 1) {
+          try {
+            await this.definition.apply(applicable, { tx, tables: this.tables });
+          } catch (error) {
+            if (isTransientStoreFailure(error)) throw error;
+            throw new BatchHandlerRefused(error);
+          }
+        } else {
+          for (const event of applicable) await this.projectEvent(event, tx);
+        }
+        return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
+      },
+      {
+        // A read model is rebuilt from Kafka and its checkpoint commits with its rows: a crash that
+        // loses the last commits loses their checkpoint too, and those events are applied again.
+        // Not waiting for the WAL flush is what lets live traffic (a transaction per small chunk,
+        // the same daily rows in each) keep up.
+        // The row lock makes a second worker on the same partition (a rebalance) wait, then see our checkpoint.
+        withBegin: `SET LOCAL synchronous_commit = off;
+          INSERT INTO ${CHECKPOINT_TABLE} AS c (projection, generation, topic, partition, "offset") VALUES (${key.projection}, ${key.generation}, ${key.topic}, ${key.partition}, -1)
+          ON CONFLICT (projection, generation, topic, partition) DO UPDATE SET "offset" = c."offset" RETURNING "offset"`,
+        // The source time moves with the checkpoint: only when the checkpoint advances.
+        withCommit: `UPDATE ${CHECKPOINT_TABLE}
             SET "offset" = GREATEST("offset", ${lastOffset}),
                 source_time_ms = CASE WHEN ${lastOffset} > "offset" AND ${sourceTime}::bigint IS NOT NULL THEN ${sourceTime}::bigint ELSE source_time_ms END
-          WHERE projection = ${key.projection} AND generation = ${key.generation} AND topic = ${key.topic} AND partition = ${key.partition};
-         COMMIT`,
-      );
-      return { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length };
-    } catch (error) {
-      // Outside a transaction (a failed COMMIT ended it) ROLLBACK only warns.
-      await tx.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      tx.release(broken);
-    }
+          WHERE projection = ${key.projection} AND generation = ${key.generation} AND topic = ${key.topic} AND partition = ${key.partition}`,
+      },
+    );
   }
 
   /** Drops the generation's tables (and, through CASCADE, the views if they pointed here) and its checkpoints. */
