@@ -71,8 +71,14 @@ export interface PartitionBatch {
 export interface ProjectionStore {
   /** Creates what the generation needs (index, tables, ...) if missing. */
   init(): Promise<void>;
-  /** Last applied offset per partition of `topic` (absent = nothing applied yet). */
-  readCheckpoints(topic: string): Promise<Map<number, string>>;
+  /**
+   * Last applied offset per partition of `topic` (absent = nothing applied yet); with
+   * `partitions`, of those partitions only. Always current, never a refresh interval behind.
+   * Callers that know the partitions name them: Elasticsearch then reads each checkpoint by id
+   * in real time, where a search over all of them must first refresh the checkpoint index,
+   * which makes a new segment of it for every progress poll.
+   */
+  readCheckpoints(topic: string, partitions?: readonly number[]): Promise<Map<number, string>>;
   /**
    * Per partition of `topic`: the checkpoint and the sourceTimeMs stored with it, for showing how
    * fresh the read model is. May trail readCheckpoints by the store's refresh interval

@@ -136,11 +136,12 @@ const reason = (error: unknown) => {
   return [e.code, e.message, e.cause?.message].filter(Boolean).join(': ') || String(error);
 };
 
-async function readCheckpoints(context: StoreConnections, definition: ProjectionDefinition, generation: number): Promise<Map<string, number>> {
+/** `partitions`: each topic's partitions as Kafka listed them; a topic Kafka did not answer for is read whole. */
+async function readCheckpoints(context: StoreConnections, definition: ProjectionDefinition, generation: number, partitions: ReadonlyMap<string, number[]>): Promise<Map<string, number>> {
   const store = definition.createStore(context, generation);
   const all = new Map<string, number>();
   for (const topic of topicsOf(definition)) {
-    for (const [partition, offset] of await store.readCheckpoints(topic)) all.set(`${topic}/${partition}`, Number(offset));
+    for (const [partition, offset] of await store.readCheckpoints(topic, partitions.get(topic))) all.set(`${topic}/${partition}`, Number(offset));
   }
   return all;
 }
@@ -208,6 +209,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
       }
     }
     const ends = new Map(topics.flatMap((t) => t.partitions.map((p) => [`${t.topic}/${p.partition}`, p] as const)));
+    const topicPartitions = new Map(topics.map((t) => [t.topic, t.partitions.map((p) => p.partition)]));
 
     const generations = await within(timeoutMs, 'the read-model Postgres', listGenerations(stores.connections.readPostgres)).catch(down('read postgres'));
     const parked = await within(
@@ -223,7 +225,7 @@ export async function pipelineStatus(config: Config, options: StatusOptions = {}
     const first = new Map<string, Map<string, number> | Error>();
     const liveOf = (name: string) => generations?.find((g) => g.projection === name && g.state === 'live')?.generation ?? null;
     const storeRead = async (definition: ProjectionDefinition, generation: number) =>
-      within(timeoutMs, `${definition.name}'s store`, readCheckpoints(stores.connections, definition, generation)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+      within(timeoutMs, `${definition.name}'s store`, readCheckpoints(stores.connections, definition, generation, topicPartitions)).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     await Promise.all(projections.map(async (p) => { const live = liveOf(p.name); if (live !== null) first.set(p.name, await storeRead(p, live)); }));
     const startedAt = performance.now();
     await new Promise((resolve) => setTimeout(resolve, sampleMs));

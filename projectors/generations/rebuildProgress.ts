@@ -43,17 +43,18 @@ export async function captureEndOffsets(admin: Admin, topics: readonly string[])
   return ranges;
 }
 
-async function checkpointsOf(store: ProjectionStore, topics: readonly string[]): Promise<Map<string, bigint>> {
+async function checkpointsOf(store: ProjectionStore, ranges: readonly PartitionRange[]): Promise<Map<string, bigint>> {
   const all = new Map<string, bigint>();
-  for (const topic of topics) {
-    for (const [partition, offset] of await store.readCheckpoints(topic)) all.set(`${topic}:${partition}`, BigInt(offset));
+  for (const topic of new Set(ranges.map((r) => r.topic))) {
+    const partitions = ranges.filter((r) => r.topic === topic).map((r) => r.partition);
+    for (const [partition, offset] of await store.readCheckpoints(topic, partitions)) all.set(`${topic}:${partition}`, BigInt(offset));
   }
   return all;
 }
 
 /** Replay messages done and in all, against the ranges captured at start. */
 export async function replayProgress(store: ProjectionStore, ranges: readonly PartitionRange[]): Promise<{ done: number; total: number }> {
-  const checkpoints = await checkpointsOf(store, [...new Set(ranges.map((r) => r.topic))]);
+  const checkpoints = await checkpointsOf(store, ranges);
   let done = 0n;
   let total = 0n;
   for (const range of ranges) {
@@ -68,7 +69,7 @@ export async function replayProgress(store: ProjectionStore, ranges: readonly Pa
 /** Messages now in the topics that the generation has not applied yet. */
 export async function currentLag(admin: Admin, store: ProjectionStore, topics: readonly string[]): Promise<number> {
   const now = await captureEndOffsets(admin, topics);
-  const checkpoints = await checkpointsOf(store, topics);
+  const checkpoints = await checkpointsOf(store, now);
   let lag = 0n;
   for (const range of now) {
     const next = (checkpoints.get(`${range.topic}:${range.partition}`) ?? range.low - 1n) + 1n;

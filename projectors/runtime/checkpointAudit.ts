@@ -27,7 +27,7 @@ export async function partitionsBehind(store: ProjectionStore, positions: Partit
       if (lastApplied !== undefined && lastApplied !== null) applied.set(partition, lastApplied);
     }
     if (applied.size === 0) continue;
-    const stored = await store.readCheckpoints(topic);
+    const stored = await store.readCheckpoints(topic, [...applied.keys()]);
     for (const [partition, lastApplied] of applied) {
       const checkpoint = stored.get(partition) ?? null;
       if (checkpointBehind(lastApplied, checkpoint)) behind.push({ topic, partition, lastApplied, stored: checkpoint });

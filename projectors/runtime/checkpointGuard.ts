@@ -52,8 +52,8 @@ export class CheckpointCheckedStore implements ProjectionStore {
     return this.store.init();
   }
 
-  readCheckpoints(topic: string): Promise<Map<number, string>> {
-    return this.store.readCheckpoints(topic);
+  readCheckpoints(topic: string, partitions?: readonly number[]): Promise<Map<number, string>> {
+    return this.store.readCheckpoints(topic, partitions);
   }
 
   readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {

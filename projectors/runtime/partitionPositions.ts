@@ -81,7 +81,8 @@ export class PartitionPositions {
 
   private async load(topic: string): Promise<void> {
     const epoch = this.epoch;
-    const [checkpoints, offsets] = await Promise.all([this.store.readCheckpoints(topic), this.admin.fetchTopicOffsets(topic)]);
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    const checkpoints = await this.store.readCheckpoints(topic, offsets.map(({ partition }) => partition));
     if (epoch !== this.epoch) return;
     for (const { partition, low } of offsets) {
       // A batch applied while this load ran knows better than what the load read before it.

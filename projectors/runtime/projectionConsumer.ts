@@ -147,7 +147,7 @@ export class ProjectionConsumer {
     const { admin, chunk } = this.options;
     try {
       for (const [topic, partitions] of this.progress.assignedTopics()) {
-        const [checkpoints, offsets] = await Promise.all([chunk.store.readCheckpoints(topic), admin.fetchTopicOffsets(topic)]);
+        const [checkpoints, offsets] = await Promise.all([chunk.store.readCheckpoints(topic, partitions), admin.fetchTopicOffsets(topic)]);
         const now = Date.now();
         for (const { partition, high } of offsets) {
           if (!partitions.includes(partition)) continue;

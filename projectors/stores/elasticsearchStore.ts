@@ -125,7 +125,8 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     }
   }
 
-  async readCheckpoints(topic: string): Promise<Map<number, string>> {
+  async readCheckpoints(topic: string, partitions?: readonly number[]): Promise<Map<number, string>> {
+    if (partitions !== undefined) return this.readCheckpointsById(topic, partitions);
     // Searches see only refreshed writes; a worker taking over a partition must see the last checkpoint.
     await this.es.indices.refresh({ index: CHECKPOINT_INDEX });
     const found = await this.es.search<CheckpointDocument>({
@@ -135,6 +136,19 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     });
     const checkpoints = new Map<number, string>();
     for (const hit of found.hits.hits) if (hit._source) checkpoints.set(hit._source.partition, hit._source.offset);
+    return checkpoints;
+  }
+
+  /** The named partitions' checkpoints by id: a multi-get is real-time, so it needs no refresh. */
+  private async readCheckpointsById(topic: string, partitions: readonly number[]): Promise<Map<number, string>> {
+    const checkpoints = new Map<number, string>();
+    if (partitions.length === 0) return checkpoints;
+    const ids = partitions.map((partition) => elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition));
+    const found = await this.es.mget<CheckpointDocument>({ index: CHECKPOINT_INDEX, ids }, { ignore: [404] });
+    // A 404 means the checkpoint index does not exist yet: no checkpoints.
+    for (const doc of found.docs ?? []) {
+      if ('found' in doc && doc.found && doc._source) checkpoints.set(doc._source.partition, doc._source.offset);
+    }
     return checkpoints;
   }
 

@@ -195,10 +195,10 @@ export class PostgresProjectionStore<Thing extends string = string> implements P
     });
   }
 
-  async readCheckpoints(topic: string): Promise<Map<number, string>> {
+  async readCheckpoints(topic: string, partitions?: readonly number[]): Promise<Map<number, string>> {
     const { rows } = await this.pool.query<{ partition: number; offset: string }>(
-      `SELECT partition, "offset" FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3`,
-      [this.definition.name, this.generation, topic],
+      `SELECT partition, "offset" FROM ${CHECKPOINT_TABLE} WHERE projection = $1 AND generation = $2 AND topic = $3 AND ($4::int[] IS NULL OR partition = ANY($4))`,
+      [this.definition.name, this.generation, topic, partitions ?? null],
     );
     return new Map(rows.map((row) => [row.partition, row.offset]));
   }

@@ -90,9 +90,20 @@ export class RedisProjectionStore implements ProjectionStore {
     if (set) this.log.info({ generation: this.generation }, 'live pointer set to this generation');
   }
 
-  async readCheckpoints(topic: string): Promise<Map<number, string>> {
-    const raw = await this.redis.hgetall(redisCheckpointsKey(this.projection, this.generation, topic));
-    return new Map(Object.entries(raw).map(([partition, offset]) => [Number(partition), offset]));
+  async readCheckpoints(topic: string, partitions?: readonly number[]): Promise<Map<number, string>> {
+    const key = redisCheckpointsKey(this.projection, this.generation, topic);
+    if (partitions === undefined) {
+      const raw = await this.redis.hgetall(key);
+      return new Map(Object.entries(raw).map(([partition, offset]) => [Number(partition), offset]));
+    }
+    const checkpoints = new Map<number, string>();
+    if (partitions.length === 0) return checkpoints;
+    const offsets = await this.redis.hmget(key, ...partitions.map(String));
+    partitions.forEach((partition, i) => {
+      const offset = offsets[i];
+      if (offset !== null && offset !== undefined) checkpoints.set(partition, offset);
+    });
+    return checkpoints;
   }
 
   async readFreshness(topic: string): Promise<Map<number, PartitionFreshness>> {

@@ -42,7 +42,7 @@ export async function waitForProjections(admin: Admin, targets: readonly CatchUp
     const behind: Behind[] = [];
     for (const target of targets) {
       for (const topic of target.topics) {
-        const checkpoints = await target.store.readCheckpoints(topic);
+        const checkpoints = await target.store.readCheckpoints(topic, [...(lastOffsets.get(topic)?.keys() ?? [])]);
         for (const [partition, last] of lastOffsets.get(topic) ?? []) {
           const checkpoint = checkpoints.get(partition);
           if (checkpoint === undefined || BigInt(checkpoint) < last) {

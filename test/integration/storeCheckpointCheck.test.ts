@@ -88,3 +88,21 @@ for (const { definition, topic, loseWrites } of cases) {
     t.equal(await checkpoint(), '14');
   });
 }
+
+for (const { definition, topic } of cases) {
+  t.test(`${definition.name}: the checkpoints of named partitions are read current, and only those`, async (t) => {
+    const store = definition.createStore(context, generation + 1);
+    stores.push(store);
+    await store.init();
+    const batch = (partition: number, lastOffset: string): PartitionBatch => ({ topic, partition, events: [], lastOffset });
+    t.same(await store.readCheckpoints(topic, [0, 1]), new Map(), 'nothing applied yet');
+    await store.applyBatch(batch(0, '4'));
+    await store.applyBatch(batch(2, '8'));
+    t.same(await store.readCheckpoints(topic, [0, 1]), new Map([[0, '4']]), 'a partition without a checkpoint is absent; an unnamed one is left out');
+    t.same(await store.readCheckpoints(topic, []), new Map(), 'no partitions named, none read');
+    // Read straight after the write: Elasticsearch's searches would not see it before the next refresh.
+    await store.applyBatch(batch(2, '11'));
+    t.same(await store.readCheckpoints(topic, [2]), new Map([[2, '11']]), 'the write just made is seen');
+    t.same(await store.readCheckpoints(topic), new Map([[0, '4'], [2, '11']]), 'without names: every partition');
+  });
+}
