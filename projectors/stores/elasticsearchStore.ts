@@ -1,8 +1,8 @@
 // The Elasticsearch store adapter. An Elasticsearch projection is a name, a version, its
 // index mapping and pure handlers that turn an event into document updates
 // (elasticsearchDocumentMerge.ts); this adapter owns the rest: the generation's index, the
-// alias pointer, checkpoints, and writing a batch without scripts: mget the documents, merge
-// the updates whose source version is newer, bulk-write with if_seq_no/if_primary_term (or
+// alias pointer, checkpoints, and writing a batch without scripts: mget the partition's checkpoint
+// and the documents, merge the updates whose source version is newer, bulk-write with if_seq_no/if_primary_term (or
 // create for new documents), and re-read and re-merge the documents another writer changed
 // meanwhile. The partition's checkpoint is written only after the bulk succeeded.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
@@ -42,12 +42,21 @@ interface CheckpointDocument {
   sourceTimeMs?: number;
 }
 
+type MgetDocument = estypes.MgetResponseItem<StoredDocument>;
+
 /** A partition's checkpoint as read, with what a conditional write of it needs. */
 interface StoredCheckpoint {
   offset: string;
   sourceTimeMs?: number;
   seqNo: number;
   primaryTerm: number;
+}
+
+/** The stored checkpoint in a GET or mget answer; undefined when there is none (or no checkpoint index yet). */
+function storedCheckpointOf(found: estypes.GetGetResult<CheckpointDocument> | estypes.MgetResponseItem<CheckpointDocument>): StoredCheckpoint | undefined {
+  if (!('found' in found) || !found.found || !found._source || found._seq_no === undefined || found._primary_term === undefined) return undefined;
+  const { offset, sourceTimeMs } = found._source;
+  return { offset, seqNo: found._seq_no, primaryTerm: found._primary_term, ...(sourceTimeMs === undefined ? {} : { sourceTimeMs }) };
 }
 
 export interface ElasticsearchProjectionDefinition extends ProjectionDefinition {
@@ -167,17 +176,30 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     return freshness;
   }
 
-  /** Applies the batch with its checkpoint, atomically; returns what it did (tests and benchmarks read it). */
+  /**
+   * Applies the batch with its checkpoint, atomically; returns what it did (tests and benchmarks read it).
+   * Three requests: one mget of the checkpoint and every document the batch's events name, one bulk,
+   * one conditional write of the checkpoint.
+   */
   async applyBatch(batch: PartitionBatch): Promise<AppliedEsBatch> {
-    const stored = await this.readCheckpoint(batch.topic, batch.partition);
+    // Every event is projected before the checkpoint is known, to fetch its documents with it. A
+    // handler's failure counts only for an event above the checkpoint, as if projected after it.
+    const projected = batch.events.map((event) => this.projectCaught(event));
+    const ids = new Set<string>();
+    for (const { updates } of projected) for (const update of updates ?? []) ids.add(update.id);
+    const { checkpoint: stored, documents } = await this.readCheckpointAndDocuments(batch.topic, batch.partition, [...ids]);
     const { expectedCheckpoint } = batch;
     if (expectedCheckpoint !== undefined && (stored?.offset ?? null) !== expectedCheckpoint) {
       throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, stored?.offset ?? null);
     }
     const checkpoint = stored === undefined ? undefined : BigInt(stored.offset);
-    const fresh = batch.events.filter((event) => checkpoint === undefined || BigInt(event.offset) > checkpoint);
-    const updates = fresh.flatMap((event) => this.projectEvent(event));
-    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates));
+    const fresh = projected.filter(({ event }) => checkpoint === undefined || BigInt(event.offset) > checkpoint);
+    const updates: DocumentUpdate[] = [];
+    for (const { updates: eventUpdates, failure } of fresh) {
+      if (failure !== undefined) throw failure.error;
+      updates.push(...eventUpdates);
+    }
+    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), documents);
     await this.advanceCheckpoint(batch, stored);
     const counts = { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written, conflicts };
     this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
@@ -228,13 +250,29 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     if (!(await this.es.indices.exists({ index }))) throw new Error(`could not create Elasticsearch index ${index}`);
   }
 
+  /** The event's updates, or the handler's failure (a bug in the projection) to throw if the event is to be applied. */
+  private projectCaught(event: ProjectionEvent): { event: ProjectionEvent; updates: readonly DocumentUpdate[]; failure?: undefined } | { event: ProjectionEvent; updates?: undefined; failure: { error: unknown } } {
+    try {
+      return { event, updates: this.projectEvent(event) };
+    } catch (error) {
+      return { event, failure: { error } };
+    }
+  }
+
+  /** The partition's checkpoint and the named documents in one real-time mget. */
+  private async readCheckpointAndDocuments(topic: string, partition: number, ids: readonly string[]): Promise<{ checkpoint: StoredCheckpoint | undefined; documents: MgetDocument[] }> {
+    const checkpointId = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
+    const found = await this.es.mget<CheckpointDocument | StoredDocument>({
+      docs: [{ _index: CHECKPOINT_INDEX, _id: checkpointId }, ...ids.map((id) => ({ _index: this.index, _id: id }))],
+    });
+    const [checkpointDoc, ...documents] = found.docs;
+    return { checkpoint: checkpointDoc && storedCheckpointOf(checkpointDoc as estypes.MgetResponseItem<CheckpointDocument>), documents: documents as MgetDocument[] };
+  }
+
   private async readCheckpoint(topic: string, partition: number): Promise<StoredCheckpoint | undefined> {
     // A GET by id is real-time: no refresh needed.
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
-    const found = await this.es.get<CheckpointDocument>({ index: CHECKPOINT_INDEX, id }, { ignore: [404] });
-    if (!found.found || !found._source || found._seq_no === undefined || found._primary_term === undefined) return undefined;
-    const { offset, sourceTimeMs } = found._source;
-    return { offset, seqNo: found._seq_no, primaryTerm: found._primary_term, ...(sourceTimeMs === undefined ? {} : { sourceTimeMs }) };
+    return storedCheckpointOf(await this.es.get<CheckpointDocument>({ index: CHECKPOINT_INDEX, id }, { ignore: [404] }));
   }
 
   /**
@@ -265,11 +303,14 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     }
   }
 
-  private async writeDocuments(pending: Map<string, DocumentUpdate[]>): Promise<{ written: number; conflicts: number }> {
+  /** `fetched`: the documents as read with the checkpoint, for the first round (later rounds read again). */
+  private async writeDocuments(pending: Map<string, DocumentUpdate[]>, fetched: readonly MgetDocument[]): Promise<{ written: number; conflicts: number }> {
     let written = 0;
     let conflicts = 0;
+    let documents: readonly MgetDocument[] | undefined = fetched;
     for (let round = 1; pending.size > 0; round++) {
-      const { writtenNow, conflicted } = await this.writeRound(pending);
+      const { writtenNow, conflicted } = await this.writeRound(pending, documents);
+      documents = undefined;
       written += writtenNow;
       if (conflicted.length === 0) break;
       conflicts += conflicted.length;
@@ -281,13 +322,17 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     return { written, conflicts };
   }
 
-  /** One mget → merge → bulk round; returns how many documents it wrote and the ids whose write hit a version conflict. */
-  private async writeRound(pending: Map<string, DocumentUpdate[]>): Promise<{ writtenNow: number; conflicted: string[] }> {
-    const ids = [...pending.keys()];
-    const found = await this.es.mget<StoredDocument>({ index: this.index, ids });
+  /**
+   * One mget → merge → bulk round (the mget skipped when `documents` were read already); returns
+   * how many documents it wrote and the ids whose write hit a version conflict.
+   */
+  private async writeRound(pending: Map<string, DocumentUpdate[]>, documents?: readonly MgetDocument[]): Promise<{ writtenNow: number; conflicted: string[] }> {
+    const docs = documents ?? (await this.es.mget<StoredDocument>({ index: this.index, ids: [...pending.keys()] })).docs;
     const operations: object[] = [];
-    for (const doc of found.docs) {
-      const updates = pending.get(doc._id) ?? [];
+    for (const doc of docs) {
+      // Read with the checkpoint, `documents` may name documents only already-applied events touch.
+      const updates = pending.get(doc._id);
+      if (updates === undefined) continue;
       const exists = 'found' in doc && doc.found;
       const merged = mergeDocumentUpdates(exists ? doc._source : undefined, updates);
       if (merged === undefined) continue;
