@@ -10,7 +10,7 @@ import { config } from '../../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent } from '../../../projectors/projection.ts';
 import { PRODUCT_SEARCH, productSearchProjection, readProductDocument, scanProductDocuments, searchProducts } from '../../../read-models/product-search/projection.ts';
 import { elasticsearchAliasOf, liveElasticsearchGeneration, refreshReadModel } from '../../../projectors/stores/elasticsearchLayout.ts';
-import { ElasticsearchProjectionStore, renamedElasticsearchProjection, type AppliedEsBatch, type ElasticsearchProjectionDefinition } from '../../../projectors/stores/elasticsearchStore.ts';
+import { defineElasticsearchProjection, ElasticsearchProjectionStore, renamedElasticsearchProjection, type AppliedEsBatch, type ElasticsearchProjectionDefinition } from '../../../projectors/stores/elasticsearchStore.ts';
 import type { EventPayloads } from '../../../schemas/generated/eventTypes.ts';
 import { ensureStack } from '../../support/stack.ts';
 
@@ -184,6 +184,32 @@ t.test('two workers writing the same documents at once (two topics) converge', a
   const results = await Promise.all([applyAll(shared.store, batchesOf(products.events, 1)), applyAll(other, batchesOf(stock.events, 1))]);
   t.same(await rawDocs(shared.generation), expectedRaw);
   t.comment(`version conflicts re-read: ${results.flat().reduce((n, r) => n + r.conflicts, 0)}`);
+});
+
+t.test("a handler's failure fails the batch only for an event above the checkpoint", async (t) => {
+  // The store projects every event of a batch before it reads the checkpoint (to fetch their
+  // documents with it): an event at or below the checkpoint must still be skipped unprojected.
+  const faulty = defineElasticsearchProjection({
+    name: `faulty-${run}`,
+    version: 1,
+    mappings: productSearchProjection.mappings,
+    handlers: {
+      ProductCreated: ({ event: e }) => {
+        if (e.name === 'Broken') throw new Error('handler bug');
+        return productSearchProjection.updatesFor({ type: 'ProductCreated', event: e } as ProjectionEvent);
+      },
+    },
+  });
+  const { store } = await freshStore(undefined, faulty);
+  const partition = new Partition('events.product');
+  const good = partition.product('ProductCreated', `GOOD-${run}`, t0, { name: 'Good', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  const broken = partition.product('ProductCreated', `BROKEN-${run}`, t0, { name: 'Broken', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  await t.rejects(store.applyBatch({ topic: 'events.product', partition: 0, events: [good, broken], lastOffset: broken.offset }), /handler bug/, 'an event to apply whose handler fails');
+  t.same(await store.readCheckpoints('events.product', [0]), new Map(), 'and nothing of the batch counts as applied');
+  // As the runtime does after parking the broken event: the checkpoint moves past it.
+  await store.applyBatch({ topic: 'events.product', partition: 0, events: [good], lastOffset: broken.offset });
+  const again = await store.applyBatch({ topic: 'events.product', partition: 0, events: [good, broken], lastOffset: broken.offset });
+  t.match(again, { applied: 0, alreadyApplied: 2, written: 0 }, 'redelivered below the checkpoint: skipped, the failing handler with it');
 });
 
 t.test('search: full text, filters, paging and facets over the other filters', async (t) => {
