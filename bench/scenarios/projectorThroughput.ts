@@ -15,7 +15,11 @@ import type { JdbcSinkRow } from '../references/connectJsonRecords.ts';
 import { measureJdbcSink, type JdbcSinkMeasurement } from '../references/jdbcSinkReference.ts';
 import { measureRawConsume } from '../references/rawKafkaConsume.ts';
 import { elasticsearchBulkRewrite, postgresBulkRewrite, redisBulkRewrite, type BulkWriteFigures } from '../references/storeBulkWrites.ts';
+import { cpuSnapshot, cpuUseBetween, localStackPids, type CpuSnapshot } from '../load/stackCpu.ts';
 import { goal, ratioOf, row, type Scenario } from '../scenario.ts';
+
+/** The stack component holding each kind of read model. */
+const STORE_COMPONENT: Record<StoreKind, string> = { redis: 'redis', elasticsearch: 'elasticsearch', postgres: 'postgres-read' };
 
 const GOALS: Record<StoreKind, { figure: string; goal: number; unit: string }> = {
   redis: { figure: 'projector throughput per worker, Redis', goal: 30_000, unit: 'events/s' },
@@ -75,9 +79,15 @@ export const projectorThroughputScenario: Scenario = {
       const samples: [number, number][] = [];
       const began = performance.now();
       const worker = await spawnBenchWorker(context, { projection: original.name, generation: 1 });
+      // Where the CPU goes per event over the steady part of the replay (10%-90%, as steadyRate).
+      const watched = [{ name: 'worker', pid: worker.pid }, ...localStackPids().filter((c) => c.name === STORE_COMPONENT[kind] || c.name === 'kafka')];
+      let cpuFrom: { snapshot: CpuSnapshot; done: number } | undefined;
+      let cpuTo: { snapshot: CpuSnapshot; done: number } | undefined;
       await watch.untilComplete({
         timeoutMs: 1_800_000,
         onProgress: (done, total) => {
+          if (!cpuFrom && done >= total * 0.1) cpuFrom = { snapshot: cpuSnapshot(watched), done };
+          if (!cpuTo && done >= total * 0.9) cpuTo = { snapshot: cpuSnapshot(watched), done };
           samples.push([performance.now(), done]);
           progress.update('projector-throughput', `${original.name} ${done}/${total}`);
         },
@@ -88,6 +98,22 @@ export const projectorThroughputScenario: Scenario = {
       const rate = Math.round(watch.total / seconds);
       const steady = steadyRate(samples, watch.total);
       measurements.push({ id: `ours.${original.name}`, label: `${original.name} (${kind})`, subject: 'ours', value: rate, unit: 'events/s', details: { events: watch.total, seconds, steadyEventsPerSecond: steady, peakRssMiB: peakRss } });
+      const cpuRows: ComparisonRow[] = [];
+      if (cpuFrom && cpuTo && cpuTo.done > cpuFrom.done) {
+        const use = cpuUseBetween(cpuFrom.snapshot, cpuTo.snapshot);
+        const events = cpuTo.done - cpuFrom.done;
+        const perEventUs = (ms: number) => Math.round((ms * 1000 * 10) / events) / 10;
+        const parts: [id: string, name: string, ms: number][] = [
+          ...[...use.components].map(([id, ms]): [string, string, number] => [id, id === 'worker' ? 'the worker' : id, ms]),
+          ['rest', 'the rest of the machine (the idle stack, the benchmark, the kernel)', use.rest],
+          ['machine', 'the whole machine', use.machine],
+        ];
+        for (const [id, name, ms] of parts) {
+          measurements.push({ id: `ours.${original.name}.cpu.${id}`, label: `${original.name}: ${name} CPU per event`, subject: 'ours', value: perEventUs(ms), unit: 'µs', details: { cpuMs: ms, events, wallMs: use.wallMs } });
+          cpuRows.push(row(`${original.name}: CPU per event (10%-90%), ${name}`, 'µs', perEventUs(ms)));
+        }
+        cpuRows.push(row(`${original.name}: machine busy (10%-90%)`, '%', Math.round((use.machine / (use.wallMs * use.cores)) * 1000) / 10));
+      }
 
       const topics = topicsOf(definition);
       const topicKey = topics.join(',');
@@ -136,6 +162,7 @@ export const projectorThroughputScenario: Scenario = {
           value: written.seconds,
         }),
         row(`${original.name}: worker peak RSS`, 'MiB', peakRss ?? Number.NaN),
+        ...cpuRows,
       );
       if (kind === 'postgres') {
         rows.push(
@@ -182,6 +209,7 @@ export const projectorThroughputScenario: Scenario = {
     ];
     notes.push(
       `History: ${history.events.toLocaleString('en')} events (${history.orders.size.toLocaleString('en')} orders, ${history.products} products, ${history.customers} customers) on ${Object.keys(history.topics).length} topics of ${context.config.events.partitions} partitions; each projection reads its own topics of it.`,
+      'CPU per event: CPU time of the worker process, of the store holding the read model and of Kafka (each with its child processes, from /proc), and of the whole machine, between the moments the replay passed 10% and 90% of its events, divided by the events applied in between.',
       'Each worker is a separate process running the production runtime (3 partitions at a time, 500-message chunks) on a benchmark copy of the projection; the rate counts from its spawn to the last checkpoint, start-up included.',
       'The Redis and Postgres bulk references write the final state (one document per order, customer or report row) straight to the store: fewer writes than events, no checkpoints, no idempotency; their events/s is the history\'s events divided by that time. The Elasticsearch one sends one index request per event (the product documents, cycled), 5,000 per _bulk, since its final state is only a few thousand documents.',
       'Debezium JDBC sink reference (Postgres): the order events as flat rows (order id, customer, status, total, item count, time, version) in Kafka Connect JSON with schemas, upserted by order id into one table of the read-model Postgres by one task (batch.size 2000). Its figure includes the task start; the sink writes one row per order where sales-report also maintains daily and per-category aggregates.',
