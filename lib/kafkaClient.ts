@@ -5,6 +5,7 @@ import { Kafka, logLevel, type RetryOptions } from 'kafkajs';
 import type pino from 'pino';
 import type { Config } from './config.ts';
 import { kafkaLogCreator } from './kafkaLogging.ts';
+import { correctKafkaRequestQueueTimer } from './kafkaRequestQueueTimer.ts';
 
 export interface KafkaClientOptions {
   /** Where kafkajs's warnings and errors go; without a logger kafkajs stays silent. */
@@ -20,6 +21,7 @@ export interface KafkaClientOptions {
 /** A kafkajs client named `<kafka.clientId>-<purpose>`, on the configured brokers. */
 export function kafkaClient(config: Pick<Config, 'kafka'>, purpose: string, options: KafkaClientOptions = {}): Kafka {
   const { log, connectionTimeoutMs, retry } = options;
+  correctKafkaRequestQueueTimer();
   return new Kafka({
     clientId: options.clientId ?? `${config.kafka.clientId}-${purpose}`,
     brokers: [...config.kafka.brokers],
