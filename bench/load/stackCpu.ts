@@ -17,8 +17,13 @@ export interface ComponentPid {
 export interface CpuSnapshot {
   /** CPU ms of each component's process tree (itself, its live descendants, and the children it reaped). */
   components: Map<string, number>;
-  /** CPU ms of the whole machine (every core), from /proc/stat. */
-  machine: number;
+  /**
+   * CPU ms of the whole machine (every core), from /proc/stat, read just before and just after the
+   * processes: an interval from one snapshot's first reading to the next one's second encloses
+   * every process reading of both, so the machine never counts less than the components.
+   */
+  machineBefore: number;
+  machineAfter: number;
   /** Wall clock, ms. */
   at: number;
 }
@@ -88,6 +93,8 @@ function machineTicks(): number {
 }
 
 export function cpuSnapshot(components: readonly ComponentPid[]): CpuSnapshot {
+  const msPerTick = 1000 / clockTicks();
+  const machineBefore = machineTicks() * msPerTick;
   const stats = readProcStats();
   const children = new Map<number, number[]>();
   for (const [pid, { ppid }] of stats) {
@@ -95,7 +102,6 @@ export function cpuSnapshot(components: readonly ComponentPid[]): CpuSnapshot {
     if (siblings) siblings.push(pid);
     else children.set(ppid, [pid]);
   }
-  const msPerTick = 1000 / clockTicks();
   const treeTicks = (root: number): number => {
     let total = 0;
     for (const stack = [root]; stack.length > 0; ) {
@@ -107,7 +113,12 @@ export function cpuSnapshot(components: readonly ComponentPid[]): CpuSnapshot {
   };
   const used = new Map<string, number>();
   for (const { name, pid } of components) if (stats.has(pid)) used.set(name, (used.get(name) ?? 0) + treeTicks(pid) * msPerTick);
-  return { components: used, machine: machineTicks() * msPerTick, at: performance.now() };
+  return { components: used, machineBefore, machineAfter: machineTicks() * msPerTick, at: performance.now() };
+}
+
+/** How busy the whole machine was over the interval, in percent of all its cores (one decimal). */
+export function machineBusyPercent(use: CpuUse): number {
+  return Math.round((use.machine / (use.wallMs * use.cores)) * 1000) / 10;
 }
 
 /**
@@ -122,6 +133,6 @@ export function cpuUseBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
     components.set(name, used);
     sum += used;
   }
-  const machine = Math.max(0, after.machine - before.machine);
+  const machine = Math.max(0, after.machineAfter - before.machineBefore);
   return { wallMs: after.at - before.at, cores: navigator.hardwareConcurrency, components, rest: Math.max(0, machine - sum), machine };
 }

@@ -28,8 +28,8 @@ t.test("a component's CPU includes a child process it started and reaped", async
 t.test('a component whose process is gone is left out, and nothing counts below zero', async (t) => {
   const snapshot = cpuSnapshot([{ name: 'gone', pid: 2 ** 22 + 1 }]);
   t.notOk(snapshot.components.has('gone'));
-  const before: CpuSnapshot = { components: new Map([['a', 500]]), machine: 10_000, at: 0 };
-  const after: CpuSnapshot = { components: new Map([['a', 400], ['b', 50]]), machine: 10_300, at: 1000 };
+  const before: CpuSnapshot = { components: new Map([['a', 500]]), machineBefore: 10_000, machineAfter: 10_000, at: 0 };
+  const after: CpuSnapshot = { components: new Map([['a', 400], ['b', 50]]), machineBefore: 10_300, machineAfter: 10_300, at: 1000 };
   const use = cpuUseBetween(before, after);
   t.equal(use.components.get('a'), 0, 'a tree that lost time (an unreaped child exited) counts 0, not less');
   t.equal(use.components.get('b'), 0, 'a component that appeared meanwhile has no before: 0');
