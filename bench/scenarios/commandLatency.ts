@@ -7,7 +7,7 @@ import { CommandClient } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
 import { runLoadGenerator } from '../load/loadGeneratorProcess.ts';
 import type { LoadShape } from '../load/loadSpec.ts';
-import { cpuSnapshot, cpuUseBetween, localStackPids, type CpuUse } from '../load/stackCpu.ts';
+import { cpuSnapshot, cpuUseBetween, localStackPids, machineBusyPercent, type CpuUse } from '../load/stackCpu.ts';
 import { RawPgCommandWrites } from '../references/rawPgCommandWrites.ts';
 import { measureCommandRoundTrips } from '../roundTrips/commandRoundTrips.ts';
 import { generatorCpuPercent, goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
@@ -100,7 +100,7 @@ export const commandLatencyScenario: Scenario = {
       rows.push(row(`CPU per command at ${sizes.commandRates[0]} cmd/s: the rest of the machine (load generator, kernel, other processes)`, 'ms', perCommand(lowest.use.rest)));
     }
     for (const [rate, { use, commands }] of cpuAt) {
-      rows.push(row(`machine busy at ${rate} cmd/s`, '% of all cores', Math.round((use.machine / (use.wallMs * use.cores)) * 1000) / 10));
+      rows.push(row(`machine busy at ${rate} cmd/s`, '% of all cores', machineBusyPercent(use)));
       if (commands > 0) rows.push(row(`machine CPU per command at ${rate} cmd/s`, 'ms', Math.round((use.machine / commands) * 100) / 100));
     }
     const goalRate = sizes.commandRates.includes(GOAL_RATE) ? GOAL_RATE : sizes.commandRates.at(-1)!;

@@ -15,7 +15,7 @@ import type { JdbcSinkRow } from '../references/connectJsonRecords.ts';
 import { measureJdbcSink, type JdbcSinkMeasurement } from '../references/jdbcSinkReference.ts';
 import { measureRawConsume } from '../references/rawKafkaConsume.ts';
 import { elasticsearchBulkRewrite, postgresBulkRewrite, redisBulkRewrite, type BulkWriteFigures } from '../references/storeBulkWrites.ts';
-import { cpuSnapshot, cpuUseBetween, localStackPids, type CpuSnapshot } from '../load/stackCpu.ts';
+import { cpuSnapshot, cpuUseBetween, localStackPids, machineBusyPercent, type CpuSnapshot } from '../load/stackCpu.ts';
 import { goal, ratioOf, row, type Scenario } from '../scenario.ts';
 
 /** The stack component holding each kind of read model. */
@@ -112,7 +112,7 @@ export const projectorThroughputScenario: Scenario = {
           measurements.push({ id: `ours.${original.name}.cpu.${id}`, label: `${original.name}: ${name} CPU per event`, subject: 'ours', value: perEventUs(ms), unit: 'µs', details: { cpuMs: ms, events, wallMs: use.wallMs } });
           cpuRows.push(row(`${original.name}: CPU per event (10%-90%), ${name}`, 'µs', perEventUs(ms)));
         }
-        cpuRows.push(row(`${original.name}: machine busy (10%-90%)`, '%', Math.round((use.machine / (use.wallMs * use.cores)) * 1000) / 10));
+        cpuRows.push(row(`${original.name}: machine busy (10%-90%)`, '%', machineBusyPercent(use)));
       }
 
       const topics = topicsOf(definition);

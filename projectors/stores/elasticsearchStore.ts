@@ -2,8 +2,8 @@
 // index mapping and pure handlers that turn an event into document updates
 // (elasticsearchDocumentMerge.ts); this adapter owns the rest: the generation's index, the
 // alias pointer, checkpoints, and writing a batch without scripts: mget the partition's checkpoint
-// and the documents, merge the updates whose source version is newer, bulk-write with if_seq_no/if_primary_term (or
-// create for new documents), and re-read and re-merge the documents another writer changed
+// and the documents, merge the updates whose source version is newer, bulk-write with
+// if_seq_no/if_primary_term (or create for new documents), and re-read and re-merge the documents another writer changed
 // meanwhile. The partition's checkpoint is written only after the bulk succeeded.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type pino from 'pino';
