@@ -1,5 +1,5 @@
 // One projection's consumer: its own group (consumerGroupOf), its topics from the catalog,
-// manual commits after the store write, a seek to the store's checkpoint + 1 whenever the
+// commits of what the store holds after its writes (offsetCommitPolicy.ts says when), a seek to the store's checkpoint + 1 whenever the
 // fetch position disagrees with it, and per-partition chunks through chunkApplier.ts.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CheckpointMismatch } from '../../lib/errors.ts';
@@ -9,6 +9,7 @@ import { CheckpointAudit } from './checkpointAudit.ts';
 import { CheckpointCheckedStore, checkpointBehind } from './checkpointGuard.ts';
 import { PartitionPositions } from './partitionPositions.ts';
 import { PartitionProgress, type ProgressThresholds, type ProgressVerdict } from './partitionProgress.ts';
+import { DEFAULT_OFFSET_COMMIT_LIMITS, OffsetCommitPolicy, type OffsetCommitLimits } from './offsetCommitPolicy.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import type { BackoffOptions } from './retryBackoff.ts';
 import { INTERRUPTED, retryWhileTransient, type RetryControl, type RetryPosition } from './transientRetry.ts';
@@ -27,6 +28,14 @@ export interface ProjectionConsumerOptions {
   checkpointAuditMs?: number;
   /** How often the assigned partitions' checkpoints and ends are sampled for readiness and liveness. */
   progressSampleMs?: number;
+  /** When applied offsets are committed to Kafka (offsetCommitPolicy.ts). */
+  offsetCommit?: OffsetCommitLimits;
+}
+
+interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 /**
@@ -54,6 +63,11 @@ export class ProjectionConsumer {
   private sampling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private retryingPartitions = 0;
+  private readonly commitLimits: OffsetCommitLimits;
+  private readonly commitPolicy: OffsetCommitPolicy;
+  /** Per partition, the offset after the last chunk the store holds, not yet committed to Kafka. */
+  private readonly uncommitted = new Map<string, TopicPartitionOffset>();
+  private commitTimer: NodeJS.Timeout | undefined;
   private crashed = false;
   private stopped = false;
   private started = false;
@@ -62,6 +76,8 @@ export class ProjectionConsumer {
   constructor(private readonly options: ProjectionConsumerOptions) {
     const { definition, chunk, kafka, admin } = options;
     this.groupId = consumerGroupOf(definition.name, chunk.generation);
+    this.commitLimits = options.offsetCommit ?? DEFAULT_OFFSET_COMMIT_LIMITS;
+    this.commitPolicy = new OffsetCommitPolicy(this.commitLimits);
     this.topics = topicsOf(definition);
     this.positions = new PartitionPositions(chunk.store, admin);
     this.audit = new CheckpointAudit({
@@ -95,6 +111,10 @@ export class ProjectionConsumer {
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.positions.clear();
       this.assignment = payload.memberAssignment;
+      // A partition now another worker's must not get this worker's older offset committed over its newer one.
+      for (const [key, { topic, partition }] of this.uncommitted) {
+        if (!payload.memberAssignment[topic]?.includes(partition)) this.uncommitted.delete(key);
+      }
       this.progress.assign(payload.memberAssignment);
       void this.sampleProgress();
       chunk.log.info({ groupId: payload.groupId, memberId: payload.memberId, assignment: payload.memberAssignment }, 'partitions assigned');
@@ -167,6 +187,9 @@ export class ProjectionConsumer {
     this.stopping.abort();
     this.audit.stop();
     clearInterval(this.progressTimer);
+    await this.commitApplied((offsets) => this.consumer.commitOffsets(offsets)).catch((error: unknown) =>
+      this.options.chunk.log.warn({ err: describeFailure(error) }, 'applied offsets not committed to Kafka on stop; the next owner resumes from the store checkpoint'),
+    );
     await this.consumer.disconnect();
     this.stopped = true;
   }
@@ -271,7 +294,7 @@ export class ProjectionConsumer {
       this.positions.advance(topic, partition, lastOffset);
       lastApplied = lastOffset;
       payload.resolveOffset(lastOffset);
-      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      await this.applied(payload, topic, partition, lastOffset, slice.length);
       const durationMs = performance.now() - begun;
       const labels = { projection: chunk.projection };
       chunk.metrics.batchSize.observe(labels, slice.length);
@@ -283,7 +306,55 @@ export class ProjectionConsumer {
     // Messages below the checkpoint were filtered out: still resolve so the commit catches up.
     if (messages.length === 0) {
       payload.resolveOffset(batch.lastOffset());
-      await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
+      await this.applied(payload, topic, partition, batch.lastOffset(), batch.messages.length);
     }
   }
+
+  /**
+   * Records a chunk the store holds; commits every partition's applied offsets when the policy
+   * says so (or the consumer is stopping), else makes sure a timer commits them if nothing else comes.
+   */
+  private async applied(payload: EachBatchPayload, topic: string, partition: number, lastOffset: string, events: number): Promise<void> {
+    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: String(BigInt(lastOffset) + 1n) });
+    if (this.commitPolicy.applied(events) || this.stopping.signal.aborted) {
+      // Through the batch's own handle: it commits even while the consumer is being stopped.
+      await this.commitApplied((offsets) => payload.commitOffsetsIfNecessary({ topics: offsetsByTopic(offsets) }));
+      return;
+    }
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      this.commitApplied((offsets) => this.consumer.commitOffsets(offsets)).catch((error: unknown) =>
+        this.options.chunk.log.warn({ err: describeFailure(error) }, 'applied offsets not committed to Kafka; next time'),
+      );
+    }, this.commitLimits.intervalMs).unref();
+  }
+
+  private async commitApplied(commit: (offsets: TopicPartitionOffset[]) => Promise<void>): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    if (this.uncommitted.size === 0) return;
+    const offsets = [...this.uncommitted.values()];
+    this.uncommitted.clear();
+    this.commitPolicy.committed();
+    try {
+      await commit(offsets);
+    } catch (error) {
+      // Not committed: offer them again unless a later chunk already replaced them.
+      for (const offset of offsets) {
+        const key = `${offset.topic}:${offset.partition}`;
+        if (!this.uncommitted.has(key)) this.uncommitted.set(key, offset);
+      }
+      throw error;
+    }
+  }
+}
+
+function offsetsByTopic(offsets: readonly TopicPartitionOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    const partitions = byTopic.get(topic) ?? [];
+    partitions.push({ partition, offset });
+    byTopic.set(topic, partitions);
+  }
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
