@@ -110,6 +110,17 @@ export interface StoreConnections {
   readPostgres: pg.Pool;
 }
 
+/**
+ * A consumer's fetch shape. Kafka answers a fetch once `minBytes` wait or `maxWaitTimeInMs`
+ * passed; `partitionsAtOnce` is how many partitions' chunks the worker handles at the same time
+ * at least (the worker's --concurrency when larger).
+ */
+export interface ConsumerFetch {
+  maxWaitTimeInMs: number;
+  minBytes: number;
+  partitionsAtOnce: number;
+}
+
 export interface ProjectionDefinition {
   name: string;
   /** Bump when handler logic changes: a different version means the read model needs a rebuild. */
@@ -121,6 +132,8 @@ export interface ProjectionDefinition {
    * read a copy of the events elsewhere (a test's private topic, a benchmark's preloaded one).
    */
   topics?: readonly string[];
+  /** How its consumer fetches, when its store prefers fewer, larger chunks to the freshest ones (see ConsumerFetch). */
+  fetch?: ConsumerFetch;
   /**
    * The store of one physical generation of the read model (1, 2, ...): the generation is part of
    * every key, index and table name the store writes.

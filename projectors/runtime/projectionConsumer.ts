@@ -91,7 +91,9 @@ export class ProjectionConsumer {
     this.consumer = kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
+      // Without a fetch shape of its own, a projection gets each event as soon as Kafka has it.
+      maxWaitTimeInMs: definition.fetch?.maxWaitTimeInMs ?? 100,
+      minBytes: definition.fetch?.minBytes ?? 1,
       // kafkajs restarts the consumer after transient trouble; an error the runtime gave up on
       // (a checkpoint write that keeps failing non-retriably) stops it: /health turns 503.
       retry: { restartOnFailure: async (error) => isRetriable(rootCause(error)) },
@@ -140,7 +142,7 @@ export class ProjectionConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency,
+      partitionsConsumedConcurrently: Math.max(this.options.concurrency, this.options.definition.fetch?.partitionsAtOnce ?? 0),
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.started = true;

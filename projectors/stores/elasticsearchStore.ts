@@ -4,7 +4,10 @@
 // alias pointer, checkpoints, and writing a batch without scripts: mget the partition's checkpoint
 // and the documents, merge the updates whose source version is newer, bulk-write with
 // if_seq_no/if_primary_term (or create for new documents), and re-read and re-merge the documents another writer changed
-// meanwhile. The partition's checkpoint is written only after the bulk succeeded.
+// meanwhile. The partition's checkpoint is written only after the bulk succeeded. The chunks of
+// several partitions handed over in the same turn of the event loop go together: one mget of
+// their checkpoints and documents, one bulk, one bulk of the conditional checkpoint writes
+// (each partition's outcome its own), since Elasticsearch's cost is mostly per request.
 import type { estypes, Client as ElasticsearchClient } from '@elastic/elasticsearch';
 import type pino from 'pino';
 import { CheckpointMismatch, ElasticsearchBulkFailed } from '../../lib/errors.ts';
@@ -19,6 +22,17 @@ export type { DocumentUpdate, ElasticsearchHandlers } from './elasticsearchDocum
 
 /** Rounds of re-read and re-merge for documents another writer changed under us. */
 const MAX_CONFLICT_ROUNDS = 8;
+
+/** Events written together at most; more chunks handed over at once go in further groups. */
+const MAX_GROUP_EVENTS = 2_000;
+
+/**
+ * How an Elasticsearch projection's consumer fetches. Searches see a write only after the next
+ * refresh (1 s by default), so waiting up to 200 ms for more events costs searches little, and
+ * fewer, larger groups of chunks cut Elasticsearch's per-request work; all partitions of a fetch
+ * are taken at once so that their chunks go together.
+ */
+export const ELASTICSEARCH_FETCH = { maxWaitTimeInMs: 200, minBytes: 64 * 1024, partitionsAtOnce: 64 } as const;
 
 const checkpointMappings: estypes.MappingTypeMapping = {
   dynamic: 'strict',
@@ -72,7 +86,14 @@ export function defineElasticsearchProjection(spec: {
   handlers: ElasticsearchHandlers;
 }): ElasticsearchProjectionDefinition {
   const { name, version, mappings, handlers } = spec;
-  return elasticsearchDefinition({ name, version, eventTypes: handledEventTypes(handlers), mappings, updatesFor: handlerDispatch<readonly DocumentUpdate[]>(handlers, []) });
+  return elasticsearchDefinition({
+    name,
+    version,
+    eventTypes: handledEventTypes(handlers),
+    mappings,
+    fetch: ELASTICSEARCH_FETCH,
+    updatesFor: handlerDispatch<readonly DocumentUpdate[]>(handlers, []),
+  });
 }
 
 /** The same projection under another name, reading `topics` when given (a benchmark's copy, a test's own). */
@@ -103,8 +124,18 @@ export interface AppliedEsBatch {
   conflicts: number;
 }
 
+type Projected = ReturnType<ElasticsearchProjectionStore['projectCaught']>;
+
+/** A chunk waiting to be written with the others handed over in the same turn. */
+interface QueuedBatch {
+  batch: PartitionBatch;
+  resolve: (applied: AppliedEsBatch) => void;
+  reject: (error: unknown) => void;
+}
+
 export class ElasticsearchProjectionStore implements ProjectionStore {
   readonly index: string;
+  private queued: QueuedBatch[] = [];
   private readonly es: ElasticsearchClient;
   private readonly generation: number;
   private readonly log: pino.Logger;
@@ -181,13 +212,111 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
    * Three requests: one mget of the checkpoint and every document the batch's events name, one bulk,
    * one conditional write of the checkpoint.
    */
-  async applyBatch(batch: PartitionBatch): Promise<AppliedEsBatch> {
+  /** Queues the chunk; the chunks handed over in this turn of the event loop are written together. */
+  applyBatch(batch: PartitionBatch): Promise<AppliedEsBatch> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => void this.writeQueued());
+      this.queued.push({ batch, resolve, reject });
+    });
+  }
+
+  private async writeQueued(): Promise<void> {
+    const queued = this.queued;
+    this.queued = [];
+    const groups: QueuedBatch[][] = [];
+    let events = Infinity;
+    for (const entry of queued) {
+      if (events + entry.batch.events.length > MAX_GROUP_EVENTS) {
+        groups.push([]);
+        events = 0;
+      }
+      groups.at(-1)!.push(entry);
+      events += entry.batch.events.length;
+    }
+    await Promise.all(groups.map((group) => (group.length === 1 ? this.applyAlone(group[0]!) : this.applyTogether(group))));
+  }
+
+  private async applyAlone({ batch, resolve, reject }: QueuedBatch): Promise<void> {
+    try {
+      resolve(await this.applyOne(batch));
+    } catch (error) {
+      reject(error);
+    }
+  }
+
+  /** One chunk by itself: mget of its checkpoint and documents, bulk, conditional checkpoint write. */
+  private async applyOne(batch: PartitionBatch): Promise<AppliedEsBatch> {
     // Every event is projected before the checkpoint is known, to fetch its documents with it. A
     // handler's failure counts only for an event above the checkpoint, as if projected after it.
     const projected = batch.events.map((event) => this.projectCaught(event));
-    const ids = new Set<string>();
-    for (const { updates } of projected) for (const update of updates ?? []) ids.add(update.id);
-    const { checkpoint: stored, documents } = await this.readCheckpointAndDocuments(batch.topic, batch.partition, [...ids]);
+    const {
+      checkpoints: [stored],
+      documents,
+    } = await this.readCheckpointsAndDocuments([batch], [...documentIdsOf(projected)]);
+    const { fresh, updates } = this.freshUpdates(batch, projected, stored);
+    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), documents);
+    await this.advanceCheckpoint(batch, stored);
+    return this.appliedCounts(batch, { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written: written.size, conflicts: conflicts.length });
+  }
+
+  /**
+   * Several partitions' chunks in three requests. Each chunk fails or succeeds on its own: a
+   * handler's failure or a checkpoint that moved fails only its chunk, a checkpoint write that
+   * conflicted retries alone. A document write that failed for another reason than a version
+   * conflict could be any chunk's doing, so then every chunk is written again by itself
+   * (documents already written merge to no change: their versions are already there).
+   */
+  private async applyTogether(group: QueuedBatch[]): Promise<void> {
+    const entries = group.map((queued) => ({ ...queued, projected: queued.batch.events.map((event) => this.projectCaught(event)) }));
+    let read: { checkpoints: (StoredCheckpoint | undefined)[]; documents: MgetDocument[] };
+    try {
+      read = await this.readCheckpointsAndDocuments(entries.map(({ batch }) => batch), entries.flatMap(({ projected }) => [...documentIdsOf(projected)]));
+    } catch (error) {
+      for (const { reject } of entries) reject(error);
+      return;
+    }
+    const live: { queued: QueuedBatch; stored: StoredCheckpoint | undefined; fresh: number; ids: Set<string> }[] = [];
+    const updates: DocumentUpdate[] = [];
+    entries.forEach((entry, i) => {
+      const stored = read.checkpoints[i];
+      try {
+        const checked = this.freshUpdates(entry.batch, entry.projected, stored);
+        updates.push(...checked.updates);
+        live.push({ queued: entry, stored, fresh: checked.fresh.length, ids: new Set(checked.updates.map((update) => update.id)) });
+      } catch (error) {
+        entry.reject(error);
+      }
+    });
+    if (live.length === 0) return;
+    let written: Set<string>;
+    let conflicts: string[];
+    try {
+      ({ written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), read.documents));
+    } catch (error) {
+      if (error instanceof ElasticsearchBulkFailed && !error.retriable && live.length > 1) {
+        for (const { queued } of live) await this.applyAlone(queued);
+      } else {
+        for (const { queued } of live) queued.reject(error);
+      }
+      return;
+    }
+    const outcomes = await this.advanceCheckpoints(live.map(({ queued, stored }) => ({ batch: queued.batch, stored })));
+    live.forEach(({ queued: { batch, resolve, reject }, fresh, ids }, i) => {
+      const failure = outcomes[i];
+      if (failure !== undefined) return reject(failure);
+      resolve(
+        this.appliedCounts(batch, {
+          applied: fresh,
+          alreadyApplied: batch.events.length - fresh,
+          written: [...ids].filter((id) => written.has(id)).length,
+          conflicts: conflicts.filter((id) => ids.has(id)).length,
+        }),
+      );
+    });
+  }
+
+  /** The events above the stored checkpoint and their document updates; throws for a moved checkpoint or a failed handler. */
+  private freshUpdates(batch: PartitionBatch, projected: readonly Projected[], stored: StoredCheckpoint | undefined): { fresh: Projected[]; updates: DocumentUpdate[] } {
     const { expectedCheckpoint } = batch;
     if (expectedCheckpoint !== undefined && (stored?.offset ?? null) !== expectedCheckpoint) {
       throw new CheckpointMismatch(this.definition.name, { topic: batch.topic, partition: batch.partition }, expectedCheckpoint, stored?.offset ?? null);
@@ -199,9 +328,10 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
       if (failure !== undefined) throw failure.error;
       updates.push(...eventUpdates);
     }
-    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), documents);
-    await this.advanceCheckpoint(batch, stored);
-    const counts = { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written, conflicts };
+    return { fresh, updates };
+  }
+
+  private appliedCounts(batch: PartitionBatch, counts: AppliedEsBatch): AppliedEsBatch {
     this.log.debug({ topic: batch.topic, partition: batch.partition, lastOffset: batch.lastOffset, generation: this.generation, ...counts }, 'batch applied');
     return counts;
   }
@@ -259,14 +389,15 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     }
   }
 
-  /** The partition's checkpoint and the named documents in one real-time mget. */
-  private async readCheckpointAndDocuments(topic: string, partition: number, ids: readonly string[]): Promise<{ checkpoint: StoredCheckpoint | undefined; documents: MgetDocument[] }> {
-    const checkpointId = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
-    const found = await this.es.mget<CheckpointDocument | StoredDocument>({
-      docs: [{ _index: CHECKPOINT_INDEX, _id: checkpointId }, ...ids.map((id) => ({ _index: this.index, _id: id }))],
-    });
-    const [checkpointDoc, ...documents] = found.docs;
-    return { checkpoint: checkpointDoc && storedCheckpointOf(checkpointDoc as estypes.MgetResponseItem<CheckpointDocument>), documents: documents as MgetDocument[] };
+  /** Several partitions' checkpoints and the named documents in one real-time mget. */
+  private async readCheckpointsAndDocuments(batches: readonly PartitionBatch[], ids: readonly string[]): Promise<{ checkpoints: (StoredCheckpoint | undefined)[]; documents: MgetDocument[] }> {
+    const checkpointDocs = batches.map(({ topic, partition }) => ({ _index: CHECKPOINT_INDEX, _id: elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition) }));
+    const documentDocs = [...new Set(ids)].map((id) => ({ _index: this.index, _id: id }));
+    const found = await this.es.mget<CheckpointDocument | StoredDocument>({ docs: [...checkpointDocs, ...documentDocs] });
+    return {
+      checkpoints: found.docs.slice(0, batches.length).map((doc) => storedCheckpointOf(doc as estypes.MgetResponseItem<CheckpointDocument>)),
+      documents: found.docs.slice(batches.length) as MgetDocument[],
+    };
   }
 
   private async readCheckpoint(topic: string, partition: number): Promise<StoredCheckpoint | undefined> {
@@ -286,12 +417,9 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   private async advanceCheckpoint(batch: PartitionBatch, read: StoredCheckpoint | undefined): Promise<void> {
     const { topic, partition, lastOffset } = batch;
     const id = elasticsearchCheckpointId(this.definition.name, this.generation, topic, partition);
-    const base: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset: lastOffset };
     for (let current = read; ; ) {
       if (current !== undefined && BigInt(current.offset) >= BigInt(lastOffset)) return;
-      // A batch without a source time keeps the one stored: the document is written whole.
-      const sourceTimeMs = batch.sourceTimeMs ?? current?.sourceTimeMs;
-      const document = sourceTimeMs === undefined ? base : { ...base, sourceTimeMs };
+      const document = this.checkpointDocument(batch, current);
       const condition = current ? { if_seq_no: current.seqNo, if_primary_term: current.primaryTerm } : { op_type: 'create' as const };
       const written = await this.es.index({ index: CHECKPOINT_INDEX, id, document, ...condition }, { ignore: [409] });
       if (written.result === 'created' || written.result === 'updated') return;
@@ -303,17 +431,69 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
     }
   }
 
+  /**
+   * advanceCheckpoint for several chunks, their first conditional writes in one bulk; a chunk
+   * whose write conflicted goes on alone. Per chunk, undefined when its checkpoint moved, else why not.
+   */
+  private async advanceCheckpoints(chunks: readonly { batch: PartitionBatch; stored: StoredCheckpoint | undefined }[]): Promise<(unknown | undefined)[]> {
+    const outcomes: (unknown | undefined)[] = chunks.map(() => undefined);
+    const operations: object[] = [];
+    const written: number[] = [];
+    chunks.forEach(({ batch, stored }, i) => {
+      if (stored !== undefined && BigInt(stored.offset) >= BigInt(batch.lastOffset)) return;
+      const _id = elasticsearchCheckpointId(this.definition.name, this.generation, batch.topic, batch.partition);
+      operations.push(
+        stored ? { index: { _index: CHECKPOINT_INDEX, _id, if_seq_no: stored.seqNo, if_primary_term: stored.primaryTerm } } : { create: { _index: CHECKPOINT_INDEX, _id } },
+        this.checkpointDocument(batch, stored),
+      );
+      written.push(i);
+    });
+    if (operations.length === 0) return outcomes;
+    let result: estypes.BulkResponse;
+    try {
+      result = await this.es.bulk({ operations });
+    } catch (error) {
+      return chunks.map(() => error);
+    }
+    await Promise.all(
+      result.items.map(async (item, k) => {
+        const i = written[k]!;
+        const outcome = item.index ?? item.create;
+        if (!outcome?.error) return;
+        const { batch, stored } = chunks[i]!;
+        if (outcome.status !== 409) {
+          outcomes[i] = new ElasticsearchBulkFailed(CHECKPOINT_INDEX, [{ id: outcome._id ?? '', status: outcome.status, reason: outcome.error.reason ?? outcome.error.type }], outcome.status === 429 || outcome.status >= 500);
+          return;
+        }
+        try {
+          await this.advanceCheckpoint(batch, stored);
+        } catch (error) {
+          outcomes[i] = error;
+        }
+      }),
+    );
+    return outcomes;
+  }
+
+  private checkpointDocument(batch: PartitionBatch, current: StoredCheckpoint | undefined): CheckpointDocument {
+    const { topic, partition, lastOffset } = batch;
+    const base: CheckpointDocument = { projection: this.definition.name, generation: this.generation, topic, partition, offset: lastOffset };
+    // A batch without a source time keeps the one stored: the document is written whole.
+    const sourceTimeMs = batch.sourceTimeMs ?? current?.sourceTimeMs;
+    return sourceTimeMs === undefined ? base : { ...base, sourceTimeMs };
+  }
+
   /** `fetched`: the documents as read with the checkpoint, for the first round (later rounds read again). */
-  private async writeDocuments(pending: Map<string, DocumentUpdate[]>, fetched: readonly MgetDocument[]): Promise<{ written: number; conflicts: number }> {
-    let written = 0;
-    let conflicts = 0;
+  private async writeDocuments(pending: Map<string, DocumentUpdate[]>, fetched: readonly MgetDocument[]): Promise<{ written: Set<string>; conflicts: string[] }> {
+    const written = new Set<string>();
+    const conflicts: string[] = [];
     let documents: readonly MgetDocument[] | undefined = fetched;
     for (let round = 1; pending.size > 0; round++) {
       const { writtenNow, conflicted } = await this.writeRound(pending, documents);
       documents = undefined;
-      written += writtenNow;
+      for (const id of writtenNow) written.add(id);
       if (conflicted.length === 0) break;
-      conflicts += conflicted.length;
+      conflicts.push(...conflicted);
       if (round >= MAX_CONFLICT_ROUNDS) {
         throw new ElasticsearchBulkFailed(this.index, conflicted.map((id) => ({ id, status: 409, reason: `still conflicting after ${round} rounds` })), true);
       }
@@ -326,9 +506,10 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
    * One mget → merge → bulk round (the mget skipped when `documents` were read already); returns
    * how many documents it wrote and the ids whose write hit a version conflict.
    */
-  private async writeRound(pending: Map<string, DocumentUpdate[]>, documents?: readonly MgetDocument[]): Promise<{ writtenNow: number; conflicted: string[] }> {
+  private async writeRound(pending: Map<string, DocumentUpdate[]>, documents?: readonly MgetDocument[]): Promise<{ writtenNow: string[]; conflicted: string[] }> {
     const docs = documents ?? (await this.es.mget<StoredDocument>({ index: this.index, ids: [...pending.keys()] })).docs;
     const operations: object[] = [];
+    const ids: string[] = [];
     for (const doc of docs) {
       // Read with the checkpoint, `documents` may name documents only already-applied events touch.
       const updates = pending.get(doc._id);
@@ -340,11 +521,11 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
         ? { index: { _index: this.index, _id: doc._id, if_seq_no: doc._seq_no, if_primary_term: doc._primary_term } }
         : { create: { _index: this.index, _id: doc._id } };
       operations.push(action, merged);
+      ids.push(doc._id);
     }
-    const attempted = operations.length / 2;
-    if (attempted === 0) return { writtenNow: 0, conflicted: [] };
+    if (ids.length === 0) return { writtenNow: [], conflicted: [] };
     const result = await this.es.bulk({ operations });
-    if (!result.errors) return { writtenNow: attempted, conflicted: [] };
+    if (!result.errors) return { writtenNow: ids, conflicted: [] };
     const conflicted: string[] = [];
     const failures: { id: string; status: number; reason: string }[] = [];
     for (const item of result.items) {
@@ -358,6 +539,14 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
       const retriable = failures.every((f) => f.status === 429 || f.status >= 500);
       throw new ElasticsearchBulkFailed(this.index, failures, retriable);
     }
-    return { writtenNow: attempted - conflicted.length, conflicted };
+    const refused = new Set(conflicted);
+    return { writtenNow: ids.filter((id) => !refused.has(id)), conflicted };
   }
+}
+
+/** The documents a chunk's projected events name, those of failed handlers aside. */
+function documentIdsOf(projected: readonly { updates?: readonly DocumentUpdate[] | undefined }[]): Set<string> {
+  const ids = new Set<string>();
+  for (const { updates } of projected) for (const update of updates ?? []) ids.add(update.id);
+  return ids;
 }

@@ -42,7 +42,7 @@ type ProductBody = Pick<EventPayloads['ProductCreated'], 'name' | 'description' 
 class Partition {
   readonly events: ProjectionEvent[] = [];
   private readonly versions = new Map<string, number>();
-  constructor(readonly topic: string, private readonly firstOffset = 0) {}
+  constructor(readonly topic: string, private readonly firstOffset = 0, readonly partition = 0) {}
 
   product(type: 'ProductCreated' | 'ProductUpdated', sku: string, at: number, body: ProductBody) {
     return this.push(type, sku, at, { sku, ...body });
@@ -65,7 +65,7 @@ class Partition {
   }
 
   private append(typed: Pick<ProjectionEvent, 'type' | 'event'>) {
-    const event = { ...typed, topic: this.topic, partition: 0, offset: String(this.firstOffset + this.events.length), key: typed.event.aggregateId } as ProjectionEvent;
+    const event = { ...typed, topic: this.topic, partition: this.partition, offset: String(this.firstOffset + this.events.length), key: typed.event.aggregateId } as ProjectionEvent;
     this.events.push(event);
     return event;
   }
@@ -76,7 +76,7 @@ function batchesOf(events: readonly ProjectionEvent[], size: number): PartitionB
   for (let i = 0; i < events.length; i += size) {
     const slice = events.slice(i, i + size);
     const last = slice[slice.length - 1];
-    if (last) batches.push({ topic: last.topic, partition: 0, events: slice, lastOffset: last.offset });
+    if (last) batches.push({ topic: last.topic, partition: last.partition, events: slice, lastOffset: last.offset });
   }
   return batches;
 }
@@ -210,6 +210,56 @@ t.test("a handler's failure fails the batch only for an event above the checkpoi
   await store.applyBatch({ topic: 'events.product', partition: 0, events: [good], lastOffset: broken.offset });
   const again = await store.applyBatch({ topic: 'events.product', partition: 0, events: [good, broken], lastOffset: broken.offset });
   t.match(again, { applied: 0, alreadyApplied: 2, written: 0 }, 'redelivered below the checkpoint: skipped, the failing handler with it');
+});
+
+t.test('chunks of several partitions handed over at once go in three requests and give the same documents', async (t) => {
+  const together = await freshStore();
+  const requests: string[] = [];
+  const count = (_error: unknown, event: { meta: { request: { params: { path: string } } } } | null) => {
+    if (event) requests.push(event.meta.request.params.path);
+  };
+  es.diagnostic.on('request', count);
+  const results = await Promise.all([together.store.applyBatch(batchesOf(products.events, products.events.length)[0]!), together.store.applyBatch(batchesOf(stock.events, stock.events.length)[0]!)]);
+  es.diagnostic.off('request', count);
+  t.same(requests.map((path) => path.split('?')[0]), ['/_mget', '/_bulk', '/_bulk'], 'one mget, the documents in one bulk, both checkpoints in another');
+  t.same(await rawDocs(together.generation), expectedRaw);
+  t.same(results.map((r) => r.applied), [products.events.length, stock.events.length]);
+  t.ok(results.every((r) => r.written > 0), 'each chunk counts the documents it wrote');
+  t.same(await together.store.readCheckpoints('events.product'), new Map([[0, String(products.events.length - 1)]]));
+  t.same(await together.store.readCheckpoints('events.inventory'), new Map([[0, String(stock.events.length - 1)]]));
+});
+
+t.test('chunks written together fail one by one: a failing handler or a moved checkpoint fails only its own', async (t) => {
+  const faulty = defineElasticsearchProjection({
+    name: `faulty-together-${run}`,
+    version: 1,
+    mappings: productSearchProjection.mappings,
+    handlers: {
+      ProductCreated: ({ event: e }) => {
+        if (e.name === 'Broken') throw new Error('handler bug');
+        return productSearchProjection.updatesFor({ type: 'ProductCreated', event: e } as ProjectionEvent);
+      },
+    },
+  });
+  const { store } = await freshStore(undefined, faulty);
+  const fine = new Partition('events.product', 0, 0);
+  const good = fine.product('ProductCreated', `FINE-${run}`, t0, { name: 'Fine', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  const failing = new Partition('events.product', 0, 1);
+  failing.product('ProductCreated', `OTHER-${run}`, t0, { name: 'Other', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  const broken = failing.product('ProductCreated', `BROKEN-${run}`, t0, { name: 'Broken', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  const moved = new Partition('events.product', 0, 2);
+  const late = moved.product('ProductCreated', `MOVED-${run}`, t0, { name: 'Moved', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
+  const outcomes = await Promise.allSettled([
+    store.applyBatch({ topic: 'events.product', partition: 0, events: [good], lastOffset: good.offset, expectedCheckpoint: null }),
+    store.applyBatch({ topic: 'events.product', partition: 1, events: failing.events, lastOffset: broken.offset, expectedCheckpoint: null }),
+    store.applyBatch({ topic: 'events.product', partition: 2, events: [late], lastOffset: late.offset, expectedCheckpoint: '41' }),
+  ]);
+  t.match(outcomes[0], { status: 'fulfilled', value: { applied: 1, written: 1 } }, 'the sound chunk is applied');
+  t.match(outcomes[1], { status: 'rejected', reason: { message: /handler bug/ } }, 'the chunk with the failing handler fails');
+  t.match(outcomes[2], { status: 'rejected', reason: { code: 'OUTFLOW_ERR_CHECKPOINT_MISMATCH' } }, 'the chunk expecting another checkpoint fails');
+  t.same(await store.readCheckpoints('events.product'), new Map([[0, good.offset]]), 'only the sound chunk moved its checkpoint');
+  const found = await es.mget<Record<string, unknown>>({ index: store.index, ids: [`FINE-${run}`, `OTHER-${run}`, `MOVED-${run}`] });
+  t.same(found.docs.map((doc) => 'found' in doc && doc.found), [true, false, false], 'and only its documents were written');
 });
 
 t.test('search: full text, filters, paging and facets over the other filters', async (t) => {
