@@ -72,8 +72,59 @@ export function salesSegmentsOf(events: readonly ProjectionEvent[]): SalesSegmen
 
 const CONTRIBUTION_RECORD = `AS c(category text, "revenueCents" bigint, units bigint)`;
 
+/** The (day, category) rows a chunk's placements add to, sorted and without repeats, as two parallel arrays. */
+export function placementKeysOf(placements: readonly Placement[]): { days: string[]; categories: string[] } {
+  const keys = new Set<string>();
+  for (const { event } of placements) {
+    const day = utcDay(event.occurredAt);
+    for (const { category } of contributionsOf(event.items)) keys.add(`${day}\u0000${category}`);
+  }
+  const days: string[] = [];
+  const categories: string[] = [];
+  for (const key of [...keys].sort()) {
+    const [day, category] = key.split('\u0000') as [string, string];
+    days.push(day);
+    categories.push(category);
+  }
+  return { days, categories };
+}
+
+/**
+ * Takes the row lock of every daily row the chunk will change, in (day, category) order, before
+ * changing any. Every partition's transaction adds to the same rows of the current day; one that
+ * locked them statement by statement (a segment's placements, then its cancellations, then the
+ * next segment's) could hold one row another waits on while waiting on one the other holds: a
+ * deadlock, which Postgres only finds after deadlock_timeout (1 s) and resolves by aborting one.
+ * Rows the placements create are first inserted empty, in the same order, so that they can be
+ * locked too; a row that stays empty is a day's category whose every order was counted before.
+ */
+async function lockDailyRows(segments: readonly SalesSegment[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
+  const { days, categories } = placementKeysOf(segments.flatMap((segment) => segment.placements));
+  const cancelled = [...new Set(segments.flatMap((segment) => segment.cancellations))];
+  if (days.length) {
+    await tx.query(
+      `INSERT INTO ${tables.daily} (day, category, revenue_cents, units, orders)
+       SELECT day, category, 0, 0, 0 FROM unnest($1::date[], $2::text[]) AS k(day, category) ORDER BY day, category
+       ON CONFLICT (day, category) DO NOTHING`,
+      [days, categories],
+    );
+  }
+  await tx.query(
+    `SELECT 1 FROM ${tables.daily} AS d
+     WHERE (d.day, d.category) IN (
+       SELECT * FROM unnest($1::date[], $2::text[])
+       UNION SELECT o.day, c.category FROM ${tables.orders} AS o, jsonb_to_recordset(o.contributions) AS c(category text)
+       WHERE o.order_id = ANY($3::text[]))
+     ORDER BY d.day, d.category FOR UPDATE OF d`,
+    [days, categories, cancelled],
+  );
+}
+
 async function applySegments(events: readonly ProjectionEvent[], tx: pg.PoolClient, tables: Readonly<Record<'daily' | 'orders', string>>): Promise<void> {
-  for (const { placements, cancellations } of salesSegmentsOf(events)) {
+  const segments = salesSegmentsOf(events);
+  if (segments.length === 0) return;
+  await lockDailyRows(segments, tx, tables);
+  for (const { placements, cancellations } of segments) {
     if (placements.length) await placeOrders(placements, tx, tables);
     if (cancellations.length) await cancelOrders(cancellations, tx, tables);
   }

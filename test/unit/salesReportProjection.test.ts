@@ -4,7 +4,7 @@
 import pg from 'pg';
 import t from 'tap';
 import type { ProjectionEvent } from '../../projectors/projection.ts';
-import { contributionsOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../read-models/sales-report/projection.ts';
+import { contributionsOf, placementKeysOf, salesReportProjection, salesSegmentsOf, utcDay } from '../../read-models/sales-report/projection.ts';
 import { exampleEvents } from '../../schemas/exampleEvents.ts';
 import { isTransientStoreFailure, postgresReadTarget, postgresTableName, postgresViewName } from '../../projectors/stores/postgresStore.ts';
 
@@ -26,6 +26,19 @@ t.test('contributions come out in code-unit order of category, whatever order th
   const line = (category: string) => ({ sku: 's', name: 'n', category, quantity: 1, unitPriceCents: 1, lineTotalCents: 1 });
   t.same(contributionsOf(['toys', 'Zebra', 'garden', 'apparel', 'kitchen'].map(line)).map((c) => c.category), ['Zebra', 'apparel', 'garden', 'kitchen', 'toys']);
   t.same(contributionsOf(['b', 'a'].map(line)).map((c) => c.category), ['a', 'b']);
+});
+
+t.test("the daily rows a chunk's placements add to: each (day, category) once, in order", async (t) => {
+  const line = (category: string) => ({ sku: 's', name: 'n', category, quantity: 1, unitPriceCents: 1, lineTotalCents: 1 });
+  const placement = (orderId: string, occurredAt: number, categories: string[]) =>
+    ({ type: 'OrderPlaced', event: { ...exampleEvents.OrderPlaced, orderId, occurredAt, items: categories.map(line) }, topic: 'events.order', partition: 0, offset: '0', key: orderId }) as Extract<ProjectionEvent, { type: 'OrderPlaced' }>;
+  const may2 = Date.UTC(2024, 4, 2, 8);
+  const may1Late = Date.UTC(2024, 4, 1, 23, 59);
+  t.same(placementKeysOf([placement('a', may2, ['toys', 'garden']), placement('b', may1Late, ['toys']), placement('c', may2, ['garden', 'garden'])]), {
+    days: ['2024-05-01', '2024-05-02', '2024-05-02'],
+    categories: ['toys', 'garden', 'toys'],
+  });
+  t.same(placementKeysOf([]), { days: [], categories: [] });
 });
 
 const at = { topic: 'events.order', partition: 0 };
