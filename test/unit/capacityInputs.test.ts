@@ -30,13 +30,14 @@ function complete(): ScenarioResult[] {
 
 t.test('the published run gives every input, each with its scenario, measurement id and date', async (t) => {
   const inputs = readCapacityInputs(published, projections);
-  t.equal(inputs.commandApi.measurementId, 'ours.1000');
-  t.equal(inputs.commandApi.kind, 'saturation', '573 of 1,000 asked: it fell behind');
-  t.equal(inputs.rawPgWrites.measurementId, 'reference.raw-pg.1000');
-  t.equal(inputs.rawPgWrites.kind, 'floor', 'raw pg carried every rate asked');
+  t.equal(inputs.commandApi.measurementId, 'ours.saturation', 'the closed-loop ceiling, not an open-loop rate');
+  t.equal(inputs.commandApi.kind, 'saturation');
+  t.equal(inputs.rawPgWrites.measurementId, 'reference.raw-pg.saturation');
+  t.equal(inputs.rawPgWrites.kind, 'saturation');
   t.equal(inputs.queryApi.measurementId, 'ours.saturation');
   t.equal(inputs.redisOps.measurementId, 'reference.redis-benchmark');
-  t.equal(inputs.elasticsearchSearches.kind, 'floor');
+  t.equal(inputs.elasticsearchSearches.measurementId, 'reference.elasticsearch.saturation');
+  t.equal(inputs.elasticsearchSearches.kind, 'saturation');
   t.equal(inputs.commandApi.machineCores, 2);
   t.match(inputs.commandApi.startedAt, /^2026-12-07T/);
   for (const p of projections) t.equal(inputs.workerEventsPerSecond[p.name]!.measurementId, `ours.${p.name}`);
