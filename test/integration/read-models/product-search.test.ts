@@ -186,11 +186,10 @@ t.test('two workers writing the same documents at once (two topics) converge', a
   t.comment(`version conflicts re-read: ${results.flat().reduce((n, r) => n + r.conflicts, 0)}`);
 });
 
-t.test("a handler's failure fails the batch only for an event above the checkpoint", async (t) => {
-  // The store projects every event of a batch before it reads the checkpoint (to fetch their
-  // documents with it): an event at or below the checkpoint must still be skipped unprojected.
-  const faulty = defineElasticsearchProjection({
-    name: `faulty-${run}`,
+/** product-search with a ProductCreated handler that throws for a product named 'Broken'. */
+function faultyProjection(name: string): ElasticsearchProjectionDefinition {
+  return defineElasticsearchProjection({
+    name,
     version: 1,
     mappings: productSearchProjection.mappings,
     handlers: {
@@ -200,6 +199,12 @@ t.test("a handler's failure fails the batch only for an event above the checkpoi
       },
     },
   });
+}
+
+t.test("a handler's failure fails the batch only for an event above the checkpoint", async (t) => {
+  // The store projects every event of a batch before it reads the checkpoint (to fetch their
+  // documents with it): an event at or below the checkpoint must still be skipped unprojected.
+  const faulty = faultyProjection(`faulty-${run}`);
   const { store } = await freshStore(undefined, faulty);
   const partition = new Partition('events.product');
   const good = partition.product('ProductCreated', `GOOD-${run}`, t0, { name: 'Good', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
@@ -230,17 +235,7 @@ t.test('chunks of several partitions handed over at once go in three requests an
 });
 
 t.test('chunks written together fail one by one: a failing handler or a moved checkpoint fails only its own', async (t) => {
-  const faulty = defineElasticsearchProjection({
-    name: `faulty-together-${run}`,
-    version: 1,
-    mappings: productSearchProjection.mappings,
-    handlers: {
-      ProductCreated: ({ event: e }) => {
-        if (e.name === 'Broken') throw new Error('handler bug');
-        return productSearchProjection.updatesFor({ type: 'ProductCreated', event: e } as ProjectionEvent);
-      },
-    },
-  });
+  const faulty = faultyProjection(`faulty-together-${run}`);
   const { store } = await freshStore(undefined, faulty);
   const fine = new Partition('events.product', 0, 0);
   const good = fine.product('ProductCreated', `FINE-${run}`, t0, { name: 'Fine', description: 'd', category: 'c', brand: 'b', priceCents: 1 });
