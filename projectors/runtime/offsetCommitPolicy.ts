@@ -20,7 +20,7 @@ export class OffsetCommitPolicy {
   private appliedSince = 0;
 
   constructor(
-    private readonly limits: OffsetCommitLimits = DEFAULT_OFFSET_COMMIT_LIMITS,
+    readonly limits: OffsetCommitLimits = DEFAULT_OFFSET_COMMIT_LIMITS,
     now: number = Date.now(),
   ) {
     this.lastCommitAt = now;

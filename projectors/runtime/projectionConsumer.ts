@@ -1,6 +1,7 @@
 // One projection's consumer: its own group (consumerGroupOf), its topics from the catalog,
-// commits of what the store holds after its writes (offsetCommitPolicy.ts says when), a seek to the store's checkpoint + 1 whenever the
-// fetch position disagrees with it, and per-partition chunks through chunkApplier.ts.
+// commits of what the store holds after its writes (offsetCommitPolicy.ts says when), a seek to
+// the store's checkpoint + 1 whenever the fetch position disagrees with it, and per-partition
+// chunks through chunkApplier.ts.
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { CheckpointMismatch } from '../../lib/errors.ts';
 import { consumerGroupOf, topicsOf, type ProjectionDefinition } from '../projection.ts';
@@ -9,7 +10,7 @@ import { CheckpointAudit } from './checkpointAudit.ts';
 import { CheckpointCheckedStore, checkpointBehind } from './checkpointGuard.ts';
 import { PartitionPositions } from './partitionPositions.ts';
 import { PartitionProgress, type ProgressThresholds, type ProgressVerdict } from './partitionProgress.ts';
-import { DEFAULT_OFFSET_COMMIT_LIMITS, OffsetCommitPolicy, type OffsetCommitLimits } from './offsetCommitPolicy.ts';
+import { OffsetCommitPolicy, type OffsetCommitLimits } from './offsetCommitPolicy.ts';
 import { describeFailure, isRetriable } from './retriableFailure.ts';
 import type { BackoffOptions } from './retryBackoff.ts';
 import { INTERRUPTED, retryWhileTransient, type RetryControl, type RetryPosition } from './transientRetry.ts';
@@ -63,7 +64,6 @@ export class ProjectionConsumer {
   private sampling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private retryingPartitions = 0;
-  private readonly commitLimits: OffsetCommitLimits;
   private readonly commitPolicy: OffsetCommitPolicy;
   /** Per partition, the offset after the last chunk the store holds, not yet committed to Kafka. */
   private readonly uncommitted = new Map<string, TopicPartitionOffset>();
@@ -76,8 +76,7 @@ export class ProjectionConsumer {
   constructor(private readonly options: ProjectionConsumerOptions) {
     const { definition, chunk, kafka, admin } = options;
     this.groupId = consumerGroupOf(definition.name, chunk.generation);
-    this.commitLimits = options.offsetCommit ?? DEFAULT_OFFSET_COMMIT_LIMITS;
-    this.commitPolicy = new OffsetCommitPolicy(this.commitLimits);
+    this.commitPolicy = new OffsetCommitPolicy(options.offsetCommit);
     this.topics = topicsOf(definition);
     this.positions = new PartitionPositions(chunk.store, admin);
     this.audit = new CheckpointAudit({
@@ -317,7 +316,7 @@ export class ProjectionConsumer {
    * says so (or the consumer is stopping), else makes sure a timer commits them if nothing else comes.
    */
   private async applied(payload: EachBatchPayload, topic: string, partition: number, lastOffset: string, events: number): Promise<void> {
-    this.uncommitted.set(`${topic}:${partition}`, { topic, partition, offset: String(BigInt(lastOffset) + 1n) });
+    this.uncommitted.set(partitionKey(topic, partition), { topic, partition, offset: String(BigInt(lastOffset) + 1n) });
     if (this.commitPolicy.applied(events) || this.stopping.signal.aborted) {
       // Through the batch's own handle: it commits even while the consumer is being stopped.
       await this.commitApplied((offsets) => payload.commitOffsetsIfNecessary({ topics: offsetsByTopic(offsets) }));
@@ -328,7 +327,7 @@ export class ProjectionConsumer {
       this.commitApplied((offsets) => this.consumer.commitOffsets(offsets)).catch((error: unknown) =>
         this.options.chunk.log.warn({ err: describeFailure(error) }, 'applied offsets not committed to Kafka; next time'),
       );
-    }, this.commitLimits.intervalMs).unref();
+    }, this.commitPolicy.limits.intervalMs).unref();
   }
 
   private async commitApplied(commit: (offsets: TopicPartitionOffset[]) => Promise<void>): Promise<void> {
@@ -343,12 +342,16 @@ export class ProjectionConsumer {
     } catch (error) {
       // Not committed: offer them again unless a later chunk already replaced them.
       for (const offset of offsets) {
-        const key = `${offset.topic}:${offset.partition}`;
+        const key = partitionKey(offset.topic, offset.partition);
         if (!this.uncommitted.has(key)) this.uncommitted.set(key, offset);
       }
       throw error;
     }
   }
+}
+
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
 }
 
 function offsetsByTopic(offsets: readonly TopicPartitionOffset[]): { topic: string; partitions: { partition: number; offset: string }[] }[] {

@@ -208,11 +208,10 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
   }
 
   /**
-   * Applies the batch with its checkpoint, atomically; returns what it did (tests and benchmarks read it).
-   * Three requests: one mget of the checkpoint and every document the batch's events name, one bulk,
-   * one conditional write of the checkpoint.
+   * Applies the batch with its checkpoint; returns what it did (tests and benchmarks read it).
+   * The chunk is queued: the chunks handed over in this turn of the event loop are written
+   * together (applyTogether), a chunk alone in its turn the same way.
    */
-  /** Queues the chunk; the chunks handed over in this turn of the event loop are written together. */
   applyBatch(batch: PartitionBatch): Promise<AppliedEsBatch> {
     return new Promise((resolve, reject) => {
       if (this.queued.length === 0) setImmediate(() => void this.writeQueued());
@@ -233,40 +232,19 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
       groups.at(-1)!.push(entry);
       events += entry.batch.events.length;
     }
-    await Promise.all(groups.map((group) => (group.length === 1 ? this.applyAlone(group[0]!) : this.applyTogether(group))));
-  }
-
-  private async applyAlone({ batch, resolve, reject }: QueuedBatch): Promise<void> {
-    try {
-      resolve(await this.applyOne(batch));
-    } catch (error) {
-      reject(error);
-    }
-  }
-
-  /** One chunk by itself: mget of its checkpoint and documents, bulk, conditional checkpoint write. */
-  private async applyOne(batch: PartitionBatch): Promise<AppliedEsBatch> {
-    // Every event is projected before the checkpoint is known, to fetch its documents with it. A
-    // handler's failure counts only for an event above the checkpoint, as if projected after it.
-    const projected = batch.events.map((event) => this.projectCaught(event));
-    const {
-      checkpoints: [stored],
-      documents,
-    } = await this.readCheckpointsAndDocuments([batch], [...documentIdsOf(projected)]);
-    const { fresh, updates } = this.freshUpdates(batch, projected, stored);
-    const { written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), documents);
-    await this.advanceCheckpoint(batch, stored);
-    return this.appliedCounts(batch, { applied: fresh.length, alreadyApplied: batch.events.length - fresh.length, written: written.size, conflicts: conflicts.length });
+    await Promise.all(groups.map((group) => this.applyTogether(group)));
   }
 
   /**
-   * Several partitions' chunks in three requests. Each chunk fails or succeeds on its own: a
+   * One or several partitions' chunks in three requests. Each chunk fails or succeeds on its own: a
    * handler's failure or a checkpoint that moved fails only its chunk, a checkpoint write that
    * conflicted retries alone. A document write that failed for another reason than a version
    * conflict could be any chunk's doing, so then every chunk is written again by itself
    * (documents already written merge to no change: their versions are already there).
    */
   private async applyTogether(group: QueuedBatch[]): Promise<void> {
+    // Every event is projected before the checkpoint is known, to fetch its documents with it. A
+    // handler's failure counts only for an event above the checkpoint, as if projected after it.
     const entries = group.map((queued) => ({ ...queued, projected: queued.batch.events.map((event) => this.projectCaught(event)) }));
     let read: { checkpoints: (StoredCheckpoint | undefined)[]; documents: MgetDocument[] };
     try {
@@ -294,7 +272,8 @@ export class ElasticsearchProjectionStore implements ProjectionStore {
       ({ written, conflicts } = await this.writeDocuments(groupUpdatesById(updates), read.documents));
     } catch (error) {
       if (error instanceof ElasticsearchBulkFailed && !error.retriable && live.length > 1) {
-        for (const { queued } of live) await this.applyAlone(queued);
+        // A group of one never comes back here: its failure is its own.
+        for (const { queued } of live) await this.applyTogether([queued]);
       } else {
         for (const { queued } of live) queued.reject(error);
       }
