@@ -2,13 +2,13 @@
 // APIs (undici: keep-alive, pipelining off, enough sockets for the open-loop rates), the
 // stores and Kafka directly for the references.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { Pool } from 'undici';
 import type { Config } from '../lib/config.ts';
 import { kafkaClient } from '../lib/kafkaClient.ts';
 import { postgresPool } from '../lib/postgresPool.ts';
+import { openRedis, type RedisConnection } from '../lib/redisConnection.ts';
 
 export interface BenchConnections {
   commandApi: Pool;
@@ -17,7 +17,7 @@ export interface BenchConnections {
   writePostgres: pg.Pool;
   /** The read-model database as the projector role. */
   readPostgres: pg.Pool;
-  redis: Redis;
+  redis: RedisConnection;
   elasticsearch: ElasticsearchClient;
   kafka: Kafka;
   admin: Admin;
@@ -42,7 +42,7 @@ export async function openBenchConnections(config: Config): Promise<BenchConnect
     queryApi: http(config.queryApi.host, config.queryApi.port),
     writePostgres: postgresPool({ host, port, user, password, database: writeDatabase, max: 20, application_name: 'outflow-bench' }),
     readPostgres: postgresPool({ host: read.host, port: read.port, user: read.user, password: read.password, database: read.database, max: 8, application_name: 'outflow-bench' }),
-    redis: new Redis(config.redis.url, { connectionName: 'outflow-bench' }),
+    redis: openRedis(config, { options: { connectionName: 'outflow-bench' } }),
     elasticsearch: new ElasticsearchClient({ node: config.elasticsearch.url, requestTimeout: 120_000 }),
     kafka,
     admin,

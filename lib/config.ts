@@ -71,6 +71,23 @@ function readReplicas(env: Env, name: string, fallback: string): { count: number
   throw new ConfigError(name, raw, 'a replica count such as 1, or a range such as 0-1 or 1-all that follows the number of nodes');
 }
 
+function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const value = readString(env, name, fallback);
+  if (!(choices as readonly string[]).includes(value)) throw new ConfigError(name, value, `one of ${choices.join(', ')}`);
+  return value as T;
+}
+
+/** host:port,host:port,... */
+function readHostPorts(env: Env, name: string, fallback: string): { host: string; port: number }[] {
+  const value = readString(env, name, fallback);
+  return value.split(',').map((entry) => {
+    const match = /^\s*([^\s:]+):(\d{1,5})\s*$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw new ConfigError(name, value, 'a comma-separated list of host:port');
+    return { host: match[1] as string, port };
+  });
+}
+
 function readUrl(env: Env, name: string, fallback: string): string {
   const value = readString(env, name, fallback);
   try {
@@ -135,6 +152,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The local stack's Redis Cluster: three primaries, each with one replica. */
+export const REDIS_CLUSTER_NODES = 6;
+
 export function loadConfig(env: Env = process.env) {
   const host = readString(env, 'OUTFLOW_HOST', '127.0.0.1');
   const stackDir = path.resolve(readString(env, 'OUTFLOW_STACK_DIR', path.join(repoRoot, '.stack')));
@@ -144,6 +164,8 @@ export function loadConfig(env: Env = process.env) {
 
   const pgPort = readPort(env, 'OUTFLOW_PG_PORT', 15432);
   const redisPort = readPort(env, 'OUTFLOW_REDIS_PORT', 16379);
+  const redisClusterPort = readPort(env, 'OUTFLOW_REDIS_CLUSTER_PORT', 16380);
+  const redisLayout = readChoice(env, 'OUTFLOW_REDIS_LAYOUT', ['single', 'cluster'], 'single');
   const kafkaPort = readPort(env, 'OUTFLOW_KAFKA_PORT', 19092);
   const kafkaControllerPort = readPort(env, 'OUTFLOW_KAFKA_CONTROLLER_PORT', 19093);
   const connectPort = readPort(env, 'OUTFLOW_CONNECT_PORT', 18083);
@@ -206,6 +228,25 @@ export function loadConfig(env: Env = process.env) {
     redis: {
       url: readUrl(env, 'OUTFLOW_REDIS_URL', `redis://${host}:${redisPort}`),
       port: redisPort,
+      /** 'single': one server at `url`; 'cluster': a Redis Cluster found through `clusterNodes` (the read models' keys are bucketed). */
+      layout: redisLayout,
+      /** Where the cluster is first reached; the local stack's own cluster by default. */
+      clusterNodes: readHostPorts(
+        env,
+        'OUTFLOW_REDIS_CLUSTER_NODES',
+        Array.from({ length: REDIS_CLUSTER_NODES }, (_, i) => `${host}:${redisClusterPort + i}`).join(','),
+      ),
+      /** The local stack's cluster: its first node listens here and the others on the next ports. */
+      clusterPort: redisClusterPort,
+      /**
+       * On a cluster, how many replicas must hold a bucket's writes (Redis WAIT) before a
+       * partition's checkpoint moves past them: a primary's failover then cannot lose what the
+       * checkpoint says is applied. 0 trades that for not stalling while a primary has no replica.
+       */
+      waitReplicas: readNonNegativeInt(env, 'OUTFLOW_REDIS_WAIT_REPLICAS', redisLayout === 'cluster' ? 1 : 0),
+      waitTimeoutMs: readPositiveInt(env, 'OUTFLOW_REDIS_WAIT_TIMEOUT_MS', 1_000),
+      /** The query API's reads on a cluster: from the primaries, or spread over the replicas. */
+      readFrom: readChoice(env, 'OUTFLOW_REDIS_READ_FROM', ['primary', 'replica'], 'primary'),
     },
     kafka: {
       brokers: readString(env, 'OUTFLOW_KAFKA_BROKERS', `${host}:${kafkaPort}`).split(','),

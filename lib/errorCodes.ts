@@ -232,6 +232,11 @@ export const errorCodes = {
     retriable: false,
     meaning: "A store's checkpoint is not the offset the projector last applied (the store lost its last writes, or another worker moved it); nothing was written and the worker continues from the store's checkpoint.",
   },
+  OUTFLOW_ERR_REDIS_NOT_REPLICATED: {
+    httpStatus: null,
+    retriable: true,
+    meaning: "Fewer of a Redis Cluster primary's replicas than OUTFLOW_REDIS_WAIT_REPLICAS acknowledged a batch's writes in OUTFLOW_REDIS_WAIT_TIMEOUT_MS; the partition's checkpoint was not moved, and the batch is applied again (harmlessly) until they do.",
+  },
   OUTFLOW_ERR_ES_BULK: {
     httpStatus: null,
     retriable: RETRIABLE_BY_CAUSE,

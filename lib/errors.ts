@@ -426,6 +426,17 @@ export class ProjectionHandlerFailed extends OutflowError {
  * store lost its last writes (a crash before they were durable), or another worker moved it.
  * Nothing of the batch was written; the worker continues from the store's checkpoint instead.
  */
+/** A Redis Cluster primary's replicas did not acknowledge a bucket's writes (Redis WAIT) in time. */
+export class RedisWritesNotReplicated extends OutflowError {
+  constructor(projection: string, where: { topic: string; partition: number; bucket: number }, acknowledged: number, required: number) {
+    super(
+      'OUTFLOW_ERR_REDIS_NOT_REPLICATED',
+      `${projection}: ${acknowledged} of the ${required} replicas required acknowledged bucket ${where.bucket}'s writes for ${where.topic}[${where.partition}]`,
+      { details: { projection, ...where, acknowledged, required } },
+    );
+  }
+}
+
 export class CheckpointMismatch extends OutflowError {
   constructor(projection: string, where: { topic: string; partition: number }, expected: string | null, actual: string | null) {
     super(

@@ -5,14 +5,19 @@
 // (setImmediate) sends them together, as a pipeline, without ioredis's enableAutoPipelining,
 // whose callback throws inside ioredis when a pipeline fails without results (Redis gone).
 // Commands, replies and errors stay each command's own: only the socket writes are grouped.
+// A cluster connection is left as it is: its commands go out on one socket per node, each
+// opened and replaced by ioredis as the slot map changes.
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redisConnection.ts';
 
 const coalescing = new WeakSet<Redis>();
 
 /** Makes `redis` group the socket writes of each event-loop turn; once per connection object. */
-export function coalesceWritesPerTurn(redis: Redis): Redis {
-  if (coalescing.has(redis)) return redis;
+export function coalesceWritesPerTurn<R extends RedisConnection>(connection: R): R {
+  if (connection.isCluster) return connection;
+  const redis = connection as Redis;
+  if (coalescing.has(redis)) return connection;
   coalescing.add(redis);
   const send = redis.sendCommand.bind(redis);
   let corked: Writable | undefined;
@@ -29,5 +34,5 @@ export function coalesceWritesPerTurn(redis: Redis): Redis {
     }
     return send(...args);
   };
-  return redis;
+  return connection;
 }

@@ -8,10 +8,10 @@
 // reader, verify check and query routes) and one line in read-models/registry.ts.
 import type pg from 'pg';
 import type { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.ts';
 import { eventCatalog, type EventType } from '../schemas/eventCatalog.ts';
 import type { EventPayloads } from '../schemas/generated/eventTypes.ts';
+import type { RedisConnection } from '../lib/redisConnection.ts';
 
 /** One decoded event with where it came from in Kafka. */
 export type ProjectionEvent = {
@@ -104,7 +104,8 @@ export interface ProjectionStore {
 /** The connections a store may use; the runtime opens them once per process, whatever generations it works on. */
 export interface StoreConnections {
   config: Config;
-  redis: Redis;
+  /** One Redis server or a Redis Cluster: the Redis stores lay their keys out for whichever it is. */
+  redis: RedisConnection;
   elasticsearch: ElasticsearchClient;
   /** Pool on the read-model Postgres server as the projector role. */
   readPostgres: pg.Pool;

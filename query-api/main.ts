@@ -2,7 +2,6 @@
 // Elasticsearch and the read-model Postgres as the query role (SELECT only). It has no
 // credentials for the write database and imports nothing that opens one.
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createLogger } from '../lib/logger.ts';
 import { apiPoolTimeouts, postgresPool } from '../lib/postgresPool.ts';
@@ -12,6 +11,7 @@ import { onShutdown } from '../lib/gracefulShutdown.ts';
 import { startTracing } from '../lib/tracing.ts';
 import type { ReadConnections } from './http/readConnections.ts';
 import { buildQueryApi } from './server.ts';
+import { openRedis } from '../lib/redisConnection.ts';
 
 export function openReadConnections(config: Config): ReadConnections {
   const { host, port, database, queryUser, queryPassword } = config.readModel.postgres;
@@ -26,10 +26,9 @@ export function openReadConnections(config: Config): ReadConnections {
     // results and throws from its own callback, which ends the process. The lookups of a turn
     // still leave in one socket write (redisWriteCoalescing.ts).
     redis: coalesceWritesPerTurn(
-      new Redis(config.redis.url, {
-        maxRetriesPerRequest: 2,
-        commandTimeout: timeouts.redisCommandMs,
-        connectionName: 'outflow-query-api',
+      openRedis(config, {
+        options: { maxRetriesPerRequest: 2, commandTimeout: timeouts.redisCommandMs, connectionName: 'outflow-query-api' },
+        readFromReplicas: config.redis.readFrom === 'replica',
       }),
     ),
     elasticsearch: new ElasticsearchClient({

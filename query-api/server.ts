@@ -12,6 +12,7 @@ import type { ReadConnections } from './http/readConnections.ts';
 import { readModels } from '../read-models/registry.ts';
 import { healthRoute } from './http/healthRoute.ts';
 import { FRESHNESS_HEADER, ReadModelFreshness, storeFreshnessSource } from './readModelFreshness.ts';
+import { duplicateRedis } from '../lib/redisConnection.ts';
 
 export interface QueryApiDeps extends ReadConnections {
   config: Config;
@@ -31,7 +32,7 @@ export async function buildQueryApi({ config, redis, elasticsearch, readPostgres
   });
   // The background reads get a Redis connection of their own, so they never queue between a
   // request's commands on the requests' connection.
-  const freshnessRedis = config.queryApi.freshnessRefreshMs > 0 ? redis.duplicate({ connectionName: 'outflow-query-api-freshness' }) : redis;
+  const freshnessRedis = config.queryApi.freshnessRefreshMs > 0 ? duplicateRedis(redis, 'outflow-query-api-freshness') : redis;
   const freshness = new ReadModelFreshness(
     readModels.map(({ projection }) =>
       storeFreshnessSource(projection, { config, redis: freshnessRedis, elasticsearch, readPostgres }, readGeneration?.[projection.name]),

@@ -3,7 +3,6 @@
 // lines and one result line as JSON on stdout.
 //   node --import tsx bench/load/loadGeneratorMain.ts '<LoadSpec JSON>'
 import { Client as ElasticsearchClient } from '@elastic/elasticsearch';
-import { Redis } from 'ioredis';
 import { config } from '../../lib/config.ts';
 import { postgresPool } from '../../lib/postgresPool.ts';
 import { benchHttpPool } from '../benchConnections.ts';
@@ -14,6 +13,7 @@ import { CommandMix, type MixedCommand } from './commandMix.ts';
 import { LatencyHistogram } from './latencyHistogram.ts';
 import type { EncodedLoadResult, FollowedCommand, FollowSample, LoadSpec } from './loadSpec.ts';
 import { runOpenLoop, type OpenLoopResult } from './openLoopLoad.ts';
+import { openRedis } from '../../lib/redisConnection.ts';
 
 type Operation = (i: number, since: number) => Promise<boolean | void>;
 
@@ -63,7 +63,7 @@ async function operationFor(target: LoadSpec['target']): Promise<Operation> {
       };
     }
     case 'redis-hgetall': {
-      const redis = new Redis(cfg.redis.url, { connectionName: 'outflow-bench-load' });
+      const redis = openRedis(cfg, { options: { connectionName: 'outflow-bench-load' } });
       closers.push(() => redis.quit());
       const { keys } = target;
       return async (i) => {

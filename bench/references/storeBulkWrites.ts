@@ -5,6 +5,7 @@
 // events, no checkpoints, no idempotency: the ceiling for writing that much final state.
 import type { Client as ElasticsearchClient, estypes } from '@elastic/elasticsearch';
 import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
 import pg from 'pg';
 import { redisGenerationPrefix, redisPrefixPattern, scanKeys } from '../../projectors/stores/redisKeys.ts';
 
@@ -20,7 +21,10 @@ const figures = (documents: number, started: number): BulkWriteFigures => {
 };
 
 /** Hashes and sorted sets of one Redis generation (checkpoints and source times excluded), written again under `targetPrefix`. */
-export async function redisBulkRewrite(redis: Redis, projection: string, generation: number, targetPrefix: string): Promise<BulkWriteFigures> {
+export async function redisBulkRewrite(connection: RedisConnection, projection: string, generation: number, targetPrefix: string): Promise<BulkWriteFigures> {
+  // Its pipelines of 1,000 keys span every slot; a cluster would need one per node and slot.
+  if (connection.isCluster) throw new Error('the Redis bulk reference runs against one Redis server (OUTFLOW_REDIS_LAYOUT=single)');
+  const redis = connection as Redis;
   const prefix = redisGenerationPrefix(projection, generation);
   const keys: string[] = [];
   for await (const found of scanKeys(redis, redisPrefixPattern(prefix), 5000)) keys.push(...found.filter((k) => !k.startsWith(`${prefix}checkpoints:`) && !k.startsWith(`${prefix}source-times:`)));

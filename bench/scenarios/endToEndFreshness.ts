@@ -25,6 +25,7 @@ import { measureKafkaRoundTrip } from '../references/kafkaRoundTrip.ts';
 import { goal, latencyMeasurement, loadNotes, percentileChart, row, type Scenario } from '../scenario.ts';
 import type { BenchContext } from '../benchContext.ts';
 import { scrapeStageBuckets, stagesBetween, type StageSummary } from './freshnessStages.ts';
+import { duplicateRedis } from '../../lib/redisConnection.ts';
 
 const MODELS = ['order-summary', 'customer-orders', 'sales-report', 'product-search'] as const;
 type Model = (typeof MODELS)[number];
@@ -123,7 +124,7 @@ function readModelWatch(context: BenchContext) {
   const { elasticsearch, readPostgres } = context.connections;
   // A connection of its own, pipelining each round's reads into one write, so the round is one
   // round trip and shares no queue with anything else of the run.
-  const redis = context.connections.redis.duplicate({ connectionName: 'outflow-bench-freshness', enableAutoPipelining: true });
+  const redis = duplicateRedis(context.connections.redis, 'outflow-bench-freshness', { enableAutoPipelining: true });
   const salesOrders = postgresReadTarget(SALES_REPORT, 'orders');
   const productIndex = readTargetOf(PRODUCT_SEARCH);
   const histograms = Object.fromEntries(MODELS.map((m) => [m, new LatencyHistogram()])) as Record<Model, LatencyHistogram>;

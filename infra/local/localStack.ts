@@ -10,6 +10,7 @@ import { kafkaComponent } from './components/kafka.ts';
 import { kafkaConnectComponent } from './components/kafkaConnect.ts';
 import { postgresComponent, readPostgresInstance, writePostgresInstance } from './components/postgres.ts';
 import { redisComponent } from './components/redis.ts';
+import { redisClusterComponents } from './components/redisCluster.ts';
 import { registryComponent } from './components/registry.ts';
 import { portInUse } from './portCheck.ts';
 import { ensurePrerequisites } from './prerequisites.ts';
@@ -45,6 +46,12 @@ export class LocalStack {
   readonly components: readonly StackComponent[];
   /** outflow's own processes, started by `outflow start` once the infrastructure is ready. */
   readonly services: readonly StackComponent[];
+  /**
+   * Infrastructure of the other Redis layout: started only when named (a test of the cluster
+   * layout on a stack of the single one), stopped with the rest once started.
+   */
+  readonly optionalComponents: readonly StackComponent[];
+  private readonly aliases: ReadonlyMap<string, readonly string[]>;
   private readonly log: (line: string) => void;
 
   constructor({ config = loadedConfig(), log = (line: string) => console.error(line) }: { config?: Config; log?: (line: string) => void } = {}) {
@@ -55,10 +62,19 @@ export class LocalStack {
     };
     this.context = context;
     this.log = log;
+    const single = [redisComponent(context)];
+    const cluster = redisClusterComponents(context);
+    const clustered = config.redis.layout === 'cluster';
+    this.optionalComponents = clustered ? [] : cluster;
+    // `redis` names the read models' Redis in either layout; `redis-cluster`, all of a cluster's nodes.
+    this.aliases = new Map([
+      ['redis', clustered ? cluster.map((c) => c.name) : ['redis']],
+      ['redis-cluster', cluster.map((c) => c.name)],
+    ]);
     this.components = [
       postgresComponent(context, writePostgresInstance(context)),
       postgresComponent(context, readPostgresInstance(context)),
-      redisComponent(context),
+      ...(clustered ? cluster : single),
       kafkaComponent(context),
       registryComponent(context),
       kafkaConnectComponent(context),
@@ -68,8 +84,9 @@ export class LocalStack {
   }
 
   /** The named components (infrastructure or services) in start order; the infrastructure when `names` is empty. */
-  select(names: readonly string[] = []): StackComponent[] {
-    const all = [...this.components, ...this.services];
+  select(requested: readonly string[] = []): StackComponent[] {
+    const names = requested.flatMap((name) => this.aliases.get(name) ?? [name]);
+    const all = [...this.components, ...this.optionalComponents, ...this.services];
     const known = all.map((c) => c.name);
     const unknown = names.filter((n) => !known.includes(n));
     if (unknown.length) {
@@ -78,9 +95,13 @@ export class LocalStack {
     return names.length === 0 ? [...this.components] : all.filter((c) => names.includes(c.name));
   }
 
-  /** Services that have a pid file: started at some point, so worth showing and stopping. */
+  /** Services and optional components that have a pid file: started at some point, so worth showing and stopping. */
   private startedServices(): StackComponent[] {
     return this.services.filter((s) => fs.existsSync(s.pidFile));
+  }
+
+  private startedOptional(): StackComponent[] {
+    return this.optionalComponents.filter((c) => fs.existsSync(c.pidFile));
   }
 
   async up(names: readonly string[] = []): Promise<UpResult> {
@@ -126,7 +147,7 @@ export class LocalStack {
 
   async down({ names = [], wipe = false }: { names?: readonly string[]; wipe?: boolean } = {}): Promise<string[]> {
     const stopped: string[] = [];
-    const targets = names.length ? this.select(names) : [...this.components, ...this.services];
+    const targets = names.length ? this.select(names) : [...this.components, ...this.startedOptional(), ...this.services];
     for (const component of [...targets].reverse()) {
       const pid = runningPid(component.pidFile);
       if (pid !== undefined) {
@@ -144,7 +165,7 @@ export class LocalStack {
   }
 
   async status(names: readonly string[] = []): Promise<ComponentStatus[]> {
-    const targets = names.length ? this.select(names) : [...this.components, ...this.startedServices()];
+    const targets = names.length ? this.select(names) : [...this.components, ...this.startedOptional(), ...this.startedServices()];
     return Promise.all(
       targets.map(async (component): Promise<ComponentStatus> => {
         const pid = runningPid(component.pidFile);

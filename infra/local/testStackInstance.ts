@@ -14,6 +14,7 @@ const TEST_PORTS: Record<string, number> = {
   OUTFLOW_PG_PORT: 25432,
   OUTFLOW_READ_PG_PORT: 25433,
   OUTFLOW_REDIS_PORT: 26379,
+  OUTFLOW_REDIS_CLUSTER_PORT: 26380,
   OUTFLOW_KAFKA_PORT: 29092,
   OUTFLOW_KAFKA_CONTROLLER_PORT: 29093,
   OUTFLOW_CONNECT_PORT: 28083,
@@ -39,6 +40,8 @@ const PASSED_THROUGH = new Set([
   'OUTFLOW_TEST_STACK_DIR',
   'OUTFLOW_TEST_SEED',
   'OUTFLOW_TEST_ORDER_SEED',
+  // Which Redis layout the test stack runs, not where: the suite passes on both.
+  'OUTFLOW_REDIS_LAYOUT',
 ]);
 
 /** Where the test instance keeps its data (`.stack-test/`, or OUTFLOW_TEST_STACK_DIR). */

@@ -2,10 +2,11 @@
 // pointer and reads the data in the same step (redisReadLiveHash.lua, redisReadIndexPage.lua),
 // where reading the pointer first and the data second would cost two round trips and leave a
 // window for a rebuild's switch between them. ioredis sends EVALSHA and falls back to the full
-// script once on NOSCRIPT (a restarted or flushed server).
+// script once on NOSCRIPT (a restarted or flushed server). On a Redis Cluster the script follows the
+// copy of the pointer in the key's own bucket, so the pointer and the data share a slot there too.
 import fs from 'node:fs';
-import type { Redis } from 'ioredis';
-import { redisGenerationPrefix, redisLivePointerKey } from './redisKeys.ts';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
+import { RedisKeyLayout, relativeKeyTag } from './redisKeys.ts';
 
 const readLiveHashScript = fs.readFileSync(new URL('./redisReadLiveHash.lua', import.meta.url), 'utf8');
 const readIndexPageScript = fs.readFileSync(new URL('./redisReadIndexPage.lua', import.meta.url), 'utf8');
@@ -23,26 +24,25 @@ interface LiveReadCommands {
   ): Promise<[string[], string[], (string | null)[]] | null>;
 }
 
-const withScripts = new WeakSet<Redis>();
+const withScripts = new WeakSet<RedisConnection>();
 
 /** The connection with the read scripts defined on it (once per connection object). */
-function scripted(redis: Redis): Redis & LiveReadCommands {
+function scripted(redis: RedisConnection): RedisConnection & LiveReadCommands {
   if (!withScripts.has(redis)) {
     redis.defineCommand('outflowReadLiveHash', { numberOfKeys: 1, lua: readLiveHashScript, readOnly: true });
     redis.defineCommand('outflowReadIndexPage', { numberOfKeys: 1, lua: readIndexPageScript, readOnly: true });
     withScripts.add(redis);
   }
-  return redis as Redis & LiveReadCommands;
+  return redis as RedisConnection & LiveReadCommands;
 }
 
 /**
- * A generation's key split around the generation number, for a script that learns the number
- * from the pointer: head + n + tail === redisGenerationPrefix(projection, n) + relativeKey.
+ * A generation's key on one server split around the generation number, for a script that learns
+ * the number from the pointer: head + n + tail === redisGenerationPrefix(projection, n) + relativeKey.
  */
 export function keyAroundGeneration(projection: string, relativeKey: string): { head: string; tail: string } {
-  const sample = redisGenerationPrefix(projection, 1);
-  const at = sample.lastIndexOf('1');
-  return { head: sample.slice(0, at), tail: sample.slice(at + 1) + relativeKey };
+  const { head, tail } = new RedisKeyLayout(projection, 1).aroundGeneration(relativeKey);
+  return { head, tail };
 }
 
 function toHash(flat: readonly string[]): Record<string, string> {
@@ -55,10 +55,11 @@ function toHash(flat: readonly string[]): Record<string, string> {
  * One hash of a read model, from `generation` or else from the live one: as HGETALL gives it,
  * empty when the hash (or a live generation) does not exist. One round trip either way.
  */
-export async function readHash(redis: Redis, projection: string, relativeKey: string, generation?: number): Promise<Record<string, string>> {
-  if (generation !== undefined) return redis.hgetall(redisGenerationPrefix(projection, generation) + relativeKey);
-  const { head, tail } = keyAroundGeneration(projection, relativeKey);
-  return toHash(await scripted(redis).outflowReadLiveHash(redisLivePointerKey(projection), head, tail));
+export async function readHash(redis: RedisConnection, projection: string, relativeKey: string, generation?: number): Promise<Record<string, string>> {
+  const layout = RedisKeyLayout.of(redis, projection);
+  if (generation !== undefined) return redis.hgetall(layout.dataKey(generation, relativeKey));
+  const { pointerKey, head, tail } = layout.aroundGeneration(relativeKey);
+  return toHash(await scripted(redis).outflowReadLiveHash(pointerKey, head, tail));
 }
 
 export interface IndexEntry {
@@ -84,18 +85,24 @@ function entries(flat: readonly string[]): IndexEntry[] {
 /**
  * A page of a read model's index (a sorted set, highest score first) and the values of the
  * members it lists (a hash keyed by member), from `generation` or else from the live one, in
- * one round trip. Undefined when there is no live generation.
+ * one round trip. Undefined when there is no live generation. The two keys must share a hash
+ * tag (one bucket on a cluster).
  */
 export async function readIndexPage(
-  redis: Redis,
+  redis: RedisConnection,
   projection: string,
   options: { indexKey: string; valuesKey: string; count: number; cursorScore?: number; generation?: number },
 ): Promise<IndexPage | undefined> {
   const { indexKey, valuesKey, count, cursorScore, generation } = options;
-  const index = keyAroundGeneration(projection, indexKey);
-  const { tail: valuesTail } = keyAroundGeneration(projection, valuesKey);
+  const layout = RedisKeyLayout.of(redis, projection);
+  // Refused on one server too, so that a read model built there also runs on a cluster.
+  if (relativeKeyTag(indexKey) !== relativeKeyTag(valuesKey)) {
+    throw new Error(`${projection}: "${indexKey}" and "${valuesKey}" are read together, so they need the same hash tag`);
+  }
+  const index = layout.aroundGeneration(indexKey);
+  const { tail: valuesTail } = layout.aroundGeneration(valuesKey);
   const reply = await scripted(redis).outflowReadIndexPage(
-    redisLivePointerKey(projection),
+    index.pointerKey,
     generation === undefined ? '' : String(generation),
     index.head,
     index.tail,

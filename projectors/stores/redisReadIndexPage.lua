@@ -4,7 +4,7 @@
 -- given), the index and the values are read in one atomic step, so neither a rebuild's switch nor
 -- a projector's write can fall between them.
 --
--- KEYS[1]  the projection's live pointer (outflow:<projection>:live)
+-- KEYS[1]  the projection's live pointer (outflow:<projection>:live, or its bucket's copy)
 -- ARGV[1]  the generation to read, or '' to follow the pointer
 -- ARGV[2]  the keys up to the generation number (outflow:<projection>:g)
 -- ARGV[3]  the index's key after the generation number (:<relative key>)
@@ -17,8 +17,8 @@
 -- empty and below is the first ARGV[5] entries. Entries are flat member, score pairs; values
 -- are the hash's values of atScore's then below's members, in that order (false when absent).
 --
--- Cluster (issue 17): the data keys depend on the pointer's value, so they cannot be in KEYS up
--- front; see redisReadLiveHash.lua for the trade-off.
+-- On a cluster KEYS[1] is the copy of the pointer in the index's bucket, and the index, the values
+-- hash and that copy share its hash tag; see redisReadLiveHash.lua.
 local generation = ARGV[1]
 if generation == '' then generation = redis.call('GET', KEYS[1]) or '' end
 generation = tonumber(generation)

@@ -2,9 +2,9 @@
 // A sorted set orders them (score = placedAt, member = orderId) and a hash holds each order's
 // summary as JSON. Only OrderPlaced knows placedAt, so it alone adds to the sorted set; the
 // other events merge what they know into the summary under the order's version.
-import type { Redis } from 'ioredis';
 import { ValidationFailed } from '../../lib/errors.ts';
-import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
+import { RedisKeyLayout, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { readIndexPage } from '../../projectors/stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
 import type { OrderStatus } from '../../schemas/orderState.ts';
@@ -28,8 +28,10 @@ export interface CustomerOrdersPage {
   nextCursor: string | null;
 }
 
-const ordersKey = (customerId: string) => `customer:${customerId}:orders`;
-const summariesKey = (customerId: string) => `customer:${customerId}:summaries`;
+// The customer id is the keys' hash tag: read together by one script, they share a bucket (and
+// a slot) on a Redis Cluster.
+const ordersKey = (customerId: string) => `customer:{${customerId}}:orders`;
+const summariesKey = (customerId: string) => `customer:{${customerId}}:summaries`;
 
 function mergeSummary(customerId: string, orderId: string, version: number, patch: Record<string, string | number>): RedisOp {
   return { op: 'hmergeJsonIfNewer', key: summariesKey(customerId), field: orderId, version, patch: { orderId, ...patch } };
@@ -37,7 +39,8 @@ function mergeSummary(customerId: string, orderId: string, version: number, patc
 
 export const customerOrdersProjection = defineRedisProjection({
   name: CUSTOMER_ORDERS,
-  version: 1,
+  // 2: the customer id became the keys' hash tag.
+  version: 2,
   handlers: {
     OrderPlaced: ({ event: e }) => [
       { op: 'zadd', key: ordersKey(e.customerId), score: e.occurredAt, member: e.orderId },
@@ -104,7 +107,7 @@ function parseSummaries(orderIds: string[], values: (string | null)[]): Customer
  * (placedAt desc, orderId desc), in one round trip: the index page and the summaries it lists.
  */
 export async function readCustomerOrders(
-  redis: Redis,
+  redis: RedisConnection,
   customerId: string,
   options: { cursor?: string; limit: number; generation?: number },
 ): Promise<CustomerOrdersPage> {
@@ -131,7 +134,7 @@ export async function readCustomerOrders(
   return { orders, nextCursor: entries.length > limit && last ? encodeCursor(last.score, last.member) : null };
 }
 
-async function inOnePipeline(redis: Redis, commands: (string | number)[][]): Promise<unknown[]> {
+async function inOnePipeline(redis: RedisConnection, commands: (string | number)[][]): Promise<unknown[]> {
   if (commands.length === 0) return [];
   const replies = await redis.pipeline(commands).exec();
   return (replies ?? []).map(([error, reply]) => {
@@ -142,20 +145,25 @@ async function inOnePipeline(redis: Redis, commands: (string | number)[][]): Pro
 
 /** Every customer of a generation (default: the live one) with all their orders, newest first. */
 export async function* scanCustomerOrders(
-  redis: Redis,
+  redis: RedisConnection,
   options: { generation?: number } = {},
 ): AsyncGenerator<{ customerId: string; orders: CustomerOrderSummary[] }> {
   const generation = await resolveGeneration(redis, CUSTOMER_ORDERS, options.generation);
   if (generation === undefined) return;
-  const prefix = redisGenerationPrefix(CUSTOMER_ORDERS, generation);
-  const suffix = ':orders';
-  for await (const keys of scanKeys(redis, `${redisPrefixPattern(`${prefix}customer:`)}${suffix}`)) {
-    const customerIds = keys.map((key) => key.slice(`${prefix}customer:`.length, -suffix.length));
+  const layout = RedisKeyLayout.of(redis, CUSTOMER_ORDERS);
+  const head = ordersKey('').slice(0, -'}:orders'.length);
+  const customerOf = (key: string): string | undefined => {
+    const relative = layout.relativeKeyOf(key, generation);
+    return relative?.startsWith(head) && relative.endsWith('}:orders') ? relative.slice(head.length, -'}:orders'.length) : undefined;
+  };
+  for await (const found of scanKeys(redis, layout.scanPattern(generation, head))) {
+    const keys = found.filter((key) => customerOf(key) !== undefined);
+    const customerIds = keys.map((key) => customerOf(key) as string);
     const ranges = await inOnePipeline(redis, keys.map((key) => ['zrevrange', key, 0, -1, 'WITHSCORES']));
     const lists = customerIds
       .map((customerId, i) => ({ customerId, orderIds: pairs(ranges[i] as string[]).map((entry) => entry.orderId) }))
       .filter((list) => list.orderIds.length > 0);
-    const summaries = await inOnePipeline(redis, lists.map((list) => ['hmget', prefix + summariesKey(list.customerId), ...list.orderIds]));
+    const summaries = await inOnePipeline(redis, lists.map((list) => ['hmget', layout.dataKey(generation, summariesKey(list.customerId)), ...list.orderIds]));
     for (const [i, { customerId, orderIds }] of lists.entries()) {
       yield { customerId, orders: parseSummaries(orderIds, summaries[i] as (string | null)[]) };
     }

@@ -7,11 +7,11 @@
 // object guarded by the payment's version, so neither stream's guard sees the other's versions and
 // the hash converges whatever the interleaving: a payment applied before its OrderPlaced waits in
 // the hash, invisible until the order arrives.
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
 import type { OrderLine, ShippingAddress } from '../../schemas/generated/eventTypes.ts';
 import type { OrderStatus } from '../../schemas/orderState.ts';
 import type { PaymentState } from '../../schemas/paymentState.ts';
-import { redisGenerationPrefix, redisPrefixPattern, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
+import { RedisKeyLayout, resolveGeneration, scanKeys } from '../../projectors/stores/redisKeys.ts';
 import { readHash } from '../../projectors/stores/redisLiveReads.ts';
 import { defineRedisProjection, type RedisOp } from '../../projectors/stores/redisStore.ts';
 
@@ -126,16 +126,19 @@ export function parseOrderSummary(hash: Record<string, string>): OrderSummary | 
 }
 
 /** The order as the live generation (or `generation`) has it; undefined if unknown there. One round trip. */
-export async function readOrderSummary(redis: Redis, orderId: string, options: { generation?: number } = {}): Promise<OrderSummary | undefined> {
+export async function readOrderSummary(redis: RedisConnection, orderId: string, options: { generation?: number } = {}): Promise<OrderSummary | undefined> {
   return parseOrderSummary(await readHash(redis, ORDER_SUMMARY, orderKey(orderId), options.generation));
 }
 
 /** Every order of a generation (default: the live one), each once, in no particular order. */
-export async function* scanOrderSummaries(redis: Redis, options: { generation?: number; batchSize?: number } = {}): AsyncGenerator<OrderSummary> {
+export async function* scanOrderSummaries(redis: RedisConnection, options: { generation?: number; batchSize?: number } = {}): AsyncGenerator<OrderSummary> {
   const generation = await resolveGeneration(redis, ORDER_SUMMARY, options.generation);
   if (generation === undefined) return;
-  const pattern = redisPrefixPattern(redisGenerationPrefix(ORDER_SUMMARY, generation) + orderKey(''));
-  for await (const keys of scanKeys(redis, pattern, options.batchSize)) {
+  const layout = RedisKeyLayout.of(redis, ORDER_SUMMARY);
+  const ofOrder = (key: string) => layout.relativeKeyOf(key, generation)?.startsWith(orderKey('')) === true;
+  for await (const found of scanKeys(redis, layout.scanPattern(generation, orderKey('')), options.batchSize)) {
+    const keys = found.filter(ofOrder);
+    if (keys.length === 0) continue;
     const pipeline = redis.pipeline();
     for (const key of keys) pipeline.hgetall(key);
     for (const [error, hash] of (await pipeline.exec()) ?? []) {

@@ -2,7 +2,7 @@
 // customer-orders, one after the other without traffic in between, compared key by key. A
 // switch --to rolls a rebuild back to the generation it replaced.
 import t from 'tap';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
 import { listGenerations } from '../../projectors/generations/generationRegistry.ts';
 import { switchGeneration } from '../../projectors/generations/generationSwitch.ts';
 import { rebuildProjection } from '../../projectors/generations/projectionRebuild.ts';
@@ -22,7 +22,7 @@ await pipeline.placeOrders(skus, 60);
 await pipeline.verify([CUSTOMER_ORDERS]);
 
 /** Every key of a generation (prefix removed) with its full contents. */
-async function dump(redis: Redis, generation: number): Promise<Record<string, unknown>> {
+async function dump(redis: RedisConnection, generation: number): Promise<Record<string, unknown>> {
   const prefix = redisGenerationPrefix(CUSTOMER_ORDERS, generation);
   const out: Record<string, unknown> = {};
   for await (const keys of scanKeys(redis, redisPrefixPattern(prefix))) {

@@ -98,8 +98,8 @@ t.test('order-summary: missing, unexpected, mismatch and parked are each reporte
 t.test('customer-orders: missing and unexpected customers and orders, mismatches, order and parked are each reported exactly', async (t) => {
   const prefix = redisGenerationPrefix(CUSTOMER_ORDERS, generation);
   const [c1, c2, c3] = customers;
-  const listKey = (c: string) => `${prefix}customer:${c}:orders`;
-  const summaryKey = (c: string) => `${prefix}customer:${c}:summaries`;
+  const listKey = (c: string) => `${prefix}customer:{${c}}:orders`;
+  const summaryKey = (c: string) => `${prefix}customer:{${c}}:summaries`;
   t.same((await redis.zrange(listKey(c1), 0, -1)).sort(), [o1.id, o2.id].sort(), 'the layout this test damages is the one the projection writes');
   // c1: newest first broken (the listed order, which verify found right, turned round) and
   // o2's summary damaged and parked.

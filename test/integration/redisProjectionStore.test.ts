@@ -112,7 +112,7 @@ t.test('values of every length and script reach Redis unchanged', async (t) => {
 
 t.test('a server that forgot the script gets it again', async (t) => {
   const { store } = harness.freshStore(projection);
-  await redis.script('FLUSH');
+  await harness.flushScripts();
   await store.applyBatch(batch([at('ProductCreated', exampleEvents.ProductCreated)]));
   t.equal((await store.readCheckpoints('events.product')).get(0), String(nextOffset - 1));
 });

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pollUntil } from '../../lib/pollUntil.ts';
+import type { RedisConnection } from '../../lib/redisConnection.ts';
 
 export interface RedisCommandCounter {
   /** Runs `work` and returns what it returned with the commands `watched` sent meanwhile (name first, lower case). */
@@ -19,7 +20,9 @@ async function addressOf(redis: Redis): Promise<string> {
   return addr;
 }
 
-export async function redisCommandCounter(url: string, watched: Redis): Promise<RedisCommandCounter> {
+export async function redisCommandCounter(url: string, connection: RedisConnection): Promise<RedisCommandCounter> {
+  if (connection.isCluster) throw new Error('redisCommandCounter watches one server (MONITOR); it was given a cluster connection');
+  const watched = connection as Redis;
   const address = await addressOf(watched);
   // monitor() opens a connection of its own; the client it is called on never connects.
   const monitor = await new Redis(url, { lazyConnect: true }).monitor();

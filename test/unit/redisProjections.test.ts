@@ -89,13 +89,13 @@ t.test("order-summary: a payment event merges the order's payment field under th
 t.test('customer-orders: OrderPlaced adds to the sorted set; every order event merges the summary', async (t) => {
   const ops = (event: ProjectionEvent) => customerOrdersProjection.opsFor(event);
   t.same(ops(wrap('OrderPlaced', exampleEvents.OrderPlaced)), [
-    { op: 'zadd', key: 'customer:customer-1:orders', score: placedAt, member: 'order-1' },
-    { op: 'hmergeJsonIfNewer', key: 'customer:customer-1:summaries', field: 'order-1', version: 1, patch: { orderId: 'order-1', status: 'placed', totalCents: 4497, itemCount: 2, placedAt } },
+    { op: 'zadd', key: 'customer:{customer-1}:orders', score: placedAt, member: 'order-1' },
+    { op: 'hmergeJsonIfNewer', key: 'customer:{customer-1}:summaries', field: 'order-1', version: 1, patch: { orderId: 'order-1', status: 'placed', totalCents: 4497, itemCount: 2, placedAt } },
   ]);
   t.match(ops(wrap('OrderCancelled', exampleEvents.OrderCancelled)), [{ op: 'hmergeJsonIfNewer', version: 2, patch: { status: 'cancelled' } }]);
   t.match(ops(wrap('OrderShipped', exampleEvents.OrderShipped)), [{ version: 2, patch: { status: 'shipped' } }]);
   t.same(ops(wrap('ShippingAddressUpdated', exampleEvents.ShippingAddressUpdated)), [
-    { op: 'hmergeJsonIfNewer', key: 'customer:customer-1:summaries', field: 'order-1', version: 2, patch: { orderId: 'order-1' } },
+    { op: 'hmergeJsonIfNewer', key: 'customer:{customer-1}:summaries', field: 'order-1', version: 2, patch: { orderId: 'order-1' } },
   ]);
 });
 
