@@ -13,6 +13,7 @@ const unreachableSystemCodes = new Set([
 
 const errorNames: ReadonlyMap<string, Unavailability> = new Map([
   ['MaxRetriesPerRequestError', 'unreachable'], // ioredis gave up on a command while reconnecting
+  ['ClusterAllFailedError', 'unreachable'], // ioredis: no node of a cluster answered for its slot map
   ['ConnectionError', 'unreachable'], // @elastic/transport
   ['NoLivingConnectionsError', 'unreachable'], // @elastic/transport
   ['TimeoutError', 'timeout'], // @elastic/transport: requestTimeout passed
@@ -28,11 +29,19 @@ const messages: readonly [RegExp, Unavailability][] = [
   [/^Client has encountered a connection error and is not queryable/, 'unreachable'], // pg
   [/^Connection is closed/, 'unreachable'], // ioredis
   [/^Stream isn't writeable/, 'unreachable'], // ioredis without its offline queue
+  // ioredis on a cluster: MOVED, TRYAGAIN or CLUSTERDOWN for longer than its redirections last
+  // (a failover in progress), or no node reachable.
+  [/^Too many Cluster redirections/, 'unreachable'],
+  [/^None of startup nodes is available/, 'unreachable'],
+  [/^Cluster isn't ready/, 'unreachable'],
 ];
 
 // A server that is up but cannot serve yet or right now: Redis loading its dataset after a
 // restart or failing over, Elasticsearch overloaded, starting, stopping or without its shards.
-const redisNotServing = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|READONLY|MASTERDOWN)\b/;
+// MOVED and ASK reach the caller only when ioredis's cluster client could not follow them (a
+// pipeline sent while a failover moves slots, or redirected to the node that just died): the
+// slot map is changing, and the same command succeeds once ioredis has refreshed it.
+const redisNotServing = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|READONLY|MASTERDOWN|MOVED|ASK)\b/;
 const elasticsearchNotServing = new Set([429, 502, 503, 504]);
 
 function notServingOf(error: Error): Unavailability | undefined {

@@ -13,7 +13,7 @@ import { salesReportProjection } from '../../read-models/sales-report/projection
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { CHECKPOINT_INDEX, elasticsearchCheckpointId } from '../../projectors/stores/elasticsearchLayout.ts';
 import { CHECKPOINT_TABLE } from '../../projectors/stores/postgresStore.ts';
-import { redisCheckpointsKey } from '../../projectors/stores/redisKeys.ts';
+import { RedisKeyLayout } from '../../projectors/stores/redisKeys.ts';
 import { ensureStack } from '../support/stack.ts';
 
 await ensureStack('redis', 'postgres-read', 'elasticsearch');
@@ -33,7 +33,7 @@ const cases: { definition: ProjectionDefinition; topic: string; loseWrites: Lose
   {
     definition: orderSummaryProjection,
     topic: 'events.order',
-    loseWrites: async (topic, partition, offset) => void (await context.redis.hset(redisCheckpointsKey(orderSummaryProjection.name, generation, topic), String(partition), offset)),
+    loseWrites: async (topic, partition, offset) => void (await context.redis.hset(RedisKeyLayout.of(context.redis, orderSummaryProjection.name).checkpointsKey(generation, topic), String(partition), offset)),
   },
   {
     definition: salesReportProjection,

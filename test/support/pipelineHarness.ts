@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { Test } from 'tap';
 import { applyAllSources } from '../../connectors/applyConnector.ts';
-import { config } from '../../lib/config.ts';
+import { config, loadConfig, type Config } from '../../lib/config.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import type { ProjectionDefinition } from '../../projectors/projection.ts';
@@ -31,6 +31,8 @@ export interface ChildWorker {
   health(): Promise<HealthReport>;
   /** Sends the signal and resolves when the process has exited. */
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** What the worker logged so far (JSON lines), and its stderr. */
+  output(): readonly string[];
 }
 
 export interface PipelineHarness {
@@ -50,8 +52,8 @@ export interface PipelineHarness {
 const repoRoot = config().repoRoot;
 
 /** Drops a generation of every projection: data, checkpoints, parked keys. */
-async function dropGeneration(generation: number): Promise<void> {
-  const stores = openStoreConnections({ ...config(), logLevel: 'silent' });
+async function dropGeneration(base: Config, generation: number): Promise<void> {
+  const stores = openStoreConnections({ ...base, logLevel: 'silent' });
   try {
     for (const projection of allProjections) await projection.createStore(stores.connections, generation).truncate();
     await stores.connections.readPostgres.query('DELETE FROM projector_parked_keys WHERE generation = $1', [generation]);
@@ -65,8 +67,8 @@ async function dropGeneration(generation: number): Promise<void> {
  * would record it, and its pointers set: a test's own generation (whose stores also initialise)
  * can then never become the pointer by accident.
  */
-async function ensureLivePointers(): Promise<void> {
-  const stores = openStoreConnections({ ...config(), logLevel: 'silent' });
+async function ensureLivePointers(base: Config): Promise<void> {
+  const stores = openStoreConnections({ ...base, logLevel: 'silent' });
   try {
     await ensureGenerationRegistry(stores.connections.readPostgres);
     for (const projection of allProjections) {
@@ -79,19 +81,29 @@ async function ensureLivePointers(): Promise<void> {
   }
 }
 
-export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
+export interface PipelineHarnessOptions {
+  /**
+   * The read models' Redis for this harness's workers, verify and clean-up, whatever the suite
+   * runs on: a test of the cluster layout (a failover) runs on it in both of the suite's passes.
+   */
+  redisLayout?: Config['redis']['layout'];
+}
+
+export async function pipelineHarness(t: Test, options: PipelineHarnessOptions = {}): Promise<PipelineHarness> {
   await ensureStack();
-  const base = config();
+  const layoutEnv = options.redisLayout ? { OUTFLOW_REDIS_LAYOUT: options.redisLayout } : {};
+  const base = options.redisLayout ? loadConfig({ ...process.env, ...layoutEnv }) : config();
+  if (options.redisLayout === 'cluster') await ensureStack('redis-cluster');
   const commands = await commandApiHarness();
   await applyAllSources(base);
-  await ensureLivePointers();
+  await ensureLivePointers(base);
   const generations: number[] = [];
   const workers: ProjectorWorker[] = [];
   const children: ChildProcess[] = [];
   t.teardown(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const worker of workers) await worker.stop();
-    for (const generation of generations) await dropGeneration(generation);
+    for (const generation of generations) await dropGeneration(base, generation);
     await commands.close();
   });
 
@@ -121,7 +133,7 @@ export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
     async spawnWorker({ generation, projections }) {
       const args = [path.join(repoRoot, 'bin', 'outflow.js'), 'projector', 'run', '--generation', String(generation), '--http-port', '0'];
       if (projections) args.push('--projections', projections.join(','));
-      const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, OUTFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...layoutEnv, OUTFLOW_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       const lines = readline.createInterface({ input: child.stdout! });
@@ -140,6 +152,7 @@ export async function pipelineHarness(t: Test): Promise<PipelineHarness> {
       return {
         pid: child.pid!,
         httpPort,
+        output: () => output,
         health: async () => (await (await fetch(`http://${base.stack.host}:${httpPort}/health`)).json()) as HealthReport,
         async kill(signal) {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -32,6 +32,22 @@ export interface SuiteOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The specs of everything that reads or writes the Redis read models' keys, run a second time on
+ * a Redis Cluster (OUTFLOW_REDIS_LAYOUT=cluster, the test stack's 3+3 cluster): the suite passes
+ * on both layouts. The rest of the suite does not depend on the layout, or (test/integration/
+ * redis.test.ts, the query API's round-trip count) is about one server by design.
+ */
+export const CLUSTER_LAYOUT_FILES = [
+  'test/integration/redisProjectionStore.test.ts',
+  'test/integration/redisLiveReads.test.ts',
+  'test/integration/read-models/order-summary.test.ts',
+  'test/integration/read-models/customer-orders.test.ts',
+  'test/integration/storeCheckpointCheck.test.ts',
+  'test/integration/generations/storePointerSwitch.test.ts',
+  'test/integration/generations/generationRegistry.test.ts',
+];
+
 /** The user's stack data, when every one of its infrastructure components is up; otherwise why not. */
 async function userStackFingerprint(config: Config): Promise<{ fingerprint?: StackDataFingerprint; note: string }> {
   const statuses = await new LocalStack({ config, log: () => {} }).status();
@@ -94,20 +110,25 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     summary = { passed: 0, failed: 0, skipped: 0, failures: [] };
     // tap sorts the files of one run; the suite must not depend on that order, so without
     // chosen files each file gets a tap run of its own, in an order shuffled afresh each time.
-    let runs: string[][] = [files];
+    let runs: { files: string[]; env: NodeJS.ProcessEnv; label: string }[] = [{ files, env: testEnv, label: '' }];
     if (files.length === 0) {
       const orderSeed = testConfig.tests.orderSeed ?? Date.now() % 2 ** 31;
       const order = shuffled(testFilesUnder(testConfig.repoRoot, directory), orderSeed);
       log(`${order.length} test files in a shuffled order: seed ${orderSeed} (OUTFLOW_TEST_ORDER_SEED=${orderSeed} repeats it)`);
-      runs = order.map((file) => [file]);
+      runs = order.map((file) => ({ files: [file], env: testEnv, label: '' }));
+      // The other layout's pass: a stack on one server runs these again on a cluster, and back.
+      const other = testConfig.redis.layout === 'cluster' ? 'single' : 'cluster';
+      log(`then ${CLUSTER_LAYOUT_FILES.length} files again with OUTFLOW_REDIS_LAYOUT=${other}`);
+      for (const file of CLUSTER_LAYOUT_FILES) runs.push({ files: [file], env: { ...testEnv, OUTFLOW_REDIS_LAYOUT: other }, label: ` (redis layout ${other})` });
     }
     for (const run of runs) {
-      const tap = await runTap(run, testEnv, testConfig.repoRoot);
+      const tap = await runTap(run.files, run.env, testConfig.repoRoot);
       const part = summarizeTap(tap.output);
       if (tap.code !== 0 && part.failed === 0) {
         part.failed++;
-        part.failures.push(`${run.join(' ') || 'tap'}: tap exited with code ${tap.code}`);
+        part.failures.push(`${run.files.join(' ') || 'tap'}${run.label}: tap exited with code ${tap.code}`);
       }
+      if (run.label) part.failures = part.failures.map((failure) => `${failure}${run.label}`);
       summary.passed += part.passed;
       summary.failed += part.failed;
       summary.skipped += part.skipped;
@@ -117,7 +138,7 @@ export async function runTestSuite({ files, directory = 'test', withoutStack, ke
     if (!withoutStack && !keepStack) {
       // Services too: a test that starts them (benchSmoke) and is cut short by its time limit
       // would otherwise leave them holding the test stack's ports for the next run.
-      const startedHere = [...stack.components, ...stack.services].map((c) => c.name).filter((name) => !runningBefore.includes(name));
+      const startedHere = [...stack.components, ...stack.optionalComponents, ...stack.services].map((c) => c.name).filter((name) => !runningBefore.includes(name));
       if (startedHere.length) await stack.down({ names: startedHere });
     }
   }

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { elasticsearchAliasOf, elasticsearchIndexOf } from '../../../projectors/stores/elasticsearchLayout.ts';
 import { livePostgresGeneration, postgresViewName } from '../../../projectors/stores/postgresStore.ts';
-import { liveGeneration, redisLivePointerKey } from '../../../projectors/stores/redisKeys.ts';
+import { liveGeneration, RedisKeyLayout, redisLivePointerKey } from '../../../projectors/stores/redisKeys.ts';
 import type { ProjectionDefinition, ProjectionStore } from '../../../projectors/projection.ts';
 import {
   elasticsearchGenerationProjection,
@@ -42,7 +42,7 @@ t.test('Redis: activate() SETs the pointer key; both generations keep their data
   await two.activate();
   t.equal(await liveGeneration(context.redis, definition.name), 2);
   t.equal(await context.redis.get(redisLivePointerKey(definition.name)), '2');
-  t.equal(await context.redis.hget(`outflow:${definition.name}:g1:order:order-a`, 'status'), 'placed', 'the old generation is untouched');
+  t.equal(await context.redis.hget(RedisKeyLayout.of(context.redis, definition.name).dataKey(1, 'order:order-a'), 'status'), 'placed', 'the old generation is untouched');
   await one.activate();
   t.equal(await definition.liveGeneration(context), 1, 'rolled back');
 });
