@@ -5,7 +5,7 @@
 // API must answer without it.
 import crypto from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { config, type Config } from '../../lib/config.ts';
+import { config, loadConfig, type Config } from '../../lib/config.ts';
 import type { PartitionBatch, ProjectionEvent, ProjectionStore, StoreConnections } from '../../projectors/projection.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import type { ReadConnections } from '../../query-api/http/readConnections.ts';
@@ -46,11 +46,13 @@ export interface QueryApiHarnessOptions {
   redisUrl?: string;
   /** Read models this harness reads through their live pointers (which its stores' init() and activate() move) instead of its generation. */
   live?: readonly string[];
+  /** Settings over the test stack's (OUTFLOW_REDIS_LAYOUT=cluster, OUTFLOW_REDIS_READ_FROM=replica, ...). */
+  env?: Record<string, string>;
 }
 
 export async function queryApiHarness(options: QueryApiHarnessOptions = {}): Promise<QueryApiHarness> {
-  await ensureStack('redis', 'postgres-read', 'elasticsearch');
-  const base = config();
+  const base = options.env ? loadConfig({ ...process.env, ...options.env }) : config();
+  await ensureStack('postgres-read', 'elasticsearch', base.redis.layout === 'cluster' ? 'redis-cluster' : 'redis');
   const customerId = uniqueName('customer');
   const otherCustomerId = uniqueName('customer');
   // High, random generations never collide with live ones (1, 2, ...) or another run's.
