@@ -31,7 +31,7 @@ export function registerLifecycleCommands(program: Command): void {
       console.log(`
 outflow is up in ${((Date.now() - begun) / 1000).toFixed(1)} s
   Postgres        postgres://${config.postgres.user}@${config.postgres.host}:${config.postgres.port}/${config.postgres.writeDatabase}
-  Redis           ${config.redis.url}
+  Redis           ${config.redis.layout === 'cluster' ? `cluster ${config.redis.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}` : config.redis.url}
   Kafka           ${config.kafka.brokers.join(',')}
   Kafka Connect   ${config.connect.url}
   Registry        ${config.registry.url}
