@@ -13,9 +13,11 @@ export interface RedisBenchmarkFigures {
   requests: number;
 }
 
-export async function runRedisBenchmarkGet(options: { host: string; port: number; requests: number; clients: number }): Promise<RedisBenchmarkFigures | undefined> {
+/** `cluster`: the server is a node of a Redis Cluster, and redis-benchmark spreads its keys over the primaries. */
+export async function runRedisBenchmarkGet(options: { host: string; port: number; cluster?: boolean; requests: number; clients: number }): Promise<RedisBenchmarkFigures | undefined> {
   const output = await new Promise<string | undefined>((resolve) => {
-    const child = spawn('redis-benchmark', ['-h', options.host, '-p', String(options.port), '-t', 'get', '-n', String(options.requests), '-c', String(options.clients), '--csv'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const args = ['-h', options.host, '-p', String(options.port), ...(options.cluster ? ['--cluster'] : []), '-t', 'get', '-n', String(options.requests), '-c', String(options.clients), '--csv'];
+    const child = spawn('redis-benchmark', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let text = '';
     child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
     child.on('error', () => resolve(undefined));

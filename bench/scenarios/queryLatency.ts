@@ -8,7 +8,7 @@ import type { Pool } from 'undici';
 import type { Measurement } from '../benchResult.ts';
 import { ORDER_SUMMARY } from '../../read-models/order-summary/projection.ts';
 import { productSearchRequest } from '../../read-models/product-search/projection.ts';
-import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { liveGeneration, RedisKeyLayout } from '../../projectors/stores/redisKeys.ts';
 import { adminAuthorization, CommandClient, getJson } from '../load/commandClient.ts';
 import { CommandMix } from '../load/commandMix.ts';
 import { LatencyHistogram } from '../load/latencyHistogram.ts';
@@ -55,7 +55,8 @@ export const queryLatencyScenario: Scenario = {
       }
     }
     const generation = await liveGeneration(connections.redis, ORDER_SUMMARY);
-    const orderKey = (orderId: string) => `${redisGenerationPrefix(ORDER_SUMMARY, generation ?? 1)}order:${orderId}`;
+    const layout = RedisKeyLayout.of(connections.redis, ORDER_SUMMARY);
+    const orderKey = (orderId: string) => layout.dataKey(generation ?? 1, `order:${orderId}`);
     const searchPath = '/products/search?q=bench&category=kitchen';
     const searchRequest = productSearchRequest({ q: 'bench', category: 'kitchen', page: 1, pageSize: 20 });
 
@@ -106,7 +107,9 @@ export const queryLatencyScenario: Scenario = {
       latencyMeasurement('reference.elasticsearch.saturation', `Elasticsearch search, ${SATURATION_CLIENTS} in flight, closed loop`, 'reference', esSaturation),
     );
     const redisUrl = new URL(config.redis.url);
-    const benchmark = await runRedisBenchmarkGet({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379), requests: context.mode === 'dry' ? 1000 : 100_000, clients: 50 });
+    const [firstNode] = config.redis.clusterNodes;
+    const server = config.redis.layout === 'cluster' && firstNode ? { ...firstNode, cluster: true } : { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), cluster: false };
+    const benchmark = await runRedisBenchmarkGet({ ...server, requests: context.mode === 'dry' ? 1000 : 100_000, clients: 50 });
     const get = (id: string) => measurements.find((m) => m.id === id)!;
     const rows = sizes.queryRates.flatMap((rate) => [
       row(`GET /orders/:id p50 at ${rate}/s`, 'ms', get(`ours.lookup.${rate}`).latency!.p50, { label: 'ioredis HGETALL', value: get(`reference.redis.${rate}`).latency!.p50 }),

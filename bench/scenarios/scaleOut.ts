@@ -6,7 +6,7 @@
 // beyond the history's would be a duplicate applied twice).
 import type { Measurement } from '../benchResult.ts';
 import { parseOrderSummary } from '../../read-models/order-summary/projection.ts';
-import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { RedisKeyLayout } from '../../projectors/stores/redisKeys.ts';
 import { dropBenchProjection } from '../history/benchCleanup.ts';
 import { benchProjection } from '../history/benchProjections.ts';
 import { spawnBenchWorker, watchGeneration, type BenchWorker } from '../history/benchWorkers.ts';
@@ -75,18 +75,17 @@ export const scaleOutScenario: Scenario = {
     await Promise.all([first.stop(), second.stop()]);
 
     progress.note(`scale-out: comparing ${history.orders.size.toLocaleString('en')} orders with the history`);
-    const prefix = redisGenerationPrefix(definition.name, 1);
+    const layout = RedisKeyLayout.of(connections.redis, definition.name);
     const ids = [...history.orders.keys()];
     let missing = 0;
     let wrong = 0;
     let ahead = 0;
     for (let i = 0; i < ids.length; i += 1000) {
       const slice = ids.slice(i, i + 1000);
-      const pipeline = connections.redis.pipeline();
-      for (const id of slice) pipeline.hgetall(`${prefix}order:${id}`);
-      const hashes = (await pipeline.exec())!;
+      // Sent together, not as one pipeline: on a cluster the keys of a slice live on every primary.
+      const hashes = await Promise.all(slice.map((id) => connections.redis.hgetall(layout.dataKey(1, `order:${id}`))));
       slice.forEach((id, j) => {
-        const summary = parseOrderSummary(hashes[j]![1] as Record<string, string>);
+        const summary = parseOrderSummary(hashes[j]!);
         const expected = history.orders.get(id)!;
         if (!summary) missing++;
         else if (summary.version > expected.version) ahead++;
