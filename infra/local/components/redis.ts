@@ -7,6 +7,37 @@ import { pollUntil } from '../../../lib/pollUntil.ts';
 import { runCommand, runningPid, stopProcess, tailFile } from '../processControl.ts';
 import type { ComponentContext, StackComponent } from '../stackComponent.ts';
 
+/** Creates the server's directories; returns the installed redis-server's version. */
+export async function prepareRedisServer(dataDir: string, logFile: string): Promise<string> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const { stdout } = await runCommand('redis-server', ['--version']);
+  return /v=(\S+)/.exec(stdout)?.[1] ?? 'unknown';
+}
+
+/** Starts a daemonized redis-server with AOF (fsync every second), `extraArgs` added; resolves with its pid. */
+export async function startRedisServer(
+  name: string,
+  server: { host: string; port: number; dataDir: string; logFile: string; pidFile: string },
+  extraArgs: readonly string[] = [],
+): Promise<number> {
+  const { host, port, dataDir, logFile, pidFile } = server;
+  const result = await runCommand('redis-server', [
+    '--bind', host,
+    '--port', String(port),
+    ...extraArgs,
+    '--dir', dataDir,
+    '--appendonly', 'yes',
+    '--appendfsync', 'everysec',
+    '--save', '',
+    '--daemonize', 'yes',
+    '--pidfile', pidFile,
+    '--logfile', logFile,
+  ]);
+  if (result.code !== 0) throw new StackComponentError(name, 'redis-server failed to start', { logTail: result.stderr + tailFile(logFile) });
+  return pollUntil(`${name} pid file`, async () => runningPid(pidFile), { timeoutMs: 10_000, intervalMs: 50 });
+}
+
 export function redisComponent({ config, layout }: ComponentContext): StackComponent {
   const dataDir = layout.data('redis');
   const logFile = layout.logFile('redis');
@@ -24,27 +55,10 @@ export function redisComponent({ config, layout }: ComponentContext): StackCompo
     pidFile,
 
     async prepare() {
-      fs.mkdirSync(dataDir, { recursive: true });
-      fs.mkdirSync(path.dirname(logFile), { recursive: true });
-      const { stdout } = await runCommand('redis-server', ['--version']);
-      version = /v=(\S+)/.exec(stdout)?.[1] ?? version;
+      version = await prepareRedisServer(dataDir, logFile);
     },
 
-    async start() {
-      const result = await runCommand('redis-server', [
-        '--bind', config.stack.host,
-        '--port', String(config.redis.port),
-        '--dir', dataDir,
-        '--appendonly', 'yes',
-        '--appendfsync', 'everysec',
-        '--save', '',
-        '--daemonize', 'yes',
-        '--pidfile', pidFile,
-        '--logfile', logFile,
-      ]);
-      if (result.code !== 0) throw new StackComponentError('redis', 'redis-server failed to start', { logTail: result.stderr + tailFile(logFile) });
-      return pollUntil('redis pid file', async () => runningPid(pidFile), { timeoutMs: 10_000, intervalMs: 50 });
-    },
+    start: () => startRedisServer('redis', { host: config.stack.host, port: config.redis.port, dataDir, logFile, pidFile }),
 
     async probe() {
       const client = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

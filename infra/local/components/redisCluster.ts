@@ -4,13 +4,13 @@
 // --cluster create), unless they already form a cluster: nodes.conf in each node's data
 // directory keeps the topology across restarts, and a primary that was killed comes back as its
 // replacement's replica.
-import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { REDIS_CLUSTER_NODES } from '../../../lib/config.ts';
 import { StackComponentError } from '../../../lib/errors.ts';
 import { pollUntil } from '../../../lib/pollUntil.ts';
-import { runCommand, runningPid, stopProcess, tailFile } from '../processControl.ts';
+import { runCommand, stopProcess } from '../processControl.ts';
+import { prepareRedisServer, startRedisServer } from './redis.ts';
 import type { ComponentContext, StackComponent } from '../stackComponent.ts';
 
 /** The cluster bus of a node listens this far above its client port (not Redis's +10000, which the test stack's ports would meet). */
@@ -54,31 +54,16 @@ export function redisClusterComponents({ config, layout }: ComponentContext): St
       pidFile,
 
       async prepare() {
-        fs.mkdirSync(dataDir, { recursive: true });
-        fs.mkdirSync(path.dirname(logFile), { recursive: true });
-        const { stdout } = await runCommand('redis-server', ['--version']);
-        version = /v=(\S+)/.exec(stdout)?.[1] ?? version;
+        version = await prepareRedisServer(dataDir, logFile);
       },
 
-      async start() {
-        const result = await runCommand('redis-server', [
-          '--bind', host,
-          '--port', String(port),
+      start: () =>
+        startRedisServer(name, { host, port, dataDir, logFile, pidFile }, [
           '--cluster-enabled', 'yes',
           '--cluster-port', String(port + BUS_PORT_OFFSET),
           '--cluster-config-file', path.join(dataDir, 'nodes.conf'),
           '--cluster-node-timeout', String(NODE_TIMEOUT_MS),
-          '--dir', dataDir,
-          '--appendonly', 'yes',
-          '--appendfsync', 'everysec',
-          '--save', '',
-          '--daemonize', 'yes',
-          '--pidfile', pidFile,
-          '--logfile', logFile,
-        ]);
-        if (result.code !== 0) throw new StackComponentError(name, 'redis-server failed to start', { logTail: result.stderr + tailFile(logFile) });
-        return pollUntil(`${name} pid file`, async () => runningPid(pidFile), { timeoutMs: 10_000, intervalMs: 50 });
-      },
+        ]),
 
       async probe() {
         const info = await clusterInfo(host, port);
