@@ -95,7 +95,9 @@ export interface ProjectionStore {
   /**
    * Points the readers' pointer at this generation in one atomic step (Redis: one SET;
    * Elasticsearch: one `_aliases` request that removes and adds; Postgres: every view replaced
-   * in one transaction). Readers see the old generation or this one, never a mix.
+   * in one transaction). Readers see the old generation or this one, never a mix. On a Redis
+   * Cluster the step is one SET per bucket's copy of the pointer: each read still sees one whole
+   * generation, but for a moment reads of keys in different buckets may see different ones.
    */
   activate(): Promise<void>;
   close(): Promise<void>;

@@ -142,7 +142,11 @@ export class RedisProjectionStore implements ProjectionStore {
     return partitionFreshness(checkpoints ?? {}, times ?? {});
   }
 
-  /** Applies the batch with its checkpoint, atomically; returns what the script did (tests and benchmarks read it). */
+  /**
+   * Applies the batch with its checkpoint: atomically on one server; on a cluster, bucket by bucket
+   * and then the checkpoint (see the top of this file). Returns what the scripts did (tests and
+   * benchmarks read it).
+   */
   async applyBatch(batch: PartitionBatch): Promise<AppliedBatch> {
     const events = batch.events.map((event) => ({ offset: event.offset, ops: this.projectEvent(event) }));
     const counts = this.layout.bucketed ? await this.applyInBuckets(batch, events) : await this.applyWithCheckpoint(batch, events, 0);
