@@ -7,6 +7,8 @@ import type { Config } from './config.ts';
 /** A connection to one Redis server or to a Redis Cluster. */
 export type RedisConnection = Redis | Cluster;
 
+const SLOTS_REFRESH_MS = 5_000;
+
 export interface RedisConnectionOptions {
   /** Per-connection options (timeouts, retries, a connection name); on a cluster, every node's. */
   options?: RedisOptions;
@@ -20,6 +22,9 @@ export function openRedis(config: Config, { options = {}, readFromReplicas = fal
   const clusterOptions: ClusterOptions = {
     redisOptions,
     scaleReads: readFromReplicas ? 'slave' : 'master',
+    // ioredis learns the slot map at connect and after a MOVED, which it answers by sending that
+    // slot to the primary alone; a periodic refresh brings back its replicas, and any added since.
+    slotsRefreshInterval: SLOTS_REFRESH_MS,
     ...(lazyConnect === undefined ? {} : { lazyConnect }),
   };
   return new Cluster(config.redis.clusterNodes, clusterOptions);

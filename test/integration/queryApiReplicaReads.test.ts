@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import t from 'tap';
 import type { Cluster, Redis } from 'ioredis';
+import { pollUntil } from '../../lib/pollUntil.ts';
 import type { OrderPlaced } from '../../schemas/generated/eventTypes.ts';
 import { customerOrdersProjection } from '../../read-models/customer-orders/projection.ts';
 import { orderSummaryProjection } from '../../read-models/order-summary/projection.ts';
@@ -45,6 +46,14 @@ t.test('GET /orders/:id and /customers/:id/orders are read on replicas', async (
   const stores = [h.store(orderSummaryProjection), h.store(customerOrdersProjection)];
   const order = placed(h.customerId);
   await h.apply(stores, [order]);
+  // A cluster just formed converges on who serves what for a few seconds, and ioredis learns its
+  // replicas from the slot map: first a read that lands on a replica (it never does when the query
+  // API reads from primaries).
+  await pollUntil('a read served by a replica', async () => {
+    const start = await readsOnReplicas(redis);
+    await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY });
+    return (await readsOnReplicas(redis)) > start ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
   // The stores' writes are on a replica once applyBatch returns (WAIT), so a replica read finds them.
   const before = await readsOnReplicas(redis);
   const summary = await h.send(`/orders/${order.event.orderId}`, { key: CUSTOMER_KEY });

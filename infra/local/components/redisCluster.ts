@@ -22,15 +22,25 @@ export function redisClusterNodeNames(): string[] {
   return Array.from({ length: REDIS_CLUSTER_NODES }, (_, i) => `redis-cluster-${i + 1}`);
 }
 
+function infoFields(text: string): Record<string, string> {
+  return Object.fromEntries(text.split(/\r?\n/).filter((line) => line.includes(':')).map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1)]));
+}
+
+/** A node's CLUSTER INFO, and its INFO replication. */
 async function clusterInfo(host: string, port: number): Promise<Record<string, string>> {
   const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     await client.connect();
-    const text = String(await client.cluster('INFO'));
-    return Object.fromEntries(text.split(/\r?\n/).filter((line) => line.includes(':')).map((line) => line.split(':', 2) as [string, string]));
+    return { ...infoFields(String(await client.cluster('INFO'))), ...infoFields(await client.info('replication')) };
   } finally {
     client.disconnect();
   }
+}
+
+/** A primary whose replica has finished its first sync (WAIT would otherwise hold every write), or a replica. */
+function replicationReady(info: Record<string, string>): boolean {
+  if (info.role !== 'master') return info.role === 'slave' && info.master_link_status === 'up';
+  return Number(info.connected_slaves) >= 1 && /state=online/.test(info.slave0 ?? '');
 }
 
 export function redisClusterComponents({ config, layout }: ComponentContext): StackComponent[] {
@@ -79,10 +89,11 @@ export function redisClusterComponents({ config, layout }: ComponentContext): St
           if (created.code !== 0) throw new StackComponentError(name, 'redis-cli --cluster create failed', { logTail: created.stdout + created.stderr });
         }
         await pollUntil(
-          'every Redis Cluster node to see the cluster ok',
+          'every Redis Cluster node to see the cluster ok, and every replica in sync',
           async () => {
             const states = await Promise.all(ports.map((p) => clusterInfo(host, p)));
-            return states.every((s) => s.cluster_state === 'ok' && Number(s.cluster_known_nodes) === ports.length) ? true : undefined;
+            const ok = states.every((s) => s.cluster_state === 'ok' && Number(s.cluster_known_nodes) === ports.length && replicationReady(s));
+            return ok && states.filter((s) => s.role === 'master').length === ports.length / 2 ? true : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 250 },
         );
