@@ -3,13 +3,13 @@
 // command sees that command; and verify does notice a read model that is wrong.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { openRedis } from '../../lib/redisConnection.ts';
 import t from 'tap';
 import { config } from '../../lib/config.ts';
 import { pollUntil } from '../../lib/pollUntil.ts';
 import { allProjections } from '../../read-models/registry.ts';
 import { ORDER_SUMMARY } from '../../read-models/order-summary/projection.ts';
-import { redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { RedisKeyLayout } from '../../projectors/stores/redisKeys.ts';
 import { closeReadConnections, openReadConnections } from '../../query-api/main.ts';
 import { buildQueryApi } from '../../query-api/server.ts';
 import { ADMIN_KEY } from '../support/commandApiHarness.ts';
@@ -87,14 +87,14 @@ t.test('outflow verify --generation: exit 0 when equal; exit 1 naming the order 
   t.match(clean.stdout, /0 difference\(s\)/);
   for (const projection of allProjections) t.match(clean.stdout, new RegExp(`${projection.name}\\s+${generation}\\s`), `${projection.name}: generation ${generation} compared`);
 
-  const redis = new Redis(config().redis.url);
+  const redis = openRedis(config());
   t.teardown(() => redis.quit());
   const sku = `${h.runId}-corrupt`;
   t.equal((await h.send('POST', '/products', { sku, name: 'C', description: 'x', category: 'kitchen', brand: 'Acme', priceCents: 700, initialStock: 3 })).status, 201);
   const placed = await h.send('POST', '/orders', { customerId: `${h.runId}-victim`, items: [{ sku, quantity: 1 }], shippingAddress: { name: 'V', line1: '1 St', city: 'York', postalCode: 'YO1', country: 'GB' } });
   t.equal(placed.status, 201);
   const orderId = (placed.body as { aggregateId: string }).aggregateId;
-  const key = `${redisGenerationPrefix(ORDER_SUMMARY, generation)}order:${orderId}`;
+  const key = RedisKeyLayout.of(redis, ORDER_SUMMARY).dataKey(generation, `order:${orderId}`);
   await pollUntil('the order in the read model', async () => ((await redis.hget(key, 'status')) === 'placed' ? true : undefined), { timeoutMs: 60_000 });
   // An operator's mistake: the status edited by hand.
   await redis.hset(key, 'status', 'shipped');
@@ -107,7 +107,7 @@ t.test('outflow verify --generation: exit 0 when equal; exit 1 naming the order 
 
   await redis.hset(key, 'status', 'placed');
   const unknownId = `not-an-order-${h.runId}`;
-  await redis.hset(`${redisGenerationPrefix(ORDER_SUMMARY, generation)}order:${unknownId}`, { orderId: unknownId, customerId: 'x', status: 'placed', items: '[]', totalCents: '1', shippingAddress: '{}', placedAt: '1', updatedAt: '1', version: '1' });
+  await redis.hset(RedisKeyLayout.of(redis, ORDER_SUMMARY).dataKey(generation, `order:${unknownId}`), { orderId: unknownId, customerId: 'x', status: 'placed', items: '[]', totalCents: '1', shippingAddress: '{}', placedAt: '1', updatedAt: '1', version: '1' });
   const extra = await cli('--projections', 'order-summary', '--json');
   t.equal(extra.code, 1);
   const report = JSON.parse(extra.stdout) as { differences: { entity: string; id: string; kind: string }[] };

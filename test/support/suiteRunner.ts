@@ -33,9 +33,10 @@ export interface SuiteOptions {
 }
 
 /**
- * The specs of everything that reads or writes the Redis read models' keys, run a second time on
- * a Redis Cluster (OUTFLOW_REDIS_LAYOUT=cluster, the test stack's 3+3 cluster): the suite passes
- * on both layouts. The rest of the suite does not depend on the layout, or (test/integration/
+ * The specs of everything that reads or writes the Redis read models' keys, and three whole-pipeline
+ * tests (verify, read-your-writes freshness, a rebuild under load), run a second time on a Redis
+ * Cluster (OUTFLOW_REDIS_LAYOUT=cluster, the test stack's 3+3 cluster): the suite passes on both
+ * layouts. The rest of the suite does not depend on the layout, or (test/integration/
  * redis.test.ts, the query API's round-trip count) is about one server by design.
  */
 export const CLUSTER_LAYOUT_FILES = [
@@ -46,6 +47,9 @@ export const CLUSTER_LAYOUT_FILES = [
   'test/integration/storeCheckpointCheck.test.ts',
   'test/integration/generations/storePointerSwitch.test.ts',
   'test/integration/generations/generationRegistry.test.ts',
+  'test/e2e/verifyPipeline.test.ts',
+  'test/e2e/queryFreshness.test.ts',
+  'test/e2e/rebuildUnderLoad.test.ts',
 ];
 
 /** The user's stack data, when every one of its infrastructure components is up; otherwise why not. */
