@@ -8,7 +8,7 @@ import { ORDER_SUMMARY, orderSummaryProjection } from '../../read-models/order-s
 import { productSearchProjection } from '../../read-models/product-search/projection.ts';
 import { elasticsearchIndexOf } from '../../projectors/stores/elasticsearchLayout.ts';
 import { liveElasticsearchGeneration } from '../../projectors/stores/elasticsearchLayout.ts';
-import { liveGeneration, redisGenerationPrefix } from '../../projectors/stores/redisKeys.ts';
+import { liveGeneration, RedisKeyLayout } from '../../projectors/stores/redisKeys.ts';
 import { openStoreConnections } from '../../projectors/runtime/storeConnections.ts';
 import { QUERY_ADMIN_KEY, rebuildPipeline } from '../support/rebuildPipeline.ts';
 
@@ -93,7 +93,9 @@ t.test('a read model corrupted by hand (keys and documents deleted) is restored 
   const { redis, elasticsearch } = stores.connections;
   const summaryGeneration = (await liveGeneration(redis, ORDER_SUMMARY))!;
   const searchGeneration = (await liveElasticsearchGeneration(elasticsearch, 'product-search'))!;
-  await redis.del(...orders.slice(0, 3).map((id) => `${redisGenerationPrefix(ORDER_SUMMARY, summaryGeneration)}order:${id}`));
+  // One key per DEL: on a cluster the keys live in different slots.
+  const layout = RedisKeyLayout.of(redis, ORDER_SUMMARY);
+  for (const id of orders.slice(0, 3)) await redis.del(layout.dataKey(summaryGeneration, `order:${id}`));
   for (const sku of skus.slice(0, 2)) await elasticsearch.delete({ index: elasticsearchIndexOf('product-search', searchGeneration), id: sku, refresh: true });
   const corrupted = await pipeline.verify(['order-summary', 'product-search'], 1);
   t.equal(corrupted.differences.filter((d) => d.kind === 'missing').length, 5, 'verify sees the 5 deleted entities');
