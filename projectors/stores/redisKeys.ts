@@ -158,23 +158,24 @@ export class RedisKeyLayout {
   }
 }
 
+// The single-server layout by name, for callers (and tests) that know they are on one server.
 export function redisLivePointerKey(projection: string): string {
-  return `outflow:${projection}:live`;
+  return new RedisKeyLayout(projection, 1).livePointerKey;
 }
 
 /** Every key of one generation starts with this on one server, checkpoints included. */
 export function redisGenerationPrefix(projection: string, generation: number): string {
-  return `outflow:${projection}:g${generation}:`;
+  return new RedisKeyLayout(projection, 1).generationPrefix(generation, 0);
 }
 
 /** The partitions' checkpoints hash of a topic (the single-server layout). */
 export function redisCheckpointsKey(projection: string, generation: number, topic: string): string {
-  return `${redisGenerationPrefix(projection, generation)}checkpoints:${topic}`;
+  return new RedisKeyLayout(projection, 1).checkpointsKey(generation, topic);
 }
 
 /** Written with the checkpoint in the same script: how old the newest applied change is. */
 export function redisSourceTimesKey(projection: string, generation: number, topic: string): string {
-  return `${redisGenerationPrefix(projection, generation)}source-times:${topic}`;
+  return new RedisKeyLayout(projection, 1).sourceTimesKey(generation, topic);
 }
 
 /** A SCAN MATCH pattern for keys starting with `prefix`: glob characters in names match literally. */
